@@ -1,0 +1,52 @@
+"""Small read-only views that renderers take besides `Article`.
+
+Renderers are pure: they get these values, never the index or the store.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+
+
+@dataclass(frozen=True, slots=True)
+class FeedView:
+    """One concrete feed: the home feed, or the feed of one section or tag."""
+
+    path: str  # output path, relative to the site's public root
+    title: str
+    link: str  # the HTML page the feed stands for (home or section page)
+    description: str
+    ttl_minutes: int
+
+
+@dataclass(frozen=True, slots=True)
+class SitemapImage:
+    url: str
+    caption: str = ""
+
+
+@dataclass(frozen=True, slots=True)
+class SitemapEntry:
+    """What a sitemap shard needs of an article; the index serves it without the body."""
+
+    url: str
+    lastmod: datetime  # aware
+    images: tuple[SitemapImage, ...] = ()
+
+
+@dataclass(frozen=True, slots=True)
+class SitemapPart:
+    """One rendered file of a shard, and what the sitemap index says of it."""
+
+    body: bytes
+    url_count: int
+    lastmod: datetime | None
+
+
+@dataclass(frozen=True, slots=True)
+class IndexedSitemap:
+    """A sitemap file the sitemap index lists."""
+
+    loc: str
+    lastmod: datetime | None

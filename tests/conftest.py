@@ -1,0 +1,61 @@
+"""Shared fixtures: the example site, the corpus, and a factory for articles."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import datetime, timedelta, timezone
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from warta.core.articles import Article, Author, HeroImage, Section
+from warta.core.body.model import Paragraph, Text
+from warta.core.config import SiteConfig, load_site
+
+REPO = Path(__file__).resolve().parent.parent
+EXAMPLE_SITE = REPO / "examples" / "andalpost" / "site.toml"
+EXAMPLE_EVENTS = REPO / "examples" / "andalpost" / "events"
+SHARED = REPO.parent / "shared"
+WIB = timezone(timedelta(hours=7))
+
+
+def shared_path(*parts: str) -> Path:
+    """A path under ../shared; the test skips with a clear message where it is absent."""
+    path = SHARED.joinpath(*parts)
+    if not path.exists():
+        pytest.skip(f"{path} is absent: these tests need the shared contract folder beside the repo")
+    return path
+
+
+@pytest.fixture(scope="session")
+def site() -> SiteConfig:
+    return load_site(EXAMPLE_SITE)
+
+
+@pytest.fixture
+def make_article(site: SiteConfig) -> Callable[..., Article]:
+    def make(**overrides: Any) -> Article:
+        article_id = str(overrides.pop("id", "1001"))
+        values: dict[str, Any] = {
+            "site": site.id,
+            "id": article_id,
+            "revision": 1,
+            "url": f"{site.base_url}/nasional/berita-{article_id}",
+            "title": f"Berita nomor {article_id}",
+            "summary": "Ringkasan singkat berita.",
+            "language": site.language,
+            "section": Section("nasional", "Nasional"),
+            "tags": ("Jakarta",),
+            "authors": (Author("Redaksi Andalpost", f"{site.base_url}/author/redaksi"),),
+            "published_at": datetime(2023, 9, 10, 19, 40, tzinfo=WIB),
+            "updated_at": None,
+            "image": HeroImage(f"{site.base_url}/img/{article_id}.jpg", 1200, 675, "Alt", "Keterangan", "CNN"),
+            "access": "free",
+            "body": (Paragraph((Text("Paragraf pertama."),)),),
+            "page_count": 1,
+        }
+        values.update(overrides)
+        return Article(**values)
+
+    return make
