@@ -1,0 +1,120 @@
+"""The object store on a local directory: the local default, served by `warta serve`.
+
+The public tree holds only outputs. Each object's content type and cache control live beside
+it in a private metadata tree (in the state directory), as S3 keeps them in object metadata.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import os
+import tempfile
+from collections.abc import Iterator
+from pathlib import Path, PurePosixPath
+
+from warta.core.ports import PutOutcome
+
+_TEMP_PREFIX = ".warta-tmp-"
+
+
+class UnsafePath(ValueError):
+    """An object path that would leave the store's root."""
+
+
+def _relative(path: str) -> PurePosixPath:
+    rel = PurePosixPath(path)
+    if rel.is_absolute() or not rel.parts or ".." in rel.parts or path.endswith("/"):
+        raise UnsafePath(f"object path {path!r} is not a relative file path inside the store")
+    return rel
+
+
+def _write_atomically(target: Path, data: bytes) -> None:
+    """Readers see the old file or the new one, never a half-written one."""
+    target.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(prefix=_TEMP_PREFIX, dir=target.parent)
+    try:
+        with os.fdopen(fd, "wb") as handle:
+            handle.write(data)
+        os.chmod(tmp, 0o644)
+        os.replace(tmp, target)
+    except BaseException:
+        with contextlib.suppress(FileNotFoundError):
+            os.unlink(tmp)
+        raise
+
+
+def _remove_empty_parents(path: Path, root: Path) -> None:
+    """Keep the tree a function of its files: no empty folders left behind by deletes."""
+    parent = path.parent
+    while parent != root and root in parent.parents:
+        try:
+            parent.rmdir()
+        except OSError:
+            return
+        parent = parent.parent
+
+
+class DirectoryStore:
+    """`ObjectStore` on a directory, with object metadata kept under `meta_root`."""
+
+    def __init__(self, root: Path, meta_root: Path) -> None:
+        self.root = root.resolve()
+        self.meta_root = meta_root.resolve()
+        self.root.mkdir(parents=True, exist_ok=True)
+
+    def _file(self, path: str) -> Path:
+        return self.root.joinpath(*_relative(path).parts)
+
+    def _meta(self, path: str) -> Path:
+        return self.meta_root.joinpath(*_relative(path).parts).with_name(
+            _relative(path).name + ".json"
+        )
+
+    def put(self, path: str, body: bytes, content_type: str, cache_control: str) -> PutOutcome:
+        target = self._file(path)
+        meta = json.dumps(
+            {"content_type": content_type, "cache_control": cache_control}, sort_keys=True
+        ).encode()
+        meta_file = self._meta(path)
+        if self.get(path) == body and meta_file.exists() and meta_file.read_bytes() == meta:
+            return "unchanged"
+        _write_atomically(meta_file, meta)
+        _write_atomically(target, body)
+        return "written"
+
+    def get(self, path: str) -> bytes | None:
+        try:
+            return self._file(path).read_bytes()
+        except (FileNotFoundError, IsADirectoryError, NotADirectoryError):
+            return None
+
+    def metadata(self, path: str) -> dict[str, str]:
+        try:
+            return json.loads(self._meta(path).read_bytes())
+        except FileNotFoundError:
+            return {}
+
+    def delete(self, path: str) -> bool:
+        target = self._file(path)
+        meta = self._meta(path)
+        with contextlib.suppress(FileNotFoundError):
+            meta.unlink()
+            _remove_empty_parents(meta, self.meta_root)
+        try:
+            target.unlink()
+        except FileNotFoundError:
+            return False
+        _remove_empty_parents(target, self.root)
+        return True
+
+    def list(self, prefix: str = "") -> Iterator[str]:
+        for dirpath, dirnames, filenames in os.walk(self.root):
+            dirnames.sort()
+            base = Path(dirpath).relative_to(self.root)
+            for name in sorted(filenames):
+                if name.startswith(_TEMP_PREFIX):
+                    continue
+                path = (base / name).as_posix()
+                if path.startswith(prefix):
+                    yield path

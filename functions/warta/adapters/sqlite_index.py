@@ -1,0 +1,293 @@
+"""The article index and render queue on one SQLite file: the local default.
+
+Several `warta publish` processes may share the file: writes run in IMMEDIATE transactions
+under WAL, so the revision check and the write are one atomic step.
+"""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+from collections.abc import Iterable, Iterator, Sequence
+from datetime import datetime
+from pathlib import Path
+
+from warta.core.articles import Article, ArticleState, Tombstone
+from warta.core.body.model import iter_images
+from warta.core.planner import OutputKey
+from warta.core.ports import Facets, ShardPart, WriteResult
+from warta.core.text import slugify
+from warta.core.views import SitemapEntry, SitemapImage
+
+# Google image sitemaps: at most 1,000 images per URL.
+SITEMAP_IMAGES_PER_URL = 1_000
+BUSY_TIMEOUT_SECONDS = 60
+
+_SCHEMA = """
+CREATE TABLE IF NOT EXISTS articles (
+    site TEXT NOT NULL,
+    id TEXT NOT NULL,
+    revision INTEGER NOT NULL,
+    live INTEGER NOT NULL,
+    url TEXT,
+    section TEXT,
+    period TEXT,
+    published_us INTEGER,
+    released INTEGER NOT NULL DEFAULT 0,
+    sitemap TEXT,
+    doc TEXT,
+    PRIMARY KEY (site, id)
+) WITHOUT ROWID;
+CREATE INDEX IF NOT EXISTS articles_latest
+    ON articles (site, published_us DESC, id DESC) WHERE live = 1;
+CREATE INDEX IF NOT EXISTS articles_section
+    ON articles (site, section, published_us DESC, id DESC) WHERE live = 1;
+CREATE INDEX IF NOT EXISTS articles_url ON articles (site, url) WHERE live = 1;
+CREATE INDEX IF NOT EXISTS articles_period
+    ON articles (site, period, published_us, id) WHERE live = 1;
+CREATE INDEX IF NOT EXISTS articles_due
+    ON articles (site, published_us) WHERE live = 1 AND released = 0;
+CREATE TABLE IF NOT EXISTS article_tags (
+    site TEXT NOT NULL,
+    tag TEXT NOT NULL,
+    id TEXT NOT NULL,
+    PRIMARY KEY (site, tag, id)
+) WITHOUT ROWID;
+CREATE TABLE IF NOT EXISTS shard_parts (
+    site TEXT NOT NULL,
+    period TEXT NOT NULL,
+    part INTEGER NOT NULL,
+    url_count INTEGER NOT NULL,
+    lastmod TEXT,
+    PRIMARY KEY (site, period, part)
+) WITHOUT ROWID;
+CREATE TABLE IF NOT EXISTS pending (
+    site TEXT NOT NULL,
+    kind TEXT NOT NULL,
+    name TEXT NOT NULL,
+    version INTEGER NOT NULL,
+    PRIMARY KEY (site, kind, name)
+) WITHOUT ROWID;
+"""
+
+
+def _micros(moment: datetime) -> int:
+    return round(moment.timestamp() * 1_000_000)
+
+
+def _sitemap_json(article: Article) -> str:
+    images = [article.image.url] if article.image else []
+    images += [image.src for image in iter_images(article.body) if image.src not in images]
+    return json.dumps(
+        {"lastmod": article.modified_at.isoformat(), "images": images[:SITEMAP_IMAGES_PER_URL]},
+        ensure_ascii=False,
+    )
+
+
+def _state(site: str, article_id: str, revision: int, live: int, doc: str | None) -> ArticleState:
+    if live and doc:
+        return Article.from_json(json.loads(doc))
+    return Tombstone(site=site, id=article_id, revision=revision)
+
+
+class SqliteIndex:
+    """`ArticleIndex` and `RenderQueue` on a SQLite database file."""
+
+    def __init__(self, path: Path) -> None:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        self._db = sqlite3.connect(path, timeout=BUSY_TIMEOUT_SECONDS, isolation_level=None)
+        self._db.execute("PRAGMA journal_mode=WAL")
+        self._db.execute("PRAGMA synchronous=NORMAL")
+        with self._transaction():
+            for statement in _SCHEMA.split(";"):
+                if statement.strip():
+                    self._db.execute(statement)
+
+    def close(self) -> None:
+        self._db.close()
+
+    def _transaction(self) -> _Transaction:
+        return _Transaction(self._db)
+
+    # --- ArticleIndex -----------------------------------------------------------------------
+
+    def get(self, site: str, article_id: str) -> ArticleState | None:
+        row = self._db.execute(
+            "SELECT revision, live, doc FROM articles WHERE site = ? AND id = ?", (site, article_id)
+        ).fetchone()
+        return None if row is None else _state(site, article_id, *row)
+
+    def write(self, state: ArticleState, period: str | None, released: bool) -> WriteResult:
+        with self._transaction():
+            previous = self.get(state.site, state.id)
+            if previous is not None and previous.revision >= state.revision:
+                return WriteResult(applied=False, previous=previous)
+            if isinstance(state, Article):
+                row = (
+                    state.site, state.id, state.revision, 1, state.url, state.section.id, period,
+                    _micros(state.published_at), int(released), _sitemap_json(state),
+                    json.dumps(state.to_json(), ensure_ascii=False, separators=(",", ":")),
+                )
+            else:
+                row = (state.site, state.id, state.revision, 0, None, None, None, None, 0, None,
+                       None)
+            self._db.execute(
+                "INSERT OR REPLACE INTO articles VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)", row
+            )
+            self._db.execute(
+                "DELETE FROM article_tags WHERE site = ? AND id = ?", (state.site, state.id)
+            )
+            if isinstance(state, Article):
+                self._db.executemany(
+                    "INSERT OR IGNORE INTO article_tags VALUES (?, ?, ?)",
+                    [(state.site, slugify(tag), state.id) for tag in state.tags],
+                )
+            return WriteResult(applied=True, previous=previous)
+
+    def _articles(self, sql: str, params: Sequence[object]) -> list[Article]:
+        return [Article.from_json(json.loads(doc)) for (doc,) in self._db.execute(sql, params)]
+
+    def live_by_url(self, site: str, url: str, now: datetime) -> Article | None:
+        found = self._articles(
+            "SELECT doc FROM articles WHERE site = ? AND url = ? AND live = 1"
+            " AND published_us <= ? ORDER BY published_us DESC, id DESC LIMIT 1",
+            (site, url, _micros(now)),
+        )
+        return found[0] if found else None
+
+    def latest(
+        self, site: str, now: datetime, limit: int, section: str | None = None,
+        tag: str | None = None,
+    ) -> list[Article]:
+        where = "a.site = ? AND a.live = 1 AND a.published_us <= ?"
+        params: list[object] = [site, _micros(now)]
+        join = ""
+        if section is not None:
+            where += " AND a.section = ?"
+            params.append(section)
+        if tag is not None:
+            join = " JOIN article_tags t ON t.site = a.site AND t.id = a.id AND t.tag = ?"
+            params.insert(0, tag)
+        params.append(limit)
+        return self._articles(
+            f"SELECT a.doc FROM articles a{join} WHERE {where}"
+            " ORDER BY a.published_us DESC, a.id DESC LIMIT ?",
+            params,
+        )
+
+    def shard_entries(self, site: str, period: str, now: datetime) -> Iterator[SitemapEntry]:
+        cursor = self._db.execute(
+            "SELECT url, sitemap FROM articles WHERE site = ? AND period = ? AND live = 1"
+            " AND published_us <= ? ORDER BY published_us, id",
+            (site, period, _micros(now)),
+        )
+        for url, sitemap in cursor:
+            data = json.loads(sitemap)
+            yield SitemapEntry(
+                url=url,
+                lastmod=datetime.fromisoformat(data["lastmod"]),
+                images=tuple(SitemapImage(src) for src in data["images"]),
+            )
+
+    def published_between(
+        self, site: str, after: datetime, until: datetime, limit: int
+    ) -> list[Article]:
+        return self._articles(
+            "SELECT doc FROM articles WHERE site = ? AND live = 1 AND published_us > ?"
+            " AND published_us <= ? ORDER BY published_us DESC, id DESC LIMIT ?",
+            (site, _micros(after), _micros(until), limit),
+        )
+
+    def due(self, site: str, now: datetime) -> list[Article]:
+        return self._articles(
+            "SELECT doc FROM articles WHERE site = ? AND live = 1 AND released = 0"
+            " AND published_us <= ? ORDER BY published_us, id",
+            (site, _micros(now)),
+        )
+
+    def mark_released(self, site: str, article_ids: Sequence[str]) -> None:
+        with self._transaction():
+            self._db.executemany(
+                "UPDATE articles SET released = 1 WHERE site = ? AND id = ?",
+                [(site, article_id) for article_id in article_ids],
+            )
+
+    def facets(self, site: str, now: datetime) -> Facets:
+        visible = "site = ? AND live = 1 AND published_us <= ?"
+        params = (site, _micros(now))
+        urls = tuple(r[0] for r in self._db.execute(
+            f"SELECT DISTINCT url FROM articles WHERE {visible} ORDER BY url", params))
+        sections = tuple(r[0] for r in self._db.execute(
+            f"SELECT DISTINCT section FROM articles WHERE {visible} ORDER BY section", params))
+        periods = tuple(r[0] for r in self._db.execute(
+            f"SELECT DISTINCT period FROM articles WHERE {visible} ORDER BY period", params))
+        tags = tuple(r[0] for r in self._db.execute(
+            "SELECT DISTINCT t.tag FROM article_tags t JOIN articles a"
+            " ON a.site = t.site AND a.id = t.id"
+            " WHERE a.site = ? AND a.live = 1 AND a.published_us <= ? ORDER BY t.tag", params))
+        return Facets(urls=urls, feed_values={"section": sections, "tag": tags}, periods=periods)
+
+    def shard_parts(self, site: str) -> list[ShardPart]:
+        return [
+            ShardPart(period, part, count, datetime.fromisoformat(lastmod) if lastmod else None)
+            for period, part, count, lastmod in self._db.execute(
+                "SELECT period, part, url_count, lastmod FROM shard_parts WHERE site = ?"
+                " ORDER BY period, part",
+                (site,),
+            )
+        ]
+
+    def set_shard_parts(self, site: str, period: str, parts: Sequence[ShardPart]) -> None:
+        with self._transaction():
+            self._db.execute(
+                "DELETE FROM shard_parts WHERE site = ? AND period = ?", (site, period)
+            )
+            self._db.executemany(
+                "INSERT INTO shard_parts VALUES (?, ?, ?, ?, ?)",
+                [
+                    (site, period, p.part, p.url_count, p.lastmod.isoformat() if p.lastmod else None)
+                    for p in parts
+                ],
+            )
+
+    # --- RenderQueue ------------------------------------------------------------------------
+
+    def push(self, keys: Iterable[OutputKey]) -> None:
+        with self._transaction():
+            self._db.executemany(
+                "INSERT INTO pending VALUES (?, ?, ?, 1) ON CONFLICT (site, kind, name)"
+                " DO UPDATE SET version = version + 1",
+                [(key.site, key.kind, key.name) for key in keys],
+            )
+
+    def take(self) -> list[tuple[OutputKey, int]]:
+        return [
+            (OutputKey(site, kind, name), version)
+            for site, kind, name, version in self._db.execute(
+                "SELECT site, kind, name, version FROM pending"
+            )
+        ]
+
+    def done(self, taken: Iterable[tuple[OutputKey, int]]) -> None:
+        with self._transaction():
+            self._db.executemany(
+                "DELETE FROM pending WHERE site = ? AND kind = ? AND name = ? AND version = ?",
+                [(key.site, key.kind, key.name, version) for key, version in taken],
+            )
+
+
+class _Transaction:
+    """BEGIN IMMEDIATE … COMMIT: takes the write lock up front so read-check-write is atomic."""
+
+    def __init__(self, db: sqlite3.Connection) -> None:
+        self._db = db
+        self._outer = False
+
+    def __enter__(self) -> None:
+        self._outer = not self._db.in_transaction
+        if self._outer:
+            self._db.execute("BEGIN IMMEDIATE")
+
+    def __exit__(self, exc_type: object, *_: object) -> None:
+        if self._outer:
+            self._db.execute("ROLLBACK" if exc_type else "COMMIT")

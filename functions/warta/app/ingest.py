@@ -1,0 +1,69 @@
+"""Take one event in: validate, update the article index, queue the outputs it touches.
+
+Ingest never renders. Rendering reads the index when it runs (`warta.app.render`), so events
+that arrive together coalesce into one render of each output they share.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any, Literal
+
+from warta.core.articles import Article
+from warta.core.config import Deployment
+from warta.core.events import BodyBuilder, EventRejected, parse_event, site_of, state_from_event
+from warta.core.planner import outputs_of, plan, shard_period
+from warta.core.ports import ArticleIndex, RenderQueue
+
+Status = Literal["accepted", "stale", "rejected"]
+
+
+@dataclass(frozen=True, slots=True)
+class EventOutcome:
+    source: str  # where the event came from: a file name, "stdin:3", an S3 key, ...
+    status: Status
+    event_id: str = ""
+    article_id: str = ""
+    revision: int = 0
+    reason: str = ""
+    outputs: int = 0  # outputs queued for rendering
+
+
+def ingest_event(
+    raw: bytes | str | dict[str, Any],
+    source: str,
+    *,
+    deployment: Deployment,
+    index: ArticleIndex,
+    queue: RenderQueue,
+    now: datetime,
+    build_body: BodyBuilder,
+) -> EventOutcome:
+    try:
+        event = parse_event(raw)
+        site = site_of(event, deployment)
+        state = state_from_event(event, site, build_body)
+    except EventRejected as exc:
+        return EventOutcome(source, "rejected", reason=str(exc))
+    is_article = isinstance(state, Article)
+    result = index.write(
+        state,
+        period=shard_period(state.published_at, site) if is_article else None,
+        released=is_article and state.is_visible(now),
+    )
+    if result.applied:
+        keys = plan(result.previous, state, site, now)
+    else:
+        # A stale or repeated delivery re-renders what the stored state shows: if an earlier
+        # attempt died between the index write and its render, the redelivery repairs it.
+        keys = outputs_of(result.previous, site, now)
+    queue.push(keys)
+    return EventOutcome(
+        source,
+        "accepted" if result.applied else "stale",
+        event_id=event.event_id,
+        article_id=event.article_id,
+        revision=event.revision,
+        outputs=len(keys),
+    )

@@ -1,0 +1,203 @@
+"""`warta`: publish, rebuild and serve on the local default (a directory and a SQLite file)."""
+
+from __future__ import annotations
+
+import argparse
+import contextlib
+import fcntl
+import logging
+import sys
+import traceback
+from collections.abc import Iterator
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+
+from warta.adapters.directory_store import DirectoryStore
+from warta.adapters.sqlite_index import SqliteIndex
+from warta.app.ingest import EventOutcome
+from warta.app.render import RenderReport
+from warta.core.config import ConfigError, Deployment, load_deployment
+
+EXIT_OK, EXIT_INTERNAL, EXIT_REJECTED = 0, 1, 2
+INDEX_FILE = "index.sqlite3"
+
+
+@dataclass(frozen=True, slots=True)
+class LocalStack:
+    deployment: Deployment
+    index: SqliteIndex
+    store: DirectoryStore
+    lock_file: Path
+
+    @contextlib.contextmanager
+    def render_lock(self) -> Iterator[None]:
+        """One renderer at a time per state directory, across processes."""
+        with open(self.lock_file, "a+b") as handle:
+            fcntl.flock(handle, fcntl.LOCK_EX)
+            try:
+                yield
+            finally:
+                fcntl.flock(handle, fcntl.LOCK_UN)
+
+
+def _parse_now(value: str | None) -> datetime:
+    if value is None:
+        return datetime.now(UTC)
+    try:
+        moment = datetime.fromisoformat(value)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"--now: {value!r} is not an ISO 8601 time") from None
+    if moment.tzinfo is None:
+        raise argparse.ArgumentTypeError(f"--now: {value!r} has no UTC offset")
+    return moment
+
+
+def _open_stack(args: argparse.Namespace) -> LocalStack:
+    state = Path(args.state).resolve()
+    out = Path(args.out).resolve()
+    if state == out or out in state.parents:
+        raise ConfigError(f"--state {state} lies inside --out {out}: private state must not be served")
+    deployment = load_deployment([Path(p) for p in args.config])
+    state.mkdir(parents=True, exist_ok=True)
+    return LocalStack(
+        deployment=deployment,
+        index=SqliteIndex(state / INDEX_FILE),
+        store=DirectoryStore(out, meta_root=state / "objects"),
+        lock_file=state / "render.lock",
+    )
+
+
+def _event_sources(specs: list[str]) -> Iterator[tuple[str, bytes]]:
+    """(source name, raw event) for each file, each *.json of a directory, each stdin line."""
+    for spec in specs:
+        if spec == "-":
+            for number, line in enumerate(sys.stdin.buffer, start=1):
+                if line.strip():
+                    yield f"stdin:{number}", line
+            continue
+        path = Path(spec)
+        files = sorted(path.glob("*.json")) if path.is_dir() else [path]
+        for file in files:
+            yield str(file), file.read_bytes()
+
+
+def _print_summary(outcomes: list[EventOutcome], report: RenderReport) -> None:
+    count = {s: sum(1 for o in outcomes if o.status == s) for s in ("accepted", "stale", "rejected")}
+    print(
+        f"events: {count['accepted']} accepted, {count['stale']} ignored as stale,"
+        f" {count['rejected']} rejected"
+    )
+    for outcome in outcomes:
+        if outcome.status == "rejected":
+            print(f"  rejected {outcome.source}: {outcome.reason}")
+    print(
+        f"outputs: {report.count('written')} written, {report.count('unchanged')} unchanged,"
+        f" {report.count('deleted')} deleted"
+    )
+    for kind in sorted({kind for kind, _ in report.outcomes}):
+        parts = ", ".join(
+            f"{report.outcomes[(kind, o)]} {o}"
+            for o in ("written", "unchanged", "deleted")
+            if report.outcomes[(kind, o)]
+        )
+        print(f"  {kind}: {parts}")
+
+
+def _render(stack: LocalStack, now: datetime) -> RenderReport:
+    from warta.app.render import render_pending
+
+    with stack.render_lock():
+        return render_pending(
+            deployment=stack.deployment, index=stack.index, queue=stack.index,
+            store=stack.store, now=now,
+        )
+
+
+def cmd_publish(args: argparse.Namespace) -> int:
+    from warta.app.ingest import ingest_event
+    from warta.core.body import build_body
+    from warta.observability import log_event
+
+    stack = _open_stack(args)
+    outcomes = []
+    for source, raw in _event_sources(args.events):
+        outcome = ingest_event(
+            raw, source, deployment=stack.deployment, index=stack.index, queue=stack.index,
+            now=args.now, build_body=build_body,
+        )
+        log_event(outcome)
+        outcomes.append(outcome)
+    report = _render(stack, args.now)
+    _print_summary(outcomes, report)
+    return EXIT_REJECTED if any(o.status == "rejected" for o in outcomes) else EXIT_OK
+
+
+def cmd_rebuild(args: argparse.Namespace) -> int:
+    from warta.app.rebuild import queue_everything
+
+    stack = _open_stack(args)
+    queue_everything(stack.deployment, stack.index, stack.index, args.now)
+    report = _render(stack, args.now)
+    _print_summary([], report)
+    return EXIT_OK
+
+
+def cmd_serve(args: argparse.Namespace) -> int:
+    from warta.cli.serve import serve
+
+    out = Path(args.out).resolve()
+    serve(out, Path(args.state).resolve() / "objects", args.port)
+    return EXIT_OK
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="warta", description=__doc__)
+    common = argparse.ArgumentParser(add_help=False)
+    common.add_argument("--config", action="append", default=None, metavar="FILE",
+                        help="site config TOML; repeat for several sites, the first is the default"
+                        " (default: ./site.toml)")
+    common.add_argument("--out", default="public", metavar="DIR",
+                        help="the public output tree (default: ./public)")
+    common.add_argument("--state", default=".warta", metavar="DIR",
+                        help="private state: the article index (default: ./.warta)")
+    common.add_argument("--now", type=_parse_now, default=None, metavar="TIME",
+                        help="the clock, ISO 8601 with offset (default: the real time)")
+    common.add_argument("--log-level", default="WARNING",
+                        choices=["DEBUG", "INFO", "WARNING", "ERROR"],
+                        help="structured JSON logs on stderr at this level (default: WARNING)")
+    sub = parser.add_subparsers(dest="command", required=True)
+    publish = sub.add_parser("publish", parents=[common], help="publish events")
+    publish.add_argument("events", nargs="+", metavar="EVENT",
+                         help="a JSON file, a directory of *.json (name order) or - (JSON lines)")
+    publish.set_defaults(run=cmd_publish)
+    rebuild = sub.add_parser("rebuild", parents=[common], help="render every output again")
+    rebuild.set_defaults(run=cmd_rebuild)
+    serve = sub.add_parser("serve", parents=[common], help="serve the output tree on 127.0.0.1")
+    serve.add_argument("--port", type=int, default=8000)
+    serve.set_defaults(run=cmd_serve)
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    args.config = args.config or ["site.toml"]
+    if args.now is None:
+        args.now = datetime.now(UTC)
+    from warta.observability import configure_logging
+
+    configure_logging(getattr(logging, args.log_level))
+    try:
+        return args.run(args)
+    except ConfigError as exc:
+        print(f"warta: configuration error: {exc}", file=sys.stderr)
+        return EXIT_INTERNAL
+    except Exception:
+        traceback.print_exc()
+        print("warta: internal error (see above); nothing half-written was served",
+              file=sys.stderr)
+        return EXIT_INTERNAL
+
+
+if __name__ == "__main__":
+    sys.exit(main())

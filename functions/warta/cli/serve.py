@@ -1,0 +1,112 @@
+"""`warta serve`: the output tree over HTTP on 127.0.0.1, as a CDN would answer.
+
+Content type and cache control come from each object's stored metadata; ETag and
+Last-Modified let feed readers and crawlers make conditional GETs, answered with 304.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import mimetypes
+from email.utils import formatdate, parsedate_to_datetime
+from http import HTTPStatus
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
+from urllib.parse import unquote, urlsplit
+
+LOOPBACK = "127.0.0.1"
+_EXTRA_TYPES = {".xml": "application/xml; charset=utf-8", ".html": "text/html; charset=utf-8",
+                ".txt": "text/plain; charset=utf-8"}
+
+
+def _etag(body: bytes) -> str:
+    return '"' + hashlib.sha256(body).hexdigest()[:32] + '"'
+
+
+class OutputRequestHandler(BaseHTTPRequestHandler):
+    root: Path
+    meta_root: Path
+    server_version = "warta"
+
+    def _resolve(self) -> Path | None:
+        rel = unquote(urlsplit(self.path).path).lstrip("/")
+        target = (self.root / rel).resolve()
+        if target != self.root and self.root not in target.parents:
+            return None
+        if target.is_dir():
+            target = target / "index.html"
+        return target if target.is_file() else None
+
+    def _metadata(self, target: Path) -> dict[str, str]:
+        meta = self.meta_root / (str(target.relative_to(self.root)) + ".json")
+        try:
+            return json.loads(meta.read_bytes())
+        except (FileNotFoundError, ValueError):
+            return {}
+
+    def _not_modified(self, etag: str, mtime: float) -> bool:
+        if_none_match = self.headers.get("If-None-Match")
+        if if_none_match is not None:
+            return etag in [tag.strip() for tag in if_none_match.split(",")] or if_none_match == "*"
+        since = self.headers.get("If-Modified-Since")
+        if since:
+            try:
+                return int(mtime) <= parsedate_to_datetime(since).timestamp()
+            except (TypeError, ValueError):
+                return False
+        return False
+
+    def _answer(self, with_body: bool) -> None:
+        target = self._resolve()
+        if target is None:
+            self.send_error(HTTPStatus.NOT_FOUND)
+            return
+        body = target.read_bytes()
+        meta = self._metadata(target)
+        etag = _etag(body)
+        mtime = target.stat().st_mtime
+        status = HTTPStatus.NOT_MODIFIED if self._not_modified(etag, mtime) else HTTPStatus.OK
+        self.send_response(status)
+        content_type = meta.get("content_type") or _EXTRA_TYPES.get(target.suffix) or (
+            mimetypes.guess_type(target.name)[0] or "application/octet-stream"
+        )
+        self.send_header("Content-Type", content_type)
+        self.send_header("ETag", etag)
+        self.send_header("Last-Modified", formatdate(mtime, usegmt=True))
+        if meta.get("cache_control"):
+            self.send_header("Cache-Control", meta["cache_control"])
+        if status == HTTPStatus.OK:
+            self.send_header("Content-Length", str(len(body)))
+        self.end_headers()
+        if with_body and status == HTTPStatus.OK:
+            self.wfile.write(body)
+
+    def do_GET(self) -> None:
+        self._answer(with_body=True)
+
+    def do_HEAD(self) -> None:
+        self._answer(with_body=False)
+
+    def log_message(self, format: str, *args: object) -> None:
+        pass
+
+
+def make_server(root: Path, meta_root: Path, port: int = 0) -> ThreadingHTTPServer:
+    handler = type(
+        "BoundOutputRequestHandler", (OutputRequestHandler,),
+        {"root": root.resolve(), "meta_root": meta_root.resolve()},
+    )
+    return ThreadingHTTPServer((LOOPBACK, port), handler)
+
+
+def serve(root: Path, meta_root: Path, port: int) -> None:
+    server = make_server(root, meta_root, port)
+    host, bound = server.server_address[:2]
+    print(f"serving {root} at http://{host}:{bound}/ (Ctrl-C to stop)", flush=True)
+    try:
+        server.serve_forever()
+    except KeyboardInterrupt:
+        pass
+    finally:
+        server.server_close()

@@ -1,0 +1,86 @@
+"""Which outputs an article change touches: the only outputs a publish re-renders.
+
+Outputs are named by `OutputKey`, not by file path: a key says *what* to render ("the feed of
+section ekonomi", "the AMP page at this URL") and rendering reads the index as it is at that
+moment. So a key rendered late, twice, or for a change that a newer one superseded still
+produces the output of the current state.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Literal
+
+from warta.core.articles import Article, ArticleState
+from warta.core.config import SiteConfig
+from warta.core.text import slugify
+
+OutputKind = Literal["amp", "feed", "shard", "sitemap_index", "news_sitemap", "robots"]
+
+# Shards render before the sitemap index that lists them.
+RENDER_ORDER: dict[str, int] = {
+    "amp": 0, "feed": 1, "shard": 2, "sitemap_index": 3, "news_sitemap": 4, "robots": 5,
+}
+
+
+@dataclass(frozen=True, slots=True, order=True)
+class OutputKey:
+    site: str
+    kind: OutputKind
+    name: str = ""  # amp: the article URL; feed: "<feed>" or "<feed>:<value>"; shard: period
+
+    def sort_key(self) -> tuple[str, int, str]:
+        return (self.site, RENDER_ORDER[self.kind], self.name)
+
+
+def shard_period(published_at: datetime, site: SiteConfig) -> str:
+    """The sitemap shard of a publication instant: its month (or day) in the site's zone."""
+    local = published_at.astimezone(site.timezone)
+    if site.sitemaps.shard_period == "day":
+        return local.strftime("%Y-%m-%d")
+    return local.strftime("%Y-%m")
+
+
+def feed_names(article: Article, site: SiteConfig) -> set[str]:
+    names: set[str] = set()
+    for spec in site.feeds:
+        if spec.select == "all":
+            names.add(spec.name)
+        elif spec.select == "section":
+            names.add(f"{spec.name}:{article.section.id}")
+        else:
+            names.update(f"{spec.name}:{slugify(tag)}" for tag in article.tags)
+    return names
+
+
+def in_news_window(published_at: datetime, site: SiteConfig, now: datetime) -> bool:
+    return now - timedelta(hours=site.sitemaps.news_window_hours) < published_at <= now
+
+
+def site_wide_outputs(site: SiteConfig) -> set[OutputKey]:
+    """Outputs every publish refreshes: they are small, and the news sitemap moves with time."""
+    return {
+        OutputKey(site.id, "sitemap_index"),
+        OutputKey(site.id, "news_sitemap"),
+        OutputKey(site.id, "robots"),
+    }
+
+
+def outputs_of(state: ArticleState | None, site: SiteConfig, now: datetime) -> set[OutputKey]:
+    """Every output that shows this article state now (none for a tombstone or a scheduled one)."""
+    if not isinstance(state, Article) or not state.is_visible(now):
+        return set()
+    keys = {
+        OutputKey(site.id, "amp", state.url),
+        OutputKey(site.id, "shard", shard_period(state.published_at, site)),
+    }
+    keys.update(OutputKey(site.id, "feed", name) for name in feed_names(state, site))
+    return keys
+
+
+def plan(
+    previous: ArticleState | None, current: ArticleState | None, site: SiteConfig, now: datetime
+) -> set[OutputKey]:
+    """The outputs that held the article before the change or hold it after."""
+    return outputs_of(previous, site, now) | outputs_of(current, site, now)

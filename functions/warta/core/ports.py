@@ -1,0 +1,107 @@
+"""The narrow interfaces between the core and the outside: index, render queue, object store.
+
+Local adapters (SQLite, a directory) and AWS adapters (DynamoDB, SQS, S3) implement them.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Iterator, Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Literal, Protocol
+
+from warta.core.articles import Article, ArticleState
+from warta.core.planner import OutputKey
+from warta.core.views import SitemapEntry
+
+PutOutcome = Literal["written", "unchanged"]
+
+
+@dataclass(frozen=True, slots=True)
+class WriteResult:
+    applied: bool  # False: the stored revision was not below the event's (stale or duplicate)
+    previous: ArticleState | None  # the stored state before the write (or the newer one kept)
+
+
+@dataclass(frozen=True, slots=True)
+class ShardPart:
+    """What the sitemap index needs of one rendered shard file."""
+
+    period: str
+    part: int  # 1-based
+    url_count: int
+    lastmod: datetime | None
+
+
+@dataclass(frozen=True, slots=True)
+class Facets:
+    """Everything a full rebuild has to render for one site."""
+
+    urls: tuple[str, ...]
+    feed_values: dict[str, tuple[str, ...]]  # "section" -> section ids, "tag" -> tag slugs
+    periods: tuple[str, ...]
+
+
+class ArticleIndex(Protocol):
+    def get(self, site: str, article_id: str) -> ArticleState | None: ...
+
+    def write(self, state: ArticleState, period: str | None, released: bool) -> WriteResult:
+        """Store the state unless the stored revision is not below it."""
+        ...
+
+    def live_by_url(self, site: str, url: str, now: datetime) -> Article | None: ...
+
+    def latest(
+        self, site: str, now: datetime, limit: int, section: str | None = None,
+        tag: str | None = None,
+    ) -> list[Article]:
+        """The newest visible live articles, newest first."""
+        ...
+
+    def shard_entries(self, site: str, period: str, now: datetime) -> Iterator[SitemapEntry]:
+        """The visible live articles of a shard, oldest first."""
+        ...
+
+    def published_between(
+        self, site: str, after: datetime, until: datetime, limit: int
+    ) -> list[Article]:
+        """Live articles with after < published_at <= until, newest first."""
+        ...
+
+    def due(self, site: str, now: datetime) -> list[Article]:
+        """Scheduled articles whose time has come and whose outputs were not rendered yet."""
+        ...
+
+    def mark_released(self, site: str, article_ids: Sequence[str]) -> None: ...
+
+    def facets(self, site: str, now: datetime) -> Facets: ...
+
+    def shard_parts(self, site: str) -> list[ShardPart]: ...
+
+    def set_shard_parts(self, site: str, period: str, parts: Sequence[ShardPart]) -> None: ...
+
+
+class RenderQueue(Protocol):
+    """Outputs waiting to be rendered. Pushing a key that waits already coalesces with it."""
+
+    def push(self, keys: Iterable[OutputKey]) -> None: ...
+
+    def take(self) -> list[tuple[OutputKey, int]]:
+        """Every waiting key with its version; keys stay queued until `done`."""
+        ...
+
+    def done(self, taken: Iterable[tuple[OutputKey, int]]) -> None:
+        """Forget keys rendered at their taken version; a key pushed again since stays queued."""
+        ...
+
+
+class ObjectStore(Protocol):
+    def put(
+        self, path: str, body: bytes, content_type: str, cache_control: str
+    ) -> PutOutcome: ...
+
+    def get(self, path: str) -> bytes | None: ...
+
+    def delete(self, path: str) -> bool: ...
+
+    def list(self, prefix: str = "") -> Iterator[str]: ...

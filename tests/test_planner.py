@@ -1,0 +1,85 @@
+"""The planner: exactly the outputs a change touches, never the archive."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import datetime, timedelta
+
+import pytest
+
+from warta.core.articles import Article, Section, Tombstone
+from warta.core.config import SiteConfig
+from warta.core.planner import OutputKey, in_news_window, outputs_of, plan, shard_period
+
+from conftest import WIB
+
+NOW = datetime(2023, 9, 21, tzinfo=WIB)
+
+
+def test_a_published_article_touches_its_page_feeds_and_shard(
+    site: SiteConfig, make_article: Callable[..., Article]
+) -> None:
+    article = make_article()
+    assert plan(None, article, site, NOW) == {
+        OutputKey(site.id, "amp", article.url),
+        OutputKey(site.id, "feed", "home"),
+        OutputKey(site.id, "feed", "section:nasional"),
+        OutputKey(site.id, "shard", "2023-09"),
+    }
+
+
+def test_a_section_change_touches_the_old_and_the_new_section_feed(
+    site: SiteConfig, make_article: Callable[..., Article]
+) -> None:
+    before = make_article()
+    after = make_article(revision=2, section=Section("ekonomi", "Ekonomi"))
+    keys = plan(before, after, site, NOW)
+    assert {OutputKey(site.id, "feed", "section:nasional"),
+            OutputKey(site.id, "feed", "section:ekonomi")} <= keys
+
+
+def test_a_url_change_touches_both_amp_pages(
+    site: SiteConfig, make_article: Callable[..., Article]
+) -> None:
+    before = make_article()
+    after = make_article(revision=2, url=f"{site.base_url}/nasional/judul-baru")
+    keys = plan(before, after, site, NOW)
+    assert {OutputKey(site.id, "amp", before.url), OutputKey(site.id, "amp", after.url)} <= keys
+
+
+def test_a_takedown_touches_everything_that_held_the_article(
+    site: SiteConfig, make_article: Callable[..., Article]
+) -> None:
+    before = make_article()
+    assert plan(before, Tombstone(site.id, before.id, 2), site, NOW) == outputs_of(before, site, NOW)
+
+
+def test_a_scheduled_article_touches_nothing_until_due(
+    site: SiteConfig, make_article: Callable[..., Article]
+) -> None:
+    article = make_article(published_at=NOW + timedelta(hours=1))
+    assert plan(None, article, site, NOW) == set()
+    assert plan(None, article, site, NOW + timedelta(hours=2))
+
+
+@pytest.mark.parametrize(
+    ("published_at", "period"),
+    [
+        (datetime.fromisoformat("2023-10-01T00:30:00+07:00"), "2023-10"),
+        (datetime.fromisoformat("2023-09-30T17:30:00+00:00"), "2023-10"),  # same instant, UTC
+        (datetime.fromisoformat("2023-09-30T23:59:59+07:00"), "2023-09"),
+    ],
+)
+def test_shards_follow_the_site_time_zone(
+    published_at: datetime, period: str, site: SiteConfig
+) -> None:
+    assert shard_period(published_at, site) == period
+
+
+@pytest.mark.parametrize(
+    ("age", "inside"),
+    [(timedelta(0), True), (timedelta(hours=47, minutes=59), True),
+     (timedelta(hours=48), False), (timedelta(seconds=-1), False)],
+)
+def test_news_window_is_the_last_48_hours(age: timedelta, inside: bool, site: SiteConfig) -> None:
+    assert in_news_window(NOW - age, site, NOW) is inside
