@@ -50,7 +50,9 @@ def make_article(site: SiteConfig) -> Callable[..., Article]:
             "authors": (Author("Redaksi Andalpost", f"{site.base_url}/author/redaksi"),),
             "published_at": datetime(2023, 9, 10, 19, 40, tzinfo=WIB),
             "updated_at": None,
-            "image": HeroImage(f"{site.base_url}/img/{article_id}.jpg", 1200, 675, "Alt", "Keterangan", "CNN"),
+            "image": HeroImage(
+                f"{site.base_url}/img/{article_id}.jpg", 1200, 675, "Alt", "Keterangan", "CNN"
+            ),
             "access": "free",
             "body": (Paragraph((Text("Paragraf pertama."),)),),
             "page_count": 1,

@@ -36,9 +36,7 @@ def test_every_corpus_event_is_accepted(path: Path, site: SiteConfig) -> None:
     assert state.id == event.article_id and state.revision == event.revision
 
 
-@pytest.mark.parametrize(
-    "path", sorted((SHARED / "corpus" / "invalid").glob("*.json")), ids=lambda p: p.name
-)
+@pytest.mark.parametrize("path", sorted((SHARED / "corpus" / "invalid").glob("*.json")), ids=lambda p: p.name)
 def test_every_invalid_event_is_rejected_naming_the_field(path: Path) -> None:
     with pytest.raises(EventRejected) as caught:
         parse_event(path.read_bytes())
@@ -90,8 +88,7 @@ def test_rejection_agrees_with_the_reference_validator() -> None:
         ("section", {"id": "cuaca", "name": "Cuaca"}, "article/section/id"),
     ],
 )
-def test_site_rules_reject_with_the_field(field: str, value: object, named: str,
-                                          site: SiteConfig) -> None:
+def test_site_rules_reject_with_the_field(field: str, value: object, named: str, site: SiteConfig) -> None:
     data = _load("001")
     data["article"][field] = value
     with pytest.raises(EventRejected) as caught:
@@ -112,7 +109,7 @@ def test_plain_text_fields_are_cleaned(site: SiteConfig) -> None:
     article = _state(_load("018"), site)
     assert isinstance(article, Article)
     assert "\x0b" not in article.title and "\x01" not in article.title
-    assert 'Dompet<Pintar>' in article.title  # text, not markup: kept as characters
+    assert "Dompet<Pintar>" in article.title  # text, not markup: kept as characters
     assert "<script>alert('tag')</script>" in article.tags
     assert article.image is not None and "&" in article.image.url
 

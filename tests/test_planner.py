@@ -34,13 +34,13 @@ def test_a_section_change_touches_the_old_and_the_new_section_feed(
     before = make_article()
     after = make_article(revision=2, section=Section("ekonomi", "Ekonomi"))
     keys = plan(before, after, site, NOW)
-    assert {OutputKey(site.id, "feed", "section:nasional"),
-            OutputKey(site.id, "feed", "section:ekonomi")} <= keys
+    assert {
+        OutputKey(site.id, "feed", "section:nasional"),
+        OutputKey(site.id, "feed", "section:ekonomi"),
+    } <= keys
 
 
-def test_a_url_change_touches_both_amp_pages(
-    site: SiteConfig, make_article: Callable[..., Article]
-) -> None:
+def test_a_url_change_touches_both_amp_pages(site: SiteConfig, make_article: Callable[..., Article]) -> None:
     before = make_article()
     after = make_article(revision=2, url=f"{site.base_url}/nasional/judul-baru")
     keys = plan(before, after, site, NOW)
@@ -70,16 +70,18 @@ def test_a_scheduled_article_touches_nothing_until_due(
         (datetime.fromisoformat("2023-09-30T23:59:59+07:00"), "2023-09"),
     ],
 )
-def test_shards_follow_the_site_time_zone(
-    published_at: datetime, period: str, site: SiteConfig
-) -> None:
+def test_shards_follow_the_site_time_zone(published_at: datetime, period: str, site: SiteConfig) -> None:
     assert shard_period(published_at, site) == period
 
 
 @pytest.mark.parametrize(
     ("age", "inside"),
-    [(timedelta(0), True), (timedelta(hours=47, minutes=59), True),
-     (timedelta(hours=48), False), (timedelta(seconds=-1), False)],
+    [
+        (timedelta(0), True),
+        (timedelta(hours=47, minutes=59), True),
+        (timedelta(hours=48), False),
+        (timedelta(seconds=-1), False),
+    ],
 )
 def test_news_window_is_the_last_48_hours(age: timedelta, inside: bool, site: SiteConfig) -> None:
     assert in_news_window(NOW - age, site, NOW) is inside

@@ -19,8 +19,26 @@ AFTER_SCHEDULE = "2023-09-21T00:00:00+07:00"  # 023 (scheduled for 2023-09-20 06
 BEFORE_SCHEDULE = "2023-09-15T00:00:00+07:00"
 EVENT_FILES = sorted(EXAMPLE_EVENTS.glob("*.json"))
 LIVE_IDS = {
-    "48205", "48110", "48131", "48142", "48125", "48150", "48166", "48171", "48180", "48195",
-    "48212", "48118", "48146", "48176", "48201", "48183", "48161", "48207", "48190", "48220",
+    "48205",
+    "48110",
+    "48131",
+    "48142",
+    "48125",
+    "48150",
+    "48166",
+    "48171",
+    "48180",
+    "48195",
+    "48212",
+    "48118",
+    "48146",
+    "48176",
+    "48201",
+    "48183",
+    "48161",
+    "48207",
+    "48190",
+    "48220",
 }
 
 
@@ -29,16 +47,25 @@ def _event(name_prefix: str) -> dict:
     return json.loads(path.read_text())
 
 
-def publish(tmp: Path, *events: str | Path, now: str = AFTER_SCHEDULE, out: str = "public",
-            command: str = "publish") -> int:
-    args = [command, "--config", str(EXAMPLE_SITE), "--out", str(tmp / out),
-            "--state", str(tmp / f"{out}-state"), "--now", now]
+def publish(
+    tmp: Path, *events: str | Path, now: str = AFTER_SCHEDULE, out: str = "public", command: str = "publish"
+) -> int:
+    args = [
+        command,
+        "--config",
+        str(EXAMPLE_SITE),
+        "--out",
+        str(tmp / out),
+        "--state",
+        str(tmp / f"{out}-state"),
+        "--now",
+        now,
+    ]
     return main(args + [str(e) for e in events])
 
 
 def tree(root: Path) -> dict[str, bytes]:
-    return {p.relative_to(root).as_posix(): p.read_bytes() for p in sorted(root.rglob("*"))
-            if p.is_file()}
+    return {p.relative_to(root).as_posix(): p.read_bytes() for p in sorted(root.rglob("*")) if p.is_file()}
 
 
 def all_text(root: Path) -> str:
@@ -56,8 +83,11 @@ def forward(tmp_path_factory: pytest.TempPathFactory) -> Path:
 def test_publish_makes_every_output_kind(forward: Path) -> None:
     files = set(tree(forward))
     assert "feed/index.xml" in files
-    sections = {_event(p.name[:3])["article"]["section"]["id"] for p in EVENT_FILES
-                if "section" in _event(p.name[:3])["article"]}
+    sections = {
+        _event(p.name[:3])["article"]["section"]["id"]
+        for p in EVENT_FILES
+        if "section" in _event(p.name[:3])["article"]
+    }
     assert {f"feed/{s}.xml" for s in sections} <= files
     assert {"sitemap.xml", "sitemaps/2023-09.xml", "sitemap-news.xml", "robots.txt"} <= files
     amp_pages = {f for f in files if f.startswith("amp/")}
@@ -82,6 +112,7 @@ def test_home_feed_lists_live_articles_newest_first(forward: Path) -> None:
     assert {g.split(":")[-1] for g in guids} == LIVE_IDS
     dates = rss.xpath("//item/pubDate/text()")
     from email.utils import parsedate_to_datetime
+
     moments = [parsedate_to_datetime(d) for d in dates]
     assert moments == sorted(moments, reverse=True)
 
@@ -111,12 +142,25 @@ def test_one_event_per_call_gives_the_same_tree(tmp_path: Path, forward: Path) -
 
 def test_four_concurrent_processes_give_the_same_tree(tmp_path: Path, forward: Path) -> None:
     groups = [EVENT_FILES[i::4] for i in range(4)]
-    base = [sys.executable, "-m", "warta.cli.main", "publish", "--config", str(EXAMPLE_SITE),
-            "--out", str(tmp_path / "public"), "--state", str(tmp_path / "public-state"),
-            "--now", AFTER_SCHEDULE]
+    base = [
+        sys.executable,
+        "-m",
+        "warta.cli.main",
+        "publish",
+        "--config",
+        str(EXAMPLE_SITE),
+        "--out",
+        str(tmp_path / "public"),
+        "--state",
+        str(tmp_path / "public-state"),
+        "--now",
+        AFTER_SCHEDULE,
+    ]
     env = {**os.environ, "PYTHONHASHSEED": "random"}
-    procs = [subprocess.Popen([*base, *map(str, group)], env=env, stdout=subprocess.PIPE,
-                              stderr=subprocess.PIPE) for group in groups]
+    procs = [
+        subprocess.Popen([*base, *map(str, group)], env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+        for group in groups
+    ]
     for proc in procs:
         out, err = proc.communicate(timeout=300)
         assert proc.returncode == 0, (out, err)
@@ -194,8 +238,9 @@ def test_private_state_never_lands_in_the_public_tree(forward: Path) -> None:
     assert not [p for p in tree(forward) if "sqlite" in p or p.startswith(".")]
 
 
-def test_events_from_stdin_as_json_lines(tmp_path: Path, forward: Path,
-                                         monkeypatch: pytest.MonkeyPatch) -> None:
+def test_events_from_stdin_as_json_lines(
+    tmp_path: Path, forward: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     import io
 
     lines = b"".join(json.dumps(json.loads(p.read_bytes())).encode() + b"\n" for p in EVENT_FILES)

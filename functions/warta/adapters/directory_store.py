@@ -67,9 +67,7 @@ class DirectoryStore:
         return self.root.joinpath(*_relative(path).parts)
 
     def _meta(self, path: str) -> Path:
-        return self.meta_root.joinpath(*_relative(path).parts).with_name(
-            _relative(path).name + ".json"
-        )
+        return self.meta_root.joinpath(*_relative(path).parts).with_name(_relative(path).name + ".json")
 
     def put(self, path: str, body: bytes, content_type: str, cache_control: str) -> PutOutcome:
         target = self._file(path)
@@ -79,8 +77,9 @@ class DirectoryStore:
         meta_file = self._meta(path)
         if self.get(path) == body and meta_file.exists() and meta_file.read_bytes() == meta:
             return "unchanged"
-        _write_atomically(meta_file, meta)
+        # Body first: if that fails, the old body keeps its old metadata.
         _write_atomically(target, body)
+        _write_atomically(meta_file, meta)
         return "written"
 
     def get(self, path: str) -> bytes | None:
@@ -109,12 +108,12 @@ class DirectoryStore:
         return True
 
     def list(self, prefix: str = "") -> Iterator[str]:
-        for dirpath, dirnames, filenames in os.walk(self.root):
-            dirnames.sort()
+        """Paths in lexicographic order, as S3 lists keys."""
+        found = []
+        for dirpath, _, filenames in os.walk(self.root):
             base = Path(dirpath).relative_to(self.root)
-            for name in sorted(filenames):
-                if name.startswith(_TEMP_PREFIX):
-                    continue
+            for name in filenames:
                 path = (base / name).as_posix()
-                if path.startswith(prefix):
-                    yield path
+                if not name.startswith(_TEMP_PREFIX) and path.startswith(prefix):
+                    found.append(path)
+        yield from sorted(found)

@@ -124,19 +124,22 @@ class SqliteIndex:
                 return WriteResult(applied=False, previous=previous)
             if isinstance(state, Article):
                 row = (
-                    state.site, state.id, state.revision, 1, state.url, state.section.id, period,
-                    _micros(state.published_at), int(released), _sitemap_json(state),
+                    state.site,
+                    state.id,
+                    state.revision,
+                    1,
+                    state.url,
+                    state.section.id,
+                    period,
+                    _micros(state.published_at),
+                    int(released),
+                    _sitemap_json(state),
                     json.dumps(state.to_json(), ensure_ascii=False, separators=(",", ":")),
                 )
             else:
-                row = (state.site, state.id, state.revision, 0, None, None, None, None, 0, None,
-                       None)
-            self._db.execute(
-                "INSERT OR REPLACE INTO articles VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)", row
-            )
-            self._db.execute(
-                "DELETE FROM article_tags WHERE site = ? AND id = ?", (state.site, state.id)
-            )
+                row = (state.site, state.id, state.revision, 0, None, None, None, None, 0, None, None)
+            self._db.execute("INSERT OR REPLACE INTO articles VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)", row)
+            self._db.execute("DELETE FROM article_tags WHERE site = ? AND id = ?", (state.site, state.id))
             if isinstance(state, Article):
                 self._db.executemany(
                     "INSERT OR IGNORE INTO article_tags VALUES (?, ?, ?)",
@@ -156,7 +159,11 @@ class SqliteIndex:
         return found[0] if found else None
 
     def latest(
-        self, site: str, now: datetime, limit: int, section: str | None = None,
+        self,
+        site: str,
+        now: datetime,
+        limit: int,
+        section: str | None = None,
         tag: str | None = None,
     ) -> list[Article]:
         where = "a.site = ? AND a.live = 1 AND a.published_us <= ?"
@@ -189,9 +196,7 @@ class SqliteIndex:
                 images=tuple(SitemapImage(src) for src in data["images"]),
             )
 
-    def published_between(
-        self, site: str, after: datetime, until: datetime, limit: int
-    ) -> list[Article]:
+    def published_between(self, site: str, after: datetime, until: datetime, limit: int) -> list[Article]:
         return self._articles(
             "SELECT doc FROM articles WHERE site = ? AND live = 1 AND published_us > ?"
             " AND published_us <= ? ORDER BY published_us DESC, id DESC LIMIT ?",
@@ -215,16 +220,33 @@ class SqliteIndex:
     def facets(self, site: str, now: datetime) -> Facets:
         visible = "site = ? AND live = 1 AND published_us <= ?"
         params = (site, _micros(now))
-        urls = tuple(r[0] for r in self._db.execute(
-            f"SELECT DISTINCT url FROM articles WHERE {visible} ORDER BY url", params))
-        sections = tuple(r[0] for r in self._db.execute(
-            f"SELECT DISTINCT section FROM articles WHERE {visible} ORDER BY section", params))
-        periods = tuple(r[0] for r in self._db.execute(
-            f"SELECT DISTINCT period FROM articles WHERE {visible} ORDER BY period", params))
-        tags = tuple(r[0] for r in self._db.execute(
-            "SELECT DISTINCT t.tag FROM article_tags t JOIN articles a"
-            " ON a.site = t.site AND a.id = t.id"
-            " WHERE a.site = ? AND a.live = 1 AND a.published_us <= ? ORDER BY t.tag", params))
+        urls = tuple(
+            r[0]
+            for r in self._db.execute(
+                f"SELECT DISTINCT url FROM articles WHERE {visible} ORDER BY url", params
+            )
+        )
+        sections = tuple(
+            r[0]
+            for r in self._db.execute(
+                f"SELECT DISTINCT section FROM articles WHERE {visible} ORDER BY section", params
+            )
+        )
+        periods = tuple(
+            r[0]
+            for r in self._db.execute(
+                f"SELECT DISTINCT period FROM articles WHERE {visible} ORDER BY period", params
+            )
+        )
+        tags = tuple(
+            r[0]
+            for r in self._db.execute(
+                "SELECT DISTINCT t.tag FROM article_tags t JOIN articles a"
+                " ON a.site = t.site AND a.id = t.id"
+                " WHERE a.site = ? AND a.live = 1 AND a.published_us <= ? ORDER BY t.tag",
+                params,
+            )
+        )
         return Facets(urls=urls, feed_values={"section": sections, "tag": tags}, periods=periods)
 
     def shard_parts(self, site: str) -> list[ShardPart]:
@@ -239,9 +261,7 @@ class SqliteIndex:
 
     def set_shard_parts(self, site: str, period: str, parts: Sequence[ShardPart]) -> None:
         with self._transaction():
-            self._db.execute(
-                "DELETE FROM shard_parts WHERE site = ? AND period = ?", (site, period)
-            )
+            self._db.execute("DELETE FROM shard_parts WHERE site = ? AND period = ?", (site, period))
             self._db.executemany(
                 "INSERT INTO shard_parts VALUES (?, ?, ?, ?, ?)",
                 [
@@ -263,9 +283,7 @@ class SqliteIndex:
     def take(self) -> list[tuple[OutputKey, int]]:
         return [
             (OutputKey(site, kind, name), version)
-            for site, kind, name, version in self._db.execute(
-                "SELECT site, kind, name, version FROM pending"
-            )
+            for site, kind, name, version in self._db.execute("SELECT site, kind, name, version FROM pending")
         ]
 
     def done(self, taken: Iterable[tuple[OutputKey, int]]) -> None:

@@ -24,9 +24,7 @@ def all_outputs(site_id: str, deployment: Deployment, index: ArticleIndex, now: 
     return keys
 
 
-def queue_everything(
-    deployment: Deployment, index: ArticleIndex, queue: RenderQueue, now: datetime
-) -> int:
+def queue_everything(deployment: Deployment, index: ArticleIndex, queue: RenderQueue, now: datetime) -> int:
     total = 0
     for site_id in deployment.sites:
         keys = all_outputs(site_id, deployment, index, now)

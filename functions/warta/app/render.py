@@ -40,8 +40,12 @@ CONTENT_TYPES: dict[str, str] = {
 }
 # The site config names cache policies by what the output is for.
 _CACHE_POLICY = {
-    "amp": "amp", "feed": "feed", "shard": "sitemap", "sitemap_index": "sitemap_index",
-    "news_sitemap": "news_sitemap", "robots": "robots",
+    "amp": "amp",
+    "feed": "feed",
+    "shard": "sitemap",
+    "sitemap_index": "sitemap_index",
+    "news_sitemap": "news_sitemap",
+    "robots": "robots",
 }
 
 
@@ -125,9 +129,7 @@ def _render_shard(key: OutputKey, site: SiteConfig, index: ArticleIndex, now: da
         period,
         [ShardPart(period, n, p.url_count, p.lastmod) for n, p in enumerate(parts, start=1)],
     )
-    changes: list[Change] = [
-        Put(_shard_path(site, period, n), p.body) for n, p in enumerate(parts, start=1)
-    ]
+    changes: list[Change] = [Put(_shard_path(site, period, n), p.body) for n, p in enumerate(parts, start=1)]
     changes += [Delete(_shard_path(site, period, n)) for n in range(len(parts) + 1, before + 1)]
     return changes
 
@@ -142,9 +144,7 @@ def _render_sitemap_index(site: SiteConfig, index: ArticleIndex) -> list[Change]
     return [Put(site.sitemaps.index_path, render_sitemap_index(listed))]
 
 
-def render_key(
-    key: OutputKey, site: SiteConfig, index: ArticleIndex, now: datetime
-) -> list[Change]:
+def render_key(key: OutputKey, site: SiteConfig, index: ArticleIndex, now: datetime) -> list[Change]:
     """The store changes that bring one output in line with the index."""
     if key.kind == "amp":
         path = amp_path(site, key.name)
@@ -203,15 +203,16 @@ def render_pending(
             outcome = _apply(change, key, site, store)
             report.outcomes[(key.kind, outcome)] += 1
             if outcome != "unchanged":
-                report.changed_paths.append(change.path)
+                report.changed_paths.append(site.output_prefix + change.path)
             if on_output is not None:
-                on_output(key, change.path, outcome)
+                on_output(key, site.output_prefix + change.path, outcome)
     queue.done(taken)
     return report
 
 
 def _apply(change: Change, key: OutputKey, site: SiteConfig, store: ObjectStore) -> Outcome:
+    path = site.output_prefix + change.path
     if isinstance(change, Delete):
-        return "deleted" if store.delete(change.path) else "unchanged"
+        return "deleted" if store.delete(path) else "unchanged"
     cache_control = site.cache_control[_CACHE_POLICY[key.kind]]
-    return store.put(change.path, change.body, CONTENT_TYPES[key.kind], cache_control)
+    return store.put(path, change.body, CONTENT_TYPES[key.kind], cache_control)

@@ -109,8 +109,11 @@ def _render(stack: LocalStack, now: datetime) -> RenderReport:
 
     with stack.render_lock():
         return render_pending(
-            deployment=stack.deployment, index=stack.index, queue=stack.index,
-            store=stack.store, now=now,
+            deployment=stack.deployment,
+            index=stack.index,
+            queue=stack.index,
+            store=stack.store,
+            now=now,
         )
 
 
@@ -123,8 +126,13 @@ def cmd_publish(args: argparse.Namespace) -> int:
     outcomes = []
     for source, raw in _event_sources(args.events):
         outcome = ingest_event(
-            raw, source, deployment=stack.deployment, index=stack.index, queue=stack.index,
-            now=args.now, build_body=build_body,
+            raw,
+            source,
+            deployment=stack.deployment,
+            index=stack.index,
+            queue=stack.index,
+            now=args.now,
+            build_body=build_body,
         )
         log_event(outcome)
         outcomes.append(outcome)
@@ -154,22 +162,43 @@ def cmd_serve(args: argparse.Namespace) -> int:
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="warta", description=__doc__)
     common = argparse.ArgumentParser(add_help=False)
-    common.add_argument("--config", action="append", default=None, metavar="FILE",
-                        help="site config TOML; repeat for several sites, the first is the default"
-                        " (default: ./site.toml)")
-    common.add_argument("--out", default="public", metavar="DIR",
-                        help="the public output tree (default: ./public)")
-    common.add_argument("--state", default=".warta", metavar="DIR",
-                        help="private state: the article index (default: ./.warta)")
-    common.add_argument("--now", type=_parse_now, default=None, metavar="TIME",
-                        help="the clock, ISO 8601 with offset (default: the real time)")
-    common.add_argument("--log-level", default="WARNING",
-                        choices=["DEBUG", "INFO", "WARNING", "ERROR"],
-                        help="structured JSON logs on stderr at this level (default: WARNING)")
+    common.add_argument(
+        "--config",
+        action="append",
+        default=None,
+        metavar="FILE",
+        help="site config TOML; repeat for several sites, the first is the default (default: ./site.toml)",
+    )
+    common.add_argument(
+        "--out", default="public", metavar="DIR", help="the public output tree (default: ./public)"
+    )
+    common.add_argument(
+        "--state",
+        default=".warta",
+        metavar="DIR",
+        help="private state: the article index (default: ./.warta)",
+    )
+    common.add_argument(
+        "--now",
+        type=_parse_now,
+        default=None,
+        metavar="TIME",
+        help="the clock, ISO 8601 with offset (default: the real time)",
+    )
+    common.add_argument(
+        "--log-level",
+        default="WARNING",
+        choices=["DEBUG", "INFO", "WARNING", "ERROR"],
+        help="structured JSON logs on stderr at this level (default: WARNING)",
+    )
     sub = parser.add_subparsers(dest="command", required=True)
     publish = sub.add_parser("publish", parents=[common], help="publish events")
-    publish.add_argument("events", nargs="+", metavar="EVENT",
-                         help="a JSON file, a directory of *.json (name order) or - (JSON lines)")
+    publish.add_argument(
+        "events",
+        nargs="+",
+        metavar="EVENT",
+        help="a JSON file, a directory of *.json (name order) or - (JSON lines)",
+    )
     publish.set_defaults(run=cmd_publish)
     rebuild = sub.add_parser("rebuild", parents=[common], help="render every output again")
     rebuild.set_defaults(run=cmd_rebuild)
@@ -194,8 +223,7 @@ def main(argv: list[str] | None = None) -> int:
         return EXIT_INTERNAL
     except Exception:
         traceback.print_exc()
-        print("warta: internal error (see above); nothing half-written was served",
-              file=sys.stderr)
+        print("warta: internal error (see above); nothing half-written was served", file=sys.stderr)
         return EXIT_INTERNAL
 
 

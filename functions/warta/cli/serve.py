@@ -16,8 +16,11 @@ from pathlib import Path
 from urllib.parse import unquote, urlsplit
 
 LOOPBACK = "127.0.0.1"
-_EXTRA_TYPES = {".xml": "application/xml; charset=utf-8", ".html": "text/html; charset=utf-8",
-                ".txt": "text/plain; charset=utf-8"}
+_EXTRA_TYPES = {
+    ".xml": "application/xml; charset=utf-8",
+    ".html": "text/html; charset=utf-8",
+    ".txt": "text/plain; charset=utf-8",
+}
 
 
 def _etag(body: bytes) -> str:
@@ -31,12 +34,17 @@ class OutputRequestHandler(BaseHTTPRequestHandler):
 
     def _resolve(self) -> Path | None:
         rel = unquote(urlsplit(self.path).path).lstrip("/")
-        target = (self.root / rel).resolve()
-        if target != self.root and self.root not in target.parents:
+        try:
+            target = (self.root / rel).resolve()
+            if target != self.root and self.root not in target.parents:
+                return None
+            if target.is_dir():
+                target = target / "index.html"
+            elif rel.endswith("/"):
+                return None  # like an object store: "feed/index.xml/" is no key
+            return target if target.is_file() else None
+        except (OSError, ValueError):  # NUL bytes, names too long: no such object
             return None
-        if target.is_dir():
-            target = target / "index.html"
-        return target if target.is_file() else None
 
     def _metadata(self, target: Path) -> dict[str, str]:
         meta = self.meta_root / (str(target.relative_to(self.root)) + ".json")
@@ -68,8 +76,10 @@ class OutputRequestHandler(BaseHTTPRequestHandler):
         mtime = target.stat().st_mtime
         status = HTTPStatus.NOT_MODIFIED if self._not_modified(etag, mtime) else HTTPStatus.OK
         self.send_response(status)
-        content_type = meta.get("content_type") or _EXTRA_TYPES.get(target.suffix) or (
-            mimetypes.guess_type(target.name)[0] or "application/octet-stream"
+        content_type = (
+            meta.get("content_type")
+            or _EXTRA_TYPES.get(target.suffix)
+            or (mimetypes.guess_type(target.name)[0] or "application/octet-stream")
         )
         self.send_header("Content-Type", content_type)
         self.send_header("ETag", etag)
@@ -94,7 +104,8 @@ class OutputRequestHandler(BaseHTTPRequestHandler):
 
 def make_server(root: Path, meta_root: Path, port: int = 0) -> ThreadingHTTPServer:
     handler = type(
-        "BoundOutputRequestHandler", (OutputRequestHandler,),
+        "BoundOutputRequestHandler",
+        (OutputRequestHandler,),
         {"root": root.resolve(), "meta_root": meta_root.resolve()},
     )
     return ThreadingHTTPServer((LOOPBACK, port), handler)

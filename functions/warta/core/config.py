@@ -75,6 +75,7 @@ class SiteConfig:
     description: str
     base_url: str
     public_base_url: str
+    output_prefix: str  # where this site's tree starts in a store that several sites share
     language: str
     timezone: ZoneInfo
     logo: Logo
@@ -120,6 +121,13 @@ def _compile(pattern: str, where: str) -> re.Pattern[str]:
         return re.compile(pattern, re.IGNORECASE | re.DOTALL)
     except re.error as exc:
         raise ConfigError(f"{where}: invalid regular expression: {exc}") from None
+
+
+def _output_prefix(value: str) -> str:
+    prefix = value.strip("/")
+    if any(part in ("", ".", "..") for part in prefix.split("/")) and prefix:
+        raise ConfigError(f"site.output_prefix: {value!r} is not a plain folder path")
+    return f"{prefix}/" if prefix else ""
 
 
 def site_from_mapping(data: Mapping[str, Any]) -> SiteConfig:
@@ -175,6 +183,7 @@ def site_from_mapping(data: Mapping[str, Any]) -> SiteConfig:
         description=site.get("description", ""),
         base_url=base_url,
         public_base_url=site.get("public_base_url", base_url).rstrip("/"),
+        output_prefix=_output_prefix(site.get("output_prefix", "")),
         language=_require(site, "language", "site"),
         timezone=tz,
         logo=Logo(

@@ -97,9 +97,7 @@ def site_of(event: ArticleEvent, deployment: Deployment) -> SiteConfig:
 def _check_site_rules(article: dict[str, Any], site: SiteConfig) -> None:
     host = urlsplit(article["url"]).hostname
     if host != site.domain:
-        raise EventRejected(
-            "article/url", f"{article['url']!r} is not on the site's domain {site.domain!r}"
-        )
+        raise EventRejected("article/url", f"{article['url']!r} is not on the site's domain {site.domain!r}")
     section_id = article["section"]["id"]
     if section_id not in site.sections:
         raise EventRejected("article/section/id", f"unknown section {section_id!r}")
@@ -118,9 +116,7 @@ def _hero_image(data: dict[str, Any] | None) -> HeroImage | None:
     )
 
 
-def state_from_event(
-    event: ArticleEvent, site: SiteConfig, build_body: BodyBuilder
-) -> Article | Tombstone:
+def state_from_event(event: ArticleEvent, site: SiteConfig, build_body: BodyBuilder) -> Article | Tombstone:
     """The article state an event asks for, after site rules and text hygiene."""
     if event.is_takedown:
         return Tombstone(site=site.id, id=event.article_id, revision=event.revision)
@@ -140,9 +136,7 @@ def state_from_event(
         language=data.get("language", site.language),
         section=Section(data["section"]["id"], clean_line(data["section"]["name"])),
         tags=clean_tags(data.get("tags", [])),
-        authors=tuple(
-            Author(clean_line(a["name"]), a.get("url", "")) for a in data.get("authors", [])
-        ),
+        authors=tuple(Author(clean_line(a["name"]), a.get("url", "")) for a in data.get("authors", [])),
         published_at=datetime.fromisoformat(data["published_at"]),
         updated_at=datetime.fromisoformat(data["updated_at"]) if "updated_at" in data else None,
         image=_hero_image(data.get("image")),

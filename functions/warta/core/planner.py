@@ -20,7 +20,12 @@ OutputKind = Literal["amp", "feed", "shard", "sitemap_index", "news_sitemap", "r
 
 # Shards render before the sitemap index that lists them.
 RENDER_ORDER: dict[str, int] = {
-    "amp": 0, "feed": 1, "shard": 2, "sitemap_index": 3, "news_sitemap": 4, "robots": 5,
+    "amp": 0,
+    "feed": 1,
+    "shard": 2,
+    "sitemap_index": 3,
+    "news_sitemap": 4,
+    "robots": 5,
 }
 
 

@@ -52,7 +52,11 @@ class ArticleIndex(Protocol):
     def live_by_url(self, site: str, url: str, now: datetime) -> Article | None: ...
 
     def latest(
-        self, site: str, now: datetime, limit: int, section: str | None = None,
+        self,
+        site: str,
+        now: datetime,
+        limit: int,
+        section: str | None = None,
         tag: str | None = None,
     ) -> list[Article]:
         """The newest visible live articles, newest first."""
@@ -62,9 +66,7 @@ class ArticleIndex(Protocol):
         """The visible live articles of a shard, oldest first."""
         ...
 
-    def published_between(
-        self, site: str, after: datetime, until: datetime, limit: int
-    ) -> list[Article]:
+    def published_between(self, site: str, after: datetime, until: datetime, limit: int) -> list[Article]:
         """Live articles with after < published_at <= until, newest first."""
         ...
 
@@ -96,9 +98,7 @@ class RenderQueue(Protocol):
 
 
 class ObjectStore(Protocol):
-    def put(
-        self, path: str, body: bytes, content_type: str, cache_control: str
-    ) -> PutOutcome: ...
+    def put(self, path: str, body: bytes, content_type: str, cache_control: str) -> PutOutcome: ...
 
     def get(self, path: str) -> bytes | None: ...
 

@@ -97,9 +97,7 @@ class Figure:
     credit: str = ""
 
 
-EmbedProvider = Literal[
-    "youtube", "vimeo", "twitter", "instagram", "facebook", "tiktok", "iframe"
-]
+EmbedProvider = Literal["youtube", "vimeo", "twitter", "instagram", "facebook", "tiktok", "iframe"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -127,7 +125,7 @@ class Audio:
 
 @dataclass(frozen=True, slots=True)
 class RelatedLinks:
-    """"Baca juga" links gathered into one box when the site config asks for it."""
+    """ "Baca juga" links gathered into one box when the site config asks for it."""
 
     links: tuple[Link, ...]
 
@@ -158,8 +156,24 @@ Body = tuple[Block, ...]
 _NODE_TYPES: dict[str, type] = {
     cls.__name__: cls
     for cls in (
-        Text, Strong, Emphasis, Link, LineBreak, Paragraph, Heading, ListBlock, Quote,
-        TableCell, Table, Image, Figure, Embed, Video, Audio, RelatedLinks, PageBreak,
+        Text,
+        Strong,
+        Emphasis,
+        Link,
+        LineBreak,
+        Paragraph,
+        Heading,
+        ListBlock,
+        Quote,
+        TableCell,
+        Table,
+        Image,
+        Figure,
+        Embed,
+        Video,
+        Audio,
+        RelatedLinks,
+        PageBreak,
     )
 }
 

@@ -1,0 +1,383 @@
+"""DirectoryStore: the object store on a local directory, metadata kept outside the root."""
+
+from __future__ import annotations
+
+import json
+import os
+from pathlib import Path
+
+import pytest
+
+from warta.adapters.directory_store import DirectoryStore, UnsafePath
+
+XML = "application/xml; charset=utf-8"
+SHORT = "public, max-age=300"
+LONG = "public, max-age=86400"
+
+
+@pytest.fixture
+def root(tmp_path: Path) -> Path:
+    return tmp_path / "public"
+
+
+@pytest.fixture
+def meta_root(tmp_path: Path) -> Path:
+    return tmp_path / "state" / "objects"
+
+
+@pytest.fixture
+def store(root: Path, meta_root: Path) -> DirectoryStore:
+    return DirectoryStore(root, meta_root)
+
+
+def files_under(folder: Path) -> set[str]:
+    if not folder.exists():
+        return set()
+    return {p.relative_to(folder).as_posix() for p in folder.rglob("*") if p.is_file()}
+
+
+def dirs_under(folder: Path) -> set[str]:
+    return {p.relative_to(folder).as_posix() for p in folder.rglob("*") if p.is_dir()}
+
+
+# --- put ---------------------------------------------------------------------------------------
+
+
+def test_put_writes_then_reports_unchanged(store: DirectoryStore, root: Path) -> None:
+    assert store.put("feed/index.xml", b"<rss/>", XML, SHORT) == "written"
+    assert (root / "feed" / "index.xml").read_bytes() == b"<rss/>"
+    mtime = (root / "feed" / "index.xml").stat().st_mtime_ns
+    assert store.put("feed/index.xml", b"<rss/>", XML, SHORT) == "unchanged"
+    # Unchanged means untouched: Last-Modified of `warta serve` stays put.
+    assert (root / "feed" / "index.xml").stat().st_mtime_ns == mtime
+
+
+@pytest.mark.parametrize(
+    ("body", "content_type", "cache_control"),
+    [
+        (b"<rss>2</rss>", XML, SHORT),  # other bytes
+        (b"<rss/>", XML, LONG),  # other cache control
+        (b"<rss/>", "application/rss+xml", SHORT),  # other content type
+        (b"", XML, SHORT),  # empty body
+    ],
+)
+def test_put_writes_when_anything_differs(
+    store: DirectoryStore, body: bytes, content_type: str, cache_control: str
+) -> None:
+    store.put("feed/index.xml", b"<rss/>", XML, SHORT)
+    assert store.put("feed/index.xml", body, content_type, cache_control) == "written"
+    assert store.get("feed/index.xml") == body
+    assert store.metadata("feed/index.xml") == {
+        "content_type": content_type,
+        "cache_control": cache_control,
+    }
+    assert store.put("feed/index.xml", body, content_type, cache_control) == "unchanged"
+
+
+def test_put_writes_when_metadata_is_missing(store: DirectoryStore, root: Path, meta_root: Path) -> None:
+    (root / "robots.txt").write_bytes(b"User-agent: *\n")  # a file that came from elsewhere
+    assert store.metadata("robots.txt") == {}
+    assert store.put("robots.txt", b"User-agent: *\n", "text/plain", SHORT) == "written"
+    assert store.metadata("robots.txt") == {"content_type": "text/plain", "cache_control": SHORT}
+
+
+def test_put_empty_body_is_a_file(store: DirectoryStore) -> None:
+    assert store.put("empty.txt", b"", "text/plain", SHORT) == "written"
+    assert store.get("empty.txt") == b""
+    assert store.put("empty.txt", b"", "text/plain", SHORT) == "unchanged"
+
+
+def test_put_files_are_world_readable(store: DirectoryStore, root: Path) -> None:
+    store.put("a/b.html", b"x", "text/html", SHORT)
+    assert (root / "a" / "b.html").stat().st_mode & 0o777 == 0o644
+
+
+# --- get / delete ------------------------------------------------------------------------------
+
+
+def test_get(store: DirectoryStore) -> None:
+    store.put("amp/nasional/berita.html", "<p>Ä</p>".encode(), "text/html", SHORT)
+    assert store.get("amp/nasional/berita.html") == "<p>Ä</p>".encode()
+    assert store.get("amp/nasional/missing.html") is None
+    assert store.get("amp/nasional") is None  # a folder is not an object
+    assert store.get("amp/nasional/berita.html/x") is None  # a file is not a folder
+
+
+def test_delete(store: DirectoryStore, root: Path, meta_root: Path) -> None:
+    store.put("feed/index.xml", b"a", XML, SHORT)
+    store.put("feed/ekonomi.xml", b"b", XML, SHORT)
+    assert store.delete("feed/index.xml") is True
+    assert store.get("feed/index.xml") is None
+    assert store.metadata("feed/index.xml") == {}
+    assert store.delete("feed/index.xml") is False
+    assert store.delete("never/was.xml") is False
+    assert files_under(root) == {"feed/ekonomi.xml"}
+    assert files_under(meta_root) == {"feed/ekonomi.xml.json"}
+
+
+def test_delete_removes_empty_parent_folders_but_not_the_root(
+    store: DirectoryStore, root: Path, meta_root: Path
+) -> None:
+    store.put("amp/nasional/2023/a.html", b"a", "text/html", SHORT)
+    store.put("amp/nasional/b.html", b"b", "text/html", SHORT)
+    store.put("top.txt", b"t", "text/plain", SHORT)
+    assert store.delete("amp/nasional/2023/a.html")
+    assert dirs_under(root) == {"amp", "amp/nasional"}  # 2023 went, nasional still holds b
+    assert dirs_under(meta_root) == {"amp", "amp/nasional"}
+    assert store.delete("amp/nasional/b.html")
+    assert dirs_under(root) == set()
+    assert dirs_under(meta_root) == set()
+    assert store.delete("top.txt")
+    assert root.is_dir() and list(root.iterdir()) == []
+    assert meta_root.is_dir()
+
+
+def test_delete_keeps_a_folder_that_holds_a_foreign_file(store: DirectoryStore, root: Path) -> None:
+    store.put("a/b/c.xml", b"c", XML, SHORT)
+    (root / "a" / "keep.me").write_bytes(b"")
+    assert store.delete("a/b/c.xml")
+    assert dirs_under(root) == {"a"}
+    assert (root / "a" / "keep.me").exists()
+
+
+# --- list --------------------------------------------------------------------------------------
+
+PATHS = [
+    "sitemaps/2023-10.xml",
+    "feed/index.xml",
+    "sitemaps/2023-09.xml",
+    "amp/nasional/b.html",
+    "amp/nasional/a.html",
+    "feed/ekonomi.xml",
+    "sitemap.xml",
+    "sitemap-news.xml",
+]
+
+
+@pytest.fixture
+def filled(store: DirectoryStore) -> DirectoryStore:
+    for path in PATHS:
+        store.put(path, path.encode(), XML, SHORT)
+    return store
+
+
+@pytest.mark.parametrize(
+    ("prefix", "expected"),
+    [
+        ("sitemaps/", ["sitemaps/2023-09.xml", "sitemaps/2023-10.xml"]),
+        ("amp/nasional/", ["amp/nasional/a.html", "amp/nasional/b.html"]),
+        ("feed/e", ["feed/ekonomi.xml"]),
+        ("sitemap-", ["sitemap-news.xml"]),
+        ("nothing/", []),
+        ("feed/index.xml", ["feed/index.xml"]),
+    ],
+)
+def test_list_prefix_filter(filled: DirectoryStore, prefix: str, expected: list[str]) -> None:
+    assert list(filled.list(prefix)) == expected
+
+
+def test_list_prefix_is_a_string_prefix_like_s3(filled: DirectoryStore) -> None:
+    assert set(filled.list("sitemap")) == {
+        "sitemap.xml",
+        "sitemap-news.xml",
+        "sitemaps/2023-09.xml",
+        "sitemaps/2023-10.xml",
+    }
+
+
+def test_list_everything_once_and_deterministically(filled: DirectoryStore) -> None:
+    listed = list(filled.list())
+    assert sorted(listed) == sorted(PATHS)
+    assert len(listed) == len(set(listed))
+    assert list(filled.list()) == listed
+
+
+def test_list_is_in_lexicographic_order_like_s3(filled: DirectoryStore) -> None:
+    assert list(filled.list()) == sorted(PATHS)
+
+
+def test_list_within_one_folder_is_sorted(filled: DirectoryStore) -> None:
+    assert list(filled.list("feed/")) == ["feed/ekonomi.xml", "feed/index.xml"]
+
+
+def test_list_skips_temp_files(filled: DirectoryStore, root: Path) -> None:
+    (root / ".warta-tmp-abc123").write_bytes(b"half")
+    (root / "feed" / ".warta-tmp-xyz").write_bytes(b"half")
+    listed = list(filled.list())
+    assert sorted(listed) == sorted(PATHS)
+    assert not any(".warta-tmp-" in path for path in listed)
+    assert list(filled.list("feed/.warta")) == []
+
+
+def test_list_empty_store(store: DirectoryStore) -> None:
+    assert list(store.list()) == []
+
+
+# --- unsafe paths ------------------------------------------------------------------------------
+
+UNSAFE = [
+    "../escape.txt",
+    "a/../../escape.txt",
+    "a/../b.txt",
+    "..",
+    "/etc/passwd",
+    "/abs/x.xml",
+    "feed/",
+    "feed/sub/",
+    "",
+    ".",
+    "./",
+]
+
+
+@pytest.mark.parametrize("path", UNSAFE)
+def test_unsafe_paths_raise(store: DirectoryStore, tmp_path: Path, path: str) -> None:
+    with pytest.raises(UnsafePath):
+        store.put(path, b"x", "text/plain", SHORT)
+    with pytest.raises(UnsafePath):
+        store.get(path)
+    with pytest.raises(UnsafePath):
+        store.delete(path)
+    assert files_under(tmp_path) == set()
+
+
+def test_unsafe_path_is_a_value_error() -> None:
+    assert issubclass(UnsafePath, ValueError)
+
+
+# --- metadata ----------------------------------------------------------------------------------
+
+
+def test_metadata_lives_outside_the_public_root(store: DirectoryStore, root: Path, meta_root: Path) -> None:
+    store.put("feed/index.xml", b"<rss/>", "application/rss+xml; charset=utf-8", SHORT)
+    store.put("robots.txt", b"User-agent: *", "text/plain; charset=utf-8", LONG)
+    assert files_under(root) == {"feed/index.xml", "robots.txt"}
+    assert files_under(meta_root) == {"feed/index.xml.json", "robots.txt.json"}
+    stored = json.loads((meta_root / "feed" / "index.xml.json").read_bytes())
+    assert stored == {"content_type": "application/rss+xml; charset=utf-8", "cache_control": SHORT}
+    assert store.metadata("robots.txt") == {
+        "content_type": "text/plain; charset=utf-8",
+        "cache_control": LONG,
+    }
+    assert store.metadata("nothing.xml") == {}
+
+
+def test_objects_named_like_metadata_do_not_collide(store: DirectoryStore) -> None:
+    store.put("a.xml", b"1", XML, SHORT)
+    store.put("a.xml.json", b"2", "application/json", LONG)
+    assert store.get("a.xml") == b"1"
+    assert store.metadata("a.xml") == {"content_type": XML, "cache_control": SHORT}
+    assert store.metadata("a.xml.json") == {"content_type": "application/json", "cache_control": LONG}
+
+
+# --- atomicity ---------------------------------------------------------------------------------
+
+
+def _temp_files(*folders: Path) -> list[Path]:
+    return [p for folder in folders if folder.exists() for p in folder.rglob(".warta-tmp-*")]
+
+
+def test_put_goes_through_a_temp_file_and_rename(
+    store: DirectoryStore, root: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    store.put("feed/index.xml", b"old", XML, SHORT)
+    calls: list[tuple[str, str]] = []
+    real_replace = os.replace
+
+    def spy(src: str, dst: str | Path) -> None:
+        calls.append((str(src), str(dst)))
+        # The temp file is complete before it is renamed over the target.
+        if Path(dst) == root / "feed" / "index.xml":
+            assert Path(src).read_bytes() == b"new"
+            assert Path(src).parent == Path(dst).parent  # same filesystem: rename is atomic
+            assert Path(src).name.startswith(".warta-tmp-")
+        real_replace(src, dst)
+
+    monkeypatch.setattr(os, "replace", spy)
+    assert store.put("feed/index.xml", b"new", XML, SHORT) == "written"
+    assert str(root / "feed" / "index.xml") in [dst for _, dst in calls]
+    assert store.get("feed/index.xml") == b"new"
+
+
+@pytest.mark.parametrize("fail_on", ["any", "body"])
+def test_a_failed_put_leaves_the_old_body_and_no_temp_file(
+    store: DirectoryStore,
+    root: Path,
+    meta_root: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    fail_on: str,
+) -> None:
+    store.put("feed/index.xml", b"old", XML, SHORT)
+    real_replace = os.replace
+    target = root / "feed" / "index.xml"
+
+    def failing(src: str, dst: str | Path) -> None:
+        if fail_on == "any" or Path(dst) == target:
+            raise OSError("disk full")
+        real_replace(src, dst)
+
+    monkeypatch.setattr(os, "replace", failing)
+    with pytest.raises(OSError, match="disk full"):
+        store.put("feed/index.xml", b"new", "text/html", LONG)
+    monkeypatch.undo()
+    assert target.read_bytes() == b"old"
+    assert _temp_files(root, meta_root) == []
+    assert list(store.list()) == ["feed/index.xml"]
+
+
+def test_a_failed_write_of_a_new_object_leaves_nothing(
+    store: DirectoryStore, root: Path, meta_root: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    def failing(src: str, dst: str) -> None:
+        raise OSError("disk full")
+
+    monkeypatch.setattr(os, "replace", failing)
+    with pytest.raises(OSError):
+        store.put("new/object.xml", b"x", XML, SHORT)
+    monkeypatch.undo()
+    assert files_under(root) == set()
+    assert _temp_files(root, meta_root) == []
+    assert store.get("new/object.xml") is None
+
+
+def test_a_failed_put_leaves_the_old_metadata(
+    store: DirectoryStore, root: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    store.put("feed/index.xml", b"old", XML, SHORT)
+    real_replace = os.replace
+    target = root / "feed" / "index.xml"
+
+    def failing(src: str, dst: str | Path) -> None:
+        if Path(dst) == target:
+            raise OSError("disk full")
+        real_replace(src, dst)
+
+    monkeypatch.setattr(os, "replace", failing)
+    with pytest.raises(OSError):
+        store.put("feed/index.xml", b"new", "text/html", LONG)
+    monkeypatch.undo()
+    assert store.get("feed/index.xml") == b"old"
+    assert store.metadata("feed/index.xml") == {"content_type": XML, "cache_control": SHORT}
+
+
+def test_a_put_whose_metadata_write_failed_is_healed_by_a_retry(
+    store: DirectoryStore, meta_root: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    store.put("feed/index.xml", b"old", XML, SHORT)
+    real_replace = os.replace
+    meta_file = meta_root / "feed" / "index.xml.json"
+
+    def failing(src: str, dst: str | Path) -> None:
+        if Path(dst) == meta_file:
+            raise OSError("disk full")
+        real_replace(src, dst)
+
+    monkeypatch.setattr(os, "replace", failing)
+    with pytest.raises(OSError):
+        store.put("feed/index.xml", b"new", "text/html", LONG)
+    monkeypatch.undo()
+    assert _temp_files(store.root, meta_root) == []
+    # Whatever was left half-done, the same put again must not be "unchanged".
+    assert store.put("feed/index.xml", b"new", "text/html", LONG) == "written"
+    assert store.get("feed/index.xml") == b"new"
+    assert store.metadata("feed/index.xml") == {"content_type": "text/html", "cache_control": LONG}

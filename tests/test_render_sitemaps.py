@@ -1,0 +1,304 @@
+"""Sitemaps: shard parts within the sitemaps.org limits, the index, the news sitemap, robots.txt.
+
+Every urlset is validated against the published schemas (../shared/xsd) with lxml.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import UTC, datetime, timedelta, timezone
+
+import pytest
+from lxml import etree
+
+from warta.core.articles import Article
+from warta.core.config import SiteConfig
+from warta.core.render import sitemaps
+from warta.core.render.sitemaps import (
+    IMAGES_PER_URL_LIMIT,
+    NEWS_URL_LIMIT,
+    SITEMAP_URL_LIMIT,
+    render_news_sitemap,
+    render_robots_txt,
+    render_shard_parts,
+    render_sitemap_index,
+)
+from warta.core.views import IndexedSitemap, SitemapEntry, SitemapImage
+
+from conftest import shared_path
+
+WIB = timezone(timedelta(hours=7))
+BASE = datetime(2023, 9, 1, 8, 30, tzinfo=WIB)
+NS = {
+    "s": "http://www.sitemaps.org/schemas/sitemap/0.9",
+    "image": "http://www.google.com/schemas/sitemap-image/1.1",
+    "news": "http://www.google.com/schemas/sitemap-news/0.9",
+}
+HOSTILE = '<b>Drama</b> & "quotes"'
+MakeArticle = Callable[..., Article]
+
+
+@pytest.fixture(scope="module")
+def urlset_schema() -> etree.XMLSchema:
+    return etree.XMLSchema(etree.parse(str(shared_path("xsd", "urlset-all.xsd"))))
+
+
+@pytest.fixture(scope="module")
+def index_schema() -> etree.XMLSchema:
+    return etree.XMLSchema(etree.parse(str(shared_path("xsd", "siteindex.xsd"))))
+
+
+def entries(count: int, images: int = 0) -> list[SitemapEntry]:
+    """Cheap entries: one shared datetime, images only when asked for."""
+    pictures = tuple(SitemapImage(f"https://www.andalpost.com/img/{n}.jpg") for n in range(images))
+    return [
+        SitemapEntry(f"https://www.andalpost.com/nasional/berita-{n}", BASE, pictures) for n in range(count)
+    ]
+
+
+def assert_valid(schema: etree.XMLSchema, data: bytes) -> etree._Element:
+    root = etree.fromstring(data)
+    assert schema.validate(root), schema.error_log
+    return root
+
+
+# --- shards ---------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("count", "expected_parts"),
+    [(0, 0), (1, 1), (SITEMAP_URL_LIMIT, 1), (SITEMAP_URL_LIMIT + 1, 2)],
+)
+def test_url_limit_boundaries(count: int, expected_parts: int, urlset_schema: etree.XMLSchema) -> None:
+    parts = render_shard_parts(entries(count))
+    assert len(parts) == expected_parts
+    assert sum(part.url_count for part in parts) == count
+    assert all(part.url_count <= SITEMAP_URL_LIMIT for part in parts)
+    for part in parts:
+        root = assert_valid(urlset_schema, part.body)
+        assert len(root) == part.url_count
+
+
+def test_parts_keep_the_callers_order_across_the_split() -> None:
+    given = entries(SITEMAP_URL_LIMIT + 3)
+    parts = render_shard_parts(given)
+    locs = [
+        loc
+        for part in parts
+        for loc in etree.fromstring(part.body).xpath("s:url/s:loc/text()", namespaces=NS)
+    ]
+    assert locs == [entry.url for entry in given]
+    assert [part.url_count for part in parts] == [SITEMAP_URL_LIMIT, 3]
+
+
+def test_entries_may_be_a_generator() -> None:
+    parts = render_shard_parts(entry for entry in entries(3))
+    assert [part.url_count for part in parts] == [3]
+
+
+def test_loc_lastmod_and_images(urlset_schema: etree.XMLSchema) -> None:
+    given = [
+        SitemapEntry(
+            "https://www.andalpost.com/a?x=1&y=2",
+            datetime(2023, 9, 10, 19, 40, 12, 345678, tzinfo=WIB),
+            (SitemapImage("https://www.andalpost.com/img/a.jpg", caption=HOSTILE),),
+        ),
+        SitemapEntry("https://www.andalpost.com/b", datetime(2023, 9, 9, 1, 2, 3, tzinfo=UTC)),
+    ]
+    (part,) = render_shard_parts(given)
+    root = assert_valid(urlset_schema, part.body)
+    assert root.xpath("s:url/s:loc/text()", namespaces=NS) == [
+        "https://www.andalpost.com/a?x=1&y=2",
+        "https://www.andalpost.com/b",
+    ]
+    # W3C datetime to the second, in each entry's own offset.
+    assert root.xpath("s:url/s:lastmod/text()", namespaces=NS) == [
+        "2023-09-10T19:40:12+07:00",
+        "2023-09-09T01:02:03+00:00",
+    ]
+    assert root.xpath("s:url[1]/image:image/image:loc/text()", namespaces=NS) == [
+        "https://www.andalpost.com/img/a.jpg"
+    ]
+    # image:caption is deprecated by Google: never written.
+    assert root.xpath("//image:caption", namespaces=NS) == []
+    assert part.url_count == 2
+    assert part.lastmod == given[0].lastmod
+
+
+def test_part_lastmod_is_the_newest_entry_whatever_the_order() -> None:
+    given = [
+        SitemapEntry("https://www.andalpost.com/a", BASE),
+        SitemapEntry("https://www.andalpost.com/b", BASE + timedelta(days=2)),
+        SitemapEntry("https://www.andalpost.com/c", BASE + timedelta(days=1)),
+    ]
+    assert render_shard_parts(given)[0].lastmod == BASE + timedelta(days=2)
+
+
+def test_image_namespace_only_in_parts_that_use_it(
+    monkeypatch: pytest.MonkeyPatch, urlset_schema: etree.XMLSchema
+) -> None:
+    monkeypatch.setattr(sitemaps, "SITEMAP_URL_LIMIT", 2)
+    given = entries(2) + entries(1, images=1)
+    plain, with_images = render_shard_parts(given)
+    assert set(etree.fromstring(plain.body).nsmap) == {None}
+    assert b"sitemap-image" not in plain.body
+    assert set(etree.fromstring(with_images.body).nsmap) == {None, "image"}
+    for part in (plain, with_images):
+        assert_valid(urlset_schema, part.body)
+
+
+def test_images_per_url_are_capped(urlset_schema: etree.XMLSchema) -> None:
+    (part,) = render_shard_parts(entries(1, images=IMAGES_PER_URL_LIMIT + 5))
+    root = assert_valid(urlset_schema, part.body)
+    assert len(root.xpath("//image:image", namespaces=NS)) == IMAGES_PER_URL_LIMIT
+
+
+@pytest.mark.parametrize("images", [0, 3])
+def test_byte_limit_splits_exactly_at_the_limit(
+    images: int, monkeypatch: pytest.MonkeyPatch, urlset_schema: etree.XMLSchema
+) -> None:
+    given = entries(10, images=images)
+    (whole,) = render_shard_parts(given)
+    (first_four,) = render_shard_parts(given[:4])
+    # A limit that fits four entries to the byte: the part is cut after exactly four.
+    monkeypatch.setattr(sitemaps, "SITEMAP_BYTE_LIMIT", len(first_four.body))
+    parts = render_shard_parts(given)
+    assert parts[0].body == first_four.body
+    assert [part.url_count for part in parts] == [4, 4, 2]
+    # One byte less and the fourth entry no longer fits.
+    monkeypatch.setattr(sitemaps, "SITEMAP_BYTE_LIMIT", len(first_four.body) - 1)
+    assert [part.url_count for part in render_shard_parts(given)] == [3, 3, 3, 1]
+    for part in parts:
+        assert len(part.body) <= len(first_four.body)
+        assert_valid(urlset_schema, part.body)
+    assert sum(part.url_count for part in parts) == whole.url_count
+
+
+def test_byte_accounting_matches_the_output_for_awkward_urls(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """The split is decided on computed sizes; escapes and UTF-8 must be counted exactly."""
+    awkward = [
+        SitemapEntry("https://www.andalpost.com/a?x=1&y=<2>", BASE),
+        SitemapEntry("https://www.andalpost.com/berita/kopi-ñ-日本", BASE, entries(1, 2)[0].images),
+        SitemapEntry("https://www.andalpost.com/c?q=&amp;", BASE + timedelta(microseconds=5)),
+    ]
+    for end in range(1, len(awkward) + 1):
+        (exact,) = render_shard_parts(awkward[:end])
+        monkeypatch.setattr(sitemaps, "SITEMAP_BYTE_LIMIT", len(exact.body))
+        assert [part.url_count for part in render_shard_parts(awkward[:end])] == [end]
+        monkeypatch.setattr(sitemaps, "SITEMAP_BYTE_LIMIT", len(exact.body) - 1)
+        assert len(render_shard_parts(awkward[:end])) == (2 if end > 1 else 1)
+        monkeypatch.undo()
+
+
+def test_mixed_image_parts_count_the_namespace_declaration(monkeypatch: pytest.MonkeyPatch) -> None:
+    given = entries(2) + entries(1, images=1)
+    (exact,) = render_shard_parts(given)
+    monkeypatch.setattr(sitemaps, "SITEMAP_BYTE_LIMIT", len(exact.body) - 1)
+    parts = render_shard_parts(given)
+    assert [part.url_count for part in parts] == [2, 1]
+    assert all(len(part.body) < len(exact.body) for part in parts)
+
+
+def test_shards_are_deterministic() -> None:
+    given = entries(5, images=2)
+    assert render_shard_parts(given) == render_shard_parts(given)
+
+
+# --- index ----------------------------------------------------------------------------------
+
+
+def test_sitemap_index(index_schema: etree.XMLSchema) -> None:
+    data = render_sitemap_index(
+        [
+            IndexedSitemap("https://www.andalpost.com/sitemaps/2023-09.xml", BASE),
+            IndexedSitemap("https://www.andalpost.com/sitemaps/2023-08-2.xml?a=1&b=2", None),
+        ]
+    )
+    root = assert_valid(index_schema, data)
+    assert root.xpath("s:sitemap/s:loc/text()", namespaces=NS) == [
+        "https://www.andalpost.com/sitemaps/2023-09.xml",
+        "https://www.andalpost.com/sitemaps/2023-08-2.xml?a=1&b=2",
+    ]
+    assert root.xpath("s:sitemap/s:lastmod/text()", namespaces=NS) == ["2023-09-01T08:30:00+07:00"]
+    assert render_sitemap_index([]) == render_sitemap_index([])
+
+
+def test_empty_index_is_well_formed_and_says_why_it_is_not_valid(
+    index_schema: etree.XMLSchema,
+) -> None:
+    root = etree.fromstring(render_sitemap_index([]))
+    assert root.tag == "{http://www.sitemaps.org/schemas/sitemap/0.9}sitemapindex"
+    assert len(root) == 0
+    # The official schema wants at least one <sitemap>; nothing else may be wrong.
+    assert not index_schema.validate(root)
+    assert [e.message for e in index_schema.error_log] == [
+        "Element '{http://www.sitemaps.org/schemas/sitemap/0.9}sitemapindex': Missing child"
+        " element(s). Expected is one of ( ##other{http://www.sitemaps.org/schemas/sitemap/0.9}*,"
+        " {http://www.sitemaps.org/schemas/sitemap/0.9}sitemap )."
+    ]
+
+
+# --- news -----------------------------------------------------------------------------------
+
+
+def test_news_sitemap(make_article: MakeArticle, site: SiteConfig, urlset_schema: etree.XMLSchema) -> None:
+    articles = [
+        make_article(id="3", title=HOSTILE),
+        make_article(id="2", language="id-ID", published_at=datetime(2023, 9, 10, 1, 0, tzinfo=UTC)),
+        make_article(id="1", language="zh-TW"),
+    ]
+    root = assert_valid(urlset_schema, render_news_sitemap(articles, site))
+    assert set(root.nsmap) == {None, "news"}
+    assert root.xpath("s:url/s:loc/text()", namespaces=NS) == [a.url for a in articles]
+    news = root.xpath("s:url/news:news", namespaces=NS)
+    assert [n.findtext("news:publication/news:name", namespaces=NS) for n in news] == ["Andalpost"] * 3
+    assert [n.findtext("news:publication/news:language", namespaces=NS) for n in news] == [
+        "id",
+        "id",
+        "zh-tw",
+    ]
+    assert [n.findtext("news:publication_date", namespaces=NS) for n in news] == [
+        "2023-09-10T19:40:00+07:00",
+        "2023-09-10T01:00:00+00:00",
+        "2023-09-10T19:40:00+07:00",
+    ]
+    assert news[0].findtext("news:title", namespaces=NS) == HOSTILE
+
+
+def test_news_sitemap_keeps_at_most_the_google_limit(
+    make_article: MakeArticle, site: SiteConfig, urlset_schema: etree.XMLSchema
+) -> None:
+    article = make_article()
+    root = assert_valid(urlset_schema, render_news_sitemap([article] * (NEWS_URL_LIMIT + 1), site))
+    assert len(root) == NEWS_URL_LIMIT
+
+
+def test_empty_news_sitemap(site: SiteConfig, urlset_schema: etree.XMLSchema) -> None:
+    data = render_news_sitemap([], site)
+    root = etree.fromstring(data)
+    assert root.tag == "{http://www.sitemaps.org/schemas/sitemap/0.9}urlset"
+    assert len(root) == 0
+    assert set(root.nsmap) == {None}
+    # An empty urlset is what sitemap consumers accept for "nothing new", but the official
+    # schema wants at least one <url>: that must be its only complaint.
+    assert not urlset_schema.validate(root)
+    assert [e.message for e in urlset_schema.error_log] == [
+        "Element '{http://www.sitemaps.org/schemas/sitemap/0.9}urlset': Missing child"
+        " element(s). Expected is one of ( ##other{http://www.sitemaps.org/schemas/sitemap/0.9}*,"
+        " {http://www.sitemaps.org/schemas/sitemap/0.9}url )."
+    ]
+
+
+# --- robots.txt -----------------------------------------------------------------------------
+
+
+def test_robots_txt(site: SiteConfig) -> None:
+    assert render_robots_txt(site) == (
+        b"User-agent: *\n"
+        b"Allow: /\n"
+        b"\n"
+        b"Sitemap: https://www.andalpost.com/sitemap.xml\n"
+        b"Sitemap: https://www.andalpost.com/sitemap-news.xml\n"
+    )
