@@ -247,3 +247,40 @@ def test_events_from_stdin_as_json_lines(
     monkeypatch.setattr(sys, "stdin", io.TextIOWrapper(io.BytesIO(lines)))
     assert publish(tmp_path, "-") == 0
     assert tree(tmp_path / "public") == tree(forward)
+
+
+def test_several_sites_publish_into_their_own_trees(tmp_path: Path) -> None:
+    other = (
+        EXAMPLE_SITE.read_text()
+        .replace('id = "andalpost"', 'id = "lainpost"')
+        .replace("https://www.andalpost.com", "https://www.lainpost.com")
+        .replace('output_prefix = ""', 'output_prefix = "lainpost"')
+    )
+    (tmp_path / "lain.toml").write_text(other)
+    event = _event("001")
+    event["site"] = "lainpost"
+    event["article"]["url"] = event["article"]["url"].replace("www.andalpost.com", "www.lainpost.com")
+    (tmp_path / "lain-event.json").write_text(json.dumps(event))
+    args = [
+        "publish",
+        "--config",
+        str(EXAMPLE_SITE),
+        "--config",
+        str(tmp_path / "lain.toml"),
+        "--out",
+        str(tmp_path / "public"),
+        "--state",
+        str(tmp_path / "state"),
+        "--now",
+        AFTER_SCHEDULE,
+    ]
+    assert main([*args, str(tmp_path / "lain-event.json"), str(EVENT_FILES[1])]) == 0
+    files = set(tree(tmp_path / "public"))
+    assert "lainpost/feed/index.xml" in files and "feed/index.xml" in files
+    lain_feed = (tmp_path / "public" / "lainpost" / "feed" / "index.xml").read_text()
+    assert "www.lainpost.com/internasional/" in lain_feed
+    assert "andalpost.com/nasional" not in lain_feed
+    # An event for a site the deployment does not publish is rejected, naming the field.
+    event["site"] = "tidakada"
+    (tmp_path / "unknown.json").write_text(json.dumps(event))
+    assert main([*args, str(tmp_path / "unknown.json")]) == 2

@@ -11,57 +11,33 @@ from __future__ import annotations
 from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta
+from datetime import datetime
 from typing import Literal
-from urllib.parse import urlsplit
 
-from warta.core.config import Deployment, FeedSpec, SiteConfig
-from warta.core.planner import OutputKey, outputs_of, site_wide_outputs
-from warta.core.ports import ArticleIndex, ObjectStore, RenderQueue, ShardPart
-from warta.core.render.amp import render_amp_page
-from warta.core.render.rss import render_rss
-from warta.core.render.sitemaps import (
-    NEWS_URL_LIMIT,
-    render_news_sitemap,
-    render_robots_txt,
-    render_shard_parts,
-    render_sitemap_index,
+from warta.app.outputs.amp import render_amp_output
+from warta.app.outputs.changes import Change, Delete
+from warta.app.outputs.feeds import render_feed_output
+from warta.app.outputs.sitemaps import (
+    render_news_sitemap_output,
+    render_robots_output,
+    render_shard_output,
+    render_sitemap_index_output,
 )
-from warta.core.views import FeedView, IndexedSitemap
+from warta.core.config import Deployment, SiteConfig
+from warta.core.planner import OutputKey, outputs_of, site_wide_outputs
+from warta.core.ports import ArticleIndex, ObjectStore, RenderQueue
 
-# Media types are facts of each format, not site choices.
-CONTENT_TYPES: dict[str, str] = {
-    "amp": "text/html; charset=utf-8",
-    "feed": "application/rss+xml; charset=utf-8",
-    "shard": "application/xml; charset=utf-8",
-    "sitemap_index": "application/xml; charset=utf-8",
-    "news_sitemap": "application/xml; charset=utf-8",
-    "robots": "text/plain; charset=utf-8",
-}
-# The site config names cache policies by what the output is for.
-_CACHE_POLICY = {
-    "amp": "amp",
-    "feed": "feed",
-    "shard": "sitemap",
-    "sitemap_index": "sitemap_index",
-    "news_sitemap": "news_sitemap",
-    "robots": "robots",
-}
-
-
-@dataclass(frozen=True, slots=True)
-class Put:
-    path: str
-    body: bytes
-
-
-@dataclass(frozen=True, slots=True)
-class Delete:
-    path: str
-
-
-Change = Put | Delete
 Outcome = Literal["written", "unchanged", "deleted"]
+OutputRenderer = Callable[[OutputKey, SiteConfig, ArticleIndex, datetime], list[Change]]
+
+RENDERERS: dict[str, OutputRenderer] = {
+    "amp": render_amp_output,
+    "feed": render_feed_output,
+    "shard": render_shard_output,
+    "sitemap_index": render_sitemap_index_output,
+    "news_sitemap": render_news_sitemap_output,
+    "robots": render_robots_output,
+}
 
 
 @dataclass
@@ -73,94 +49,9 @@ class RenderReport:
         return sum(n for (_, o), n in self.outcomes.items() if o == outcome)
 
 
-def amp_path(site: SiteConfig, url: str) -> str:
-    segments = [s for s in urlsplit(url).path.split("/") if s not in ("", ".", "..")]
-    return site.amp.path.format(path="/".join(segments) or "index")
-
-
-def _feed_spec(site: SiteConfig, name: str) -> tuple[FeedSpec, str | None] | None:
-    spec_name, _, value = name.partition(":")
-    for spec in site.feeds:
-        if spec.name == spec_name:
-            return spec, (value or None)
-    return None
-
-
-def _render_feed(key: OutputKey, site: SiteConfig, index: ArticleIndex, now: datetime) -> list[Change]:
-    found = _feed_spec(site, key.name)
-    if found is None:
-        return []  # a feed the config no longer defines
-    spec, value = found
-    section = value if spec.select == "section" else None
-    tag = value if spec.select == "tag" else None
-    articles = index.latest(site.id, now, spec.size, section=section, tag=tag)
-    if spec.select == "all":
-        path, name, link = spec.path, site.name, f"{site.base_url}/"
-    elif spec.select == "section":
-        name = site.sections.get(value or "", value or "")
-        path, link = spec.path.format(section=value), f"{site.base_url}/{value}"
-    else:
-        name = value or ""
-        path, link = spec.path.format(tag=value), f"{site.base_url}/tag/{value}"
-    if not articles and spec.select != "all":
-        return [Delete(path)]  # a section or tag feed exists while it has articles
-    view = FeedView(
-        path=path,
-        title=spec.title.format(name=name),
-        link=link,
-        description=site.description,
-        ttl_minutes=spec.ttl_minutes,
-    )
-    return [Put(path, render_rss(view, articles, site))]
-
-
-def _shard_path(site: SiteConfig, period: str, part: int) -> str:
-    if part == 1:
-        return site.sitemaps.shard_path.format(period=period)
-    return site.sitemaps.shard_part_path.format(period=period, part=part)
-
-
-def _render_shard(key: OutputKey, site: SiteConfig, index: ArticleIndex, now: datetime) -> list[Change]:
-    period = key.name
-    before = sum(1 for p in index.shard_parts(site.id) if p.period == period)
-    parts = render_shard_parts(index.shard_entries(site.id, period, now))
-    index.set_shard_parts(
-        site.id,
-        period,
-        [ShardPart(period, n, p.url_count, p.lastmod) for n, p in enumerate(parts, start=1)],
-    )
-    changes: list[Change] = [Put(_shard_path(site, period, n), p.body) for n, p in enumerate(parts, start=1)]
-    changes += [Delete(_shard_path(site, period, n)) for n in range(len(parts) + 1, before + 1)]
-    return changes
-
-
-def _render_sitemap_index(site: SiteConfig, index: ArticleIndex) -> list[Change]:
-    listed = [
-        IndexedSitemap(site.public_url(_shard_path(site, p.period, p.part)), p.lastmod)
-        for p in index.shard_parts(site.id)
-    ]
-    if not listed:
-        return [Delete(site.sitemaps.index_path)]  # sitemaps.org: an index lists at least one
-    return [Put(site.sitemaps.index_path, render_sitemap_index(listed))]
-
-
 def render_key(key: OutputKey, site: SiteConfig, index: ArticleIndex, now: datetime) -> list[Change]:
     """The store changes that bring one output in line with the index."""
-    if key.kind == "amp":
-        path = amp_path(site, key.name)
-        article = index.live_by_url(site.id, key.name, now)
-        return [Put(path, render_amp_page(article, site))] if article else [Delete(path)]
-    if key.kind == "feed":
-        return _render_feed(key, site, index, now)
-    if key.kind == "shard":
-        return _render_shard(key, site, index, now)
-    if key.kind == "sitemap_index":
-        return _render_sitemap_index(site, index)
-    if key.kind == "news_sitemap":
-        since = now - timedelta(hours=site.sitemaps.news_window_hours)
-        recent = index.published_between(site.id, since, now, NEWS_URL_LIMIT)
-        return [Put(site.sitemaps.news_path, render_news_sitemap(recent, site))]
-    return [Put(site.sitemaps.robots_path, render_robots_txt(site))]
+    return RENDERERS[key.kind](key, site, index, now)
 
 
 def release_due(deployment: Deployment, index: ArticleIndex, queue: RenderQueue, now: datetime) -> int:
@@ -200,19 +91,18 @@ def render_pending(
         if site is None:
             continue  # a site removed from the deployment: nothing of it is rendered any more
         for change in render_key(key, site, index, now):
-            outcome = _apply(change, key, site, store)
+            path = site.output_prefix + change.path
+            outcome = _apply(change, path, site, store)
             report.outcomes[(key.kind, outcome)] += 1
             if outcome != "unchanged":
-                report.changed_paths.append(site.output_prefix + change.path)
+                report.changed_paths.append(path)
             if on_output is not None:
-                on_output(key, site.output_prefix + change.path, outcome)
+                on_output(key, path, outcome)
     queue.done(taken)
     return report
 
 
-def _apply(change: Change, key: OutputKey, site: SiteConfig, store: ObjectStore) -> Outcome:
-    path = site.output_prefix + change.path
+def _apply(change: Change, path: str, site: SiteConfig, store: ObjectStore) -> Outcome:
     if isinstance(change, Delete):
         return "deleted" if store.delete(path) else "unchanged"
-    cache_control = site.cache_control[_CACHE_POLICY[key.kind]]
-    return store.put(path, change.body, CONTENT_TYPES[key.kind], cache_control)
+    return store.put(path, change.body, change.content_type, site.cache_control[change.cache_policy])
