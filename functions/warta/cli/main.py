@@ -3,42 +3,19 @@
 from __future__ import annotations
 
 import argparse
-import contextlib
-import fcntl
 import logging
 import sys
 import traceback
 from collections.abc import Iterator
-from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 
-from warta.adapters.directory_store import DirectoryStore
-from warta.adapters.sqlite_index import SqliteIndex
+from warta.adapters.local_stack import LocalStack, open_local_stack
 from warta.app.ingest import EventOutcome
 from warta.app.render import RenderReport
-from warta.core.config import ConfigError, Deployment, load_deployment
+from warta.core.config import ConfigError
 
 EXIT_OK, EXIT_INTERNAL, EXIT_REJECTED = 0, 1, 2
-INDEX_FILE = "index.sqlite3"
-
-
-@dataclass(frozen=True, slots=True)
-class LocalStack:
-    deployment: Deployment
-    index: SqliteIndex
-    store: DirectoryStore
-    lock_file: Path
-
-    @contextlib.contextmanager
-    def render_lock(self) -> Iterator[None]:
-        """One renderer at a time per state directory, across processes."""
-        with open(self.lock_file, "a+b") as handle:
-            fcntl.flock(handle, fcntl.LOCK_EX)
-            try:
-                yield
-            finally:
-                fcntl.flock(handle, fcntl.LOCK_UN)
 
 
 def _parse_now(value: str | None) -> datetime:
@@ -54,18 +31,7 @@ def _parse_now(value: str | None) -> datetime:
 
 
 def _open_stack(args: argparse.Namespace) -> LocalStack:
-    state = Path(args.state).resolve()
-    out = Path(args.out).resolve()
-    if state == out or out in state.parents:
-        raise ConfigError(f"--state {state} lies inside --out {out}: private state must not be served")
-    deployment = load_deployment([Path(p) for p in args.config])
-    state.mkdir(parents=True, exist_ok=True)
-    return LocalStack(
-        deployment=deployment,
-        index=SqliteIndex(state / INDEX_FILE),
-        store=DirectoryStore(out, meta_root=state / "objects"),
-        lock_file=state / "render.lock",
-    )
+    return open_local_stack([Path(p) for p in args.config], Path(args.out), Path(args.state))
 
 
 def _event_sources(specs: list[str]) -> Iterator[tuple[str, bytes]]:

@@ -1,0 +1,1 @@
+"""Test support code shared by tests and `make stress`: event logs and the reference model."""
