@@ -6,7 +6,7 @@ STAMP := $(VENV)/.installed-stamp
 AMP_VALIDATOR := .cache/amp-validator/.installed
 EXAMPLE := examples/andalpost
 
-.PHONY: setup demo test lint serve clean
+.PHONY: setup demo test lint serve clean stress fuzz
 
 $(STAMP): pyproject.toml
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -33,6 +33,13 @@ lint: $(STAMP)
 
 test: setup lint
 	$(BIN)/pytest -q
+
+# Full-size reliability runs (make test runs them at reduced size).
+stress: setup
+	WARTA_STRESS_FULL=1 $(BIN)/pytest -q tests/test_reliability_local.py
+
+fuzz: setup
+	WARTA_FUZZ_EXAMPLES=20000 $(BIN)/pytest -q tests/test_fuzz_pipeline.py
 
 serve: $(STAMP)
 	$(BIN)/warta serve --config $(EXAMPLE)/site.toml --out public --state .warta
