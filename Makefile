@@ -6,7 +6,7 @@ STAMP := $(VENV)/.installed-stamp
 AMP_VALIDATOR := .cache/amp-validator/.installed
 EXAMPLE := examples/andalpost
 
-.PHONY: setup demo test lint serve clean stress fuzz
+.PHONY: setup demo test lint serve clean stress fuzz fuzz-amp bench-sitemaps
 
 $(STAMP): pyproject.toml
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -16,7 +16,15 @@ $(STAMP): pyproject.toml
 $(AMP_VALIDATOR): tools/amp-validator/install.sh
 	bash tools/amp-validator/install.sh
 
-setup: $(STAMP) $(AMP_VALIDATOR)
+setup: $(STAMP) $(AMP_VALIDATOR) chromium
+
+# Headless Chromium for the status page test (about 30 s from apt). Skipped when present;
+# without apt or root the test skips itself, so this never fails the build.
+.PHONY: chromium
+chromium:
+	@test -x /usr/bin/chromium || { command -v apt-get >/dev/null && [ "$$(id -u)" = 0 ] \
+		&& (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null) \
+		|| echo "chromium not installed: the status page browser test will be skipped"; }
 
 demo: $(STAMP)
 	$(BIN)/warta publish --config $(EXAMPLE)/site.toml --out public --state .warta $(EXAMPLE)/events
@@ -27,9 +35,32 @@ demo: $(STAMP)
 	@echo "Look at it with:  $(BIN)/warta serve --config $(EXAMPLE)/site.toml --out public --state .warta"
 	@echo "then open http://127.0.0.1:8000/feed/index.xml or http://127.0.0.1:8000/sitemap.xml"
 
-lint: $(STAMP)
+lint: $(STAMP) lint-template
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
+
+# template.yaml: cfn-lint (dev extra), then `sam validate --lint` and checkov, each in its own
+# venv under .cache/ (they pin versions that clash with ours; about 30 s each to install once).
+SAM_VENV := .cache/sam-cli
+CHECKOV_VENV := .cache/checkov
+$(SAM_VENV)/.installed:
+	$(PYTHON) -m venv $(SAM_VENV)
+	$(SAM_VENV)/bin/pip install --quiet --disable-pip-version-check 'aws-sam-cli>=1.120'
+	@touch $@
+$(CHECKOV_VENV)/.installed:
+	$(PYTHON) -m venv $(CHECKOV_VENV)
+	$(CHECKOV_VENV)/bin/pip install --quiet --disable-pip-version-check 'checkov>=3.2'
+	@touch $@
+.PHONY: lint-template
+lint-template: $(STAMP) $(SAM_VENV)/.installed $(CHECKOV_VENV)/.installed
+	$(BIN)/cfn-lint template.yaml
+	SAM_CLI_TELEMETRY=0 AWS_DEFAULT_REGION=us-east-1 $(SAM_VENV)/bin/sam validate --lint -t template.yaml
+	$(CHECKOV_VENV)/bin/checkov -f template.yaml --framework cloudformation --compact --quiet --skip-download
+
+# Cold start: import time of each Lambda handler in a fresh interpreter (median of runs).
+.PHONY: bench-cold-start
+bench-cold-start: $(STAMP)
+	$(BIN)/python bench/cold_start.py
 
 test: setup lint
 	$(BIN)/pytest -q
@@ -41,8 +72,18 @@ stress: setup
 fuzz: setup
 	WARTA_FUZZ_EXAMPLES=20000 $(BIN)/pytest -q tests/test_fuzz_pipeline.py
 
+# Hostile bodies → AMP pages, each checked for scripts, handlers, unsafe URLs and by the validator.
+fuzz-amp: setup
+	WARTA_AMP_FUZZ_EXAMPLES=3000 $(BIN)/pytest -q tests/test_amp_fuzz.py
+
 serve: $(STAMP)
 	$(BIN)/warta serve --config $(EXAMPLE)/site.toml --out public --state .warta
 
 clean:
 	rm -rf public .warta .pytest_cache .ruff_cache
+
+# Sitemaps of a synthetic 1,000,000-article archive: rebuild time and peak memory, and the files
+# one publish rewrites (ARTICLES=50000 for a quick run). Not part of `make test`.
+ARTICLES ?= 1000000
+bench-sitemaps: $(STAMP)
+	$(BIN)/python bench/sitemaps.py --articles $(ARTICLES)

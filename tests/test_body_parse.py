@@ -104,7 +104,7 @@ def _model_strings(body: Body) -> list[str]:
     """Every piece of text a reader can see, one string per block, item, cell or caption."""
     strings = [inline_text(group) for group in _inline_groups(body)]
     for block in _blocks(body):
-        if isinstance(block, Figure):
+        if isinstance(block, Figure | Embed | Video | Audio):
             strings += [block.caption, block.credit]
         elif isinstance(block, Table):
             strings.append(block.caption)
@@ -289,10 +289,24 @@ def test_016_instagram_and_audio() -> None:
     assert "View this post on Instagram" not in _text(body)
     assert _of_type(body, Audio) == [
         Audio(
-            "https://www.andalpost.com/wp-content/uploads/2023/09/senandung-kabut-kidung-senja-cuplikan.mp3"
+            "https://www.andalpost.com/wp-content/uploads/2023/09/senandung-kabut-kidung-senja-cuplikan.mp3",
+            caption="Cuplikan lagu “Kidung Senja” Sumber: Senandung Kabut",
         )
     ]
-    assert "Cuplikan lagu “Kidung Senja” Sumber: Senandung Kabut" in _text(body)  # audio has no caption
+    youtube = next(e for e in _of_type(body, Embed) if e.provider == "youtube")
+    assert youtube.caption == ""  # the embed figure has no figcaption
+
+
+def test_016_017_media_captions_get_their_credit(site: SiteConfig) -> None:
+    audio = _article("016")
+    (track,) = _of_type(build_body(audio["pages"], audio["url"], site), Audio)
+    assert (track.caption, track.credit) == ("Cuplikan lagu “Kidung Senja”", "Senandung Kabut")
+    video = _article("017")
+    (clip,) = _of_type(build_body(video["pages"], video["url"], site), Video)
+    assert (clip.caption, clip.credit) == (
+        "Cuplikan gladi bersih Karnaval Budaya Tepian Raya",
+        "Humas Pemkot Tepian Raya",
+    )
 
 
 def test_017_map_iframe_video_and_table_caption() -> None:
@@ -308,6 +322,7 @@ def test_017_map_iframe_video_and_table_caption() -> None:
         Video(
             "https://www.andalpost.com/wp-content/uploads/2023/09/gladi-karnaval-tepian-raya.mp4",
             poster="https://www.andalpost.com/wp-content/uploads/2023/09/gladi-karnaval-poster.jpg",
+            caption="Cuplikan gladi bersih Karnaval Budaya Tepian Raya Sumber: Humas Pemkot Tepian Raya",
         )
     ]
     (table,) = _of_type(body, Table)
@@ -441,7 +456,13 @@ def test_figure_with_caption_and_credit_left_for_boilerplate() -> None:
         '<figure><a href="/big.jpg"><img src="/a.jpg" alt="A"></a>'
         "<figcaption>Foto <em>indah</em> Sumber: CNN</figcaption></figure>"
     )
-    assert body == (Figure(Image("https://www.andalpost.com/a.jpg", "A"), caption="Foto indah Sumber: CNN"),)
+    assert body == (
+        Figure(
+            Image("https://www.andalpost.com/a.jpg", "A"),
+            caption="Foto indah Sumber: CNN",
+            link="https://www.andalpost.com/big.jpg",
+        ),
+    )
 
 
 def test_gallery_caption_stays_as_text() -> None:
@@ -504,7 +525,7 @@ def test_blockquote_with_cite_and_nested_quote() -> None:
         ("//youtu.be/r8Vq2LmNc4E", "youtube", "https://www.youtube.com/watch?v=r8Vq2LmNc4E", "r8Vq2LmNc4E"),
         ("https://player.vimeo.com/video/76979871?h=8272", "vimeo", "https://vimeo.com/76979871", "76979871"),
         ("https://www.facebook.com/plugins/post.php?href=https%3A%2F%2Fwww.facebook.com%2Fandalpost%2Fposts%2F1"
-         "&amp;width=500", "facebook", "https://www.facebook.com/andalpost/posts/1", ""),
+         "&amp;width=500", "facebook", "https://www.facebook.com/andalpost/posts/1", "1"),
         ("https://www.tiktok.com/embed/v2/7123456789012345678", "tiktok",
          "https://www.tiktok.com/embed/v2/7123456789012345678", "7123456789012345678"),
         ("https://maps.example/embed?a=1&amp;b=2", "iframe", "https://maps.example/embed?a=1&b=2", ""),

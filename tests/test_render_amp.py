@@ -385,6 +385,50 @@ def test_unsafe_hrefs_are_dropped(site: SiteConfig) -> None:
     assert not doc.xpath("//aside")
 
 
+CAPTIONED: tuple[Block, ...] = (
+    Figure(Image(f"{BASE}/img/kecil.jpg", "Kecil", 400, 300), "Foto", "CNN", f"{BASE}/img/besar.jpg"),
+    Figure(Image(f"{BASE}/img/x.jpg"), link="javascript:alert(1)"),
+    Embed("youtube", "https://youtu.be/Xk3pT9aLm2Q", "Xk3pT9aLm2Q", caption="Cuplikan gol", credit="Liga"),
+    Embed("twitter", "https://twitter.com/a/status/17", "17", "Isi cuitan — Akun (@a)", caption="Cuitan"),
+    Embed("iframe", "http://old.example.org/w", caption="Widget lama", credit="Arsip"),
+    Video(f"{BASE}/media/v.mp4", caption="Gladi bersih", credit="Humas"),
+    Audio(f"{BASE}/media/a.mp3", caption="Cuplikan lagu"),
+)
+
+
+def test_media_captions_links_and_tweet_text(site: SiteConfig) -> None:
+    doc = _parse(render_amp_page(_article(site, body=CAPTIONED), site))
+    content = doc.xpath('//div[@class="content"]')[0]
+    (linked,) = content.xpath("./figure/a/amp-img")
+    assert linked.getparent().get("href") == f"{BASE}/img/besar.jpg"
+    assert linked.get("src") == f"{BASE}/img/kecil.jpg"
+    assert content.xpath("./figure[2]/amp-img")  # an unsafe link is dropped, the image stays
+    captions = {
+        fig.xpath("string(./figcaption)") for fig in content.xpath("./figure[.//amp-youtube or .//amp-video]")
+    }
+    assert captions == {"Cuplikan golSumber: Liga", "Gladi bersihSumber: Humas"}
+    assert content.xpath("string(.//figure[amp-audio]/figcaption)") == "Cuplikan lagu"
+    (tweet,) = content.xpath(".//amp-twitter/blockquote[@placeholder]")
+    assert tweet.text == "Isi cuitan — Akun (@a)"
+    (link_figure,) = content.xpath('.//figure[p[contains(@class, "embed-link")]]')
+    assert link_figure.xpath("string(./figcaption)") == "Widget lamaSumber: Arsip"
+
+
+def test_lead_image_same_as_hero_is_shown_once(site: SiteConfig) -> None:
+    hero = HeroImage(f"{BASE}/img/hero.jpg", 1200, 675, "Alt", "Keterangan", "CNN")
+    lead = Figure(Image(f"{BASE}/img/hero.jpg", "Alt", 1200, 675), "Keterangan lebih lengkap", "CNN")
+    doc = _parse(render_amp_page(_article(site, image=hero, body=(lead, _p("Teks."))), site))
+    assert doc.xpath(f'//amp-img[@src="{hero.url}"]/ancestor::figure/figcaption/text()') == [
+        "Keterangan lebih lengkap"
+    ]
+    # Further down the body, the same image does not replace the hero.
+    later = _parse(render_amp_page(_article(site, image=hero, body=(_p("Teks."), lead)), site))
+    assert len(later.xpath(f'//amp-img[@src="{hero.url}"]')) == 2
+    # A subscriber teaser shows no figure, so the hero stays.
+    paywalled = _parse(render_amp_page(_article(site, image=hero, access="subscriber", body=(lead,)), site))
+    assert paywalled.xpath('//figure[@class="hero"]')
+
+
 def test_deterministic(site: SiteConfig) -> None:
     article = _article(site)
     assert render_amp_page(article, site) == render_amp_page(replace(article), site)
@@ -435,6 +479,8 @@ CASES: dict[str, Callable[[SiteConfig], Article]] = {
         body=tuple(_p("Teks panjang \u200b\u202e عربى 中文 😀 " * 50) for _ in range(40)),
     ),
     "english-site-labels": lambda s: _article(s, language="en"),
+    "captioned-media": lambda s: _article(s, body=CAPTIONED),
+    "captioned-media-english": lambda s: _article(s, body=CAPTIONED, language="en"),
 }
 
 

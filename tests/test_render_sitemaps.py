@@ -302,3 +302,47 @@ def test_robots_txt(site: SiteConfig) -> None:
         b"Sitemap: https://www.andalpost.com/sitemap.xml\n"
         b"Sitemap: https://www.andalpost.com/sitemap-news.xml\n"
     )
+
+
+# --- fragments, cuts, gzip ------------------------------------------------------------------
+
+
+def test_a_part_is_the_concatenation_of_its_fragments() -> None:
+    import re
+
+    given = entries(3, images=2) + entries(2)
+    (part,) = render_shard_parts(given)
+    # Each cached fragment is exactly what lxml writes for that entry inside a urlset (less the
+    # namespace declarations lxml repeats when serialising a child alone).
+    written = [
+        re.sub(rb' xmlns(:image)?="[^"]*"', b"", etree.tostring(url)) for url in etree.fromstring(part.body)
+    ]
+    assert [sitemaps.url_fragment(e) for e in given] == written
+    assert sitemaps.urlset([sitemaps.url_fragment(e) for e in given]) == part.body
+    assert b"image" not in sitemaps.urlset([sitemaps.url_fragment(e) for e in entries(2)])
+
+
+def test_cuts_end_parts_and_are_about_one_in_part_mean_urls() -> None:
+    ids = [f"id-{n}" for n in range(200_000)]
+    share = sum(map(sitemaps.ends_part, ids)) / len(ids)
+    assert 0.8 / sitemaps.PART_MEAN_URLS < share < 1.2 / sitemaps.PART_MEAN_URLS
+    rows = [sitemaps.shard_row(entry, (n, f"id-{n}"), cut=n in (1, 3)) for n, entry in enumerate(entries(6))]
+    parts = list(sitemaps.iter_shard_files(rows))
+    assert [p.url_count for p in parts] == [2, 2, 2]
+    assert [p.cut for p in parts] == [(1, "id-1"), (3, "id-3"), None]
+
+
+def test_gzip_is_deterministic_without_name_or_time() -> None:
+    import gzip
+
+    data = render_sitemap_index([IndexedSitemap("https://www.andalpost.com/sitemaps/2023-09.xml", BASE)])
+    packed = sitemaps.gzip_bytes(data)
+    assert gzip.decompress(packed) == data
+    assert packed == sitemaps.gzip_bytes(data)
+    assert packed[4:8] == b"\0\0\0\0"  # mtime 0
+    assert not packed[3] & 0x08  # no FNAME
+
+
+def test_robots_lists_every_given_sitemap(site: SiteConfig) -> None:
+    urls = ["https://www.andalpost.com/sitemap.xml", "https://www.andalpost.com/sitemap-2.xml"]
+    assert render_robots_txt(site, urls).decode().splitlines()[-2:] == [f"Sitemap: {u}" for u in urls]

@@ -12,15 +12,35 @@ import sys
 from aws_lambda_powertools import Logger
 
 from warta.app.ingest import EventOutcome
+from warta.core.planner import OutputKey
 
-logger = Logger(service="warta", logger_handler=logging.StreamHandler(sys.stderr))
+
+class _StderrHandler(logging.StreamHandler):  # type: ignore[type-arg]
+    """Writes to `sys.stderr` as it is at each record, not as it was at import: a test's or a
+    tool's redirect of stderr then catches the log lines too."""
+
+    @property  # type: ignore[override]
+    def stream(self) -> object:
+        return sys.stderr
+
+    @stream.setter
+    def stream(self, _value: object) -> None:
+        pass
+
+
+logger = Logger(service="warta", logger_handler=_StderrHandler())
 
 
 def configure_logging(level: int) -> None:
     logger.setLevel(level)
 
 
-def log_event(outcome: EventOutcome) -> None:
+def logs_enabled(level: int = logging.INFO) -> bool:
+    """Whether lines at `level` are written: callers skip gathering fields nobody reads."""
+    return logger.isEnabledFor(level)
+
+
+def log_event(outcome: EventOutcome, duration_ms: float | None = None) -> None:
     fields = {
         "source": outcome.source,
         "outcome": outcome.status,
@@ -29,7 +49,34 @@ def log_event(outcome: EventOutcome) -> None:
         "revision": outcome.revision,
         "outputs_queued": outcome.outputs,
     }
+    if duration_ms is not None:
+        fields["duration_ms"] = round(duration_ms, 3)
     if outcome.status == "rejected":
         logger.warning(f"event rejected: {outcome.reason}", extra={**fields, "reason": outcome.reason})
     else:
         logger.info(f"event {outcome.status}", extra=fields)
+
+
+def log_output(
+    key: OutputKey,
+    path: str,
+    outcome: str,
+    duration_ms: float,
+    *,
+    article_id: str = "",
+    revision: int = 0,
+    event_id: str = "",
+) -> None:
+    """One line per output rendered; an AMP page names its article (feeds hold many)."""
+    fields = {
+        "site": key.site,
+        "kind": key.kind,
+        "output": key.name,
+        "path": path,
+        "outcome": outcome,
+        "duration_ms": round(duration_ms, 3),
+        "article_id": article_id,
+        "revision": revision,
+        "event_id": event_id,
+    }
+    logger.info(f"output {outcome}", extra=fields)

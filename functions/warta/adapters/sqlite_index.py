@@ -14,14 +14,16 @@ from pathlib import Path
 
 from warta.core.articles import Article, ArticleState, Tombstone
 from warta.core.body.model import iter_images
-from warta.core.planner import OutputKey
+from warta.core.planner import OutputKey, epoch_micros
 from warta.core.ports import Facets, ShardPart, WriteResult
+from warta.core.render.sitemaps import SITEMAP_FRAGMENT_FORMAT, ends_part, url_fragment
 from warta.core.text import slugify
-from warta.core.views import SitemapEntry, SitemapImage
+from warta.core.views import NewsEntry, ShardPosition, ShardRow, SitemapEntry, SitemapImage
 
 # Google image sitemaps: at most 1,000 images per URL.
 SITEMAP_IMAGES_PER_URL = 1_000
 BUSY_TIMEOUT_SECONDS = 60
+BULK_CACHE_KIB = 1_048_576  # 1 GiB of page cache while bulk loading
 
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS articles (
@@ -36,6 +38,10 @@ CREATE TABLE IF NOT EXISTS articles (
     released INTEGER NOT NULL DEFAULT 0,
     sitemap TEXT,
     doc TEXT,
+    cut INTEGER NOT NULL DEFAULT 0,
+    sitemap_xml BLOB,
+    sitemap_format INTEGER,
+    lastmod TEXT,
     PRIMARY KEY (site, id)
 ) WITHOUT ROWID;
 CREATE INDEX IF NOT EXISTS articles_latest
@@ -45,6 +51,8 @@ CREATE INDEX IF NOT EXISTS articles_section
 CREATE INDEX IF NOT EXISTS articles_url ON articles (site, url) WHERE live = 1;
 CREATE INDEX IF NOT EXISTS articles_period
     ON articles (site, period, published_us, id) WHERE live = 1;
+CREATE INDEX IF NOT EXISTS articles_cuts
+    ON articles (site, period, published_us, id) WHERE live = 1 AND cut = 1;
 CREATE INDEX IF NOT EXISTS articles_due
     ON articles (site, published_us) WHERE live = 1 AND released = 0;
 CREATE TABLE IF NOT EXISTS article_tags (
@@ -59,6 +67,7 @@ CREATE TABLE IF NOT EXISTS shard_parts (
     part INTEGER NOT NULL,
     url_count INTEGER NOT NULL,
     lastmod TEXT,
+    cut TEXT,
     PRIMARY KEY (site, period, part)
 ) WITHOUT ROWID;
 CREATE TABLE IF NOT EXISTS pending (
@@ -72,16 +81,80 @@ CREATE TABLE IF NOT EXISTS pending (
 
 
 def _micros(moment: datetime) -> int:
-    return round(moment.timestamp() * 1_000_000)
+    return epoch_micros(moment)  # the planner names shard positions in the same unit
+
+
+def _position(stored: str) -> ShardPosition:
+    published_us, article_id = stored.split("/", 1)
+    return int(published_us), article_id
 
 
 def _sitemap_json(article: Article) -> str:
     images = [article.image.url] if article.image else []
     images += [image.src for image in iter_images(article.body) if image.src not in images]
     return json.dumps(
-        {"lastmod": article.modified_at.isoformat(), "images": images[:SITEMAP_IMAGES_PER_URL]},
+        {
+            "lastmod": article.modified_at.isoformat(),
+            "images": images[:SITEMAP_IMAGES_PER_URL],
+            # What the news sitemap reads, so it never loads article bodies.
+            "title": article.title,
+            "language": article.language,
+            "published_at": article.published_at.isoformat(),
+        },
         ensure_ascii=False,
     )
+
+
+def _sitemap_entry(url: str, sitemap: str) -> SitemapEntry:
+    data = json.loads(sitemap)
+    return SitemapEntry(
+        url=url,
+        lastmod=datetime.fromisoformat(data["lastmod"]),
+        images=tuple(SitemapImage(src) for src in data["images"]),
+    )
+
+
+def _article_row(state: Article, period: str | None, released: bool) -> dict[str, object]:
+    sitemap = _sitemap_json(state)
+    return {
+        "site": state.site,
+        "id": state.id,
+        "revision": state.revision,
+        "live": 1,
+        "url": state.url,
+        "section": state.section.id,
+        "period": period,
+        "published_us": _micros(state.published_at),
+        "released": int(released),
+        "sitemap": sitemap,
+        "doc": json.dumps(state.to_json(), ensure_ascii=False, separators=(",", ":")),
+        "cut": int(ends_part(state.id)),
+        # The article's <url> element, rendered once here so a shard part is a concatenation.
+        "sitemap_xml": url_fragment(_sitemap_entry(state.url, sitemap)),
+        "sitemap_format": SITEMAP_FRAGMENT_FORMAT,
+        "lastmod": state.modified_at.isoformat(),
+    }
+
+
+# Columns added since the first release, for `_add_missing_columns`.
+_ADDED_COLUMNS = {
+    "articles": {
+        "cut": "INTEGER NOT NULL DEFAULT 0",
+        "sitemap_xml": "BLOB",
+        "sitemap_format": "INTEGER",
+        "lastmod": "TEXT",
+    },
+    "shard_parts": {"cut": "TEXT"},
+}
+
+_ARTICLE_COLUMNS = (
+    "site, id, revision, live, url, section, period, published_us, released, sitemap, doc,"
+    " cut, sitemap_xml, sitemap_format, lastmod"
+)
+_INSERT_ARTICLE = (
+    f"INSERT OR REPLACE INTO articles ({_ARTICLE_COLUMNS}) VALUES"
+    f" ({', '.join(':' + c.strip() for c in _ARTICLE_COLUMNS.split(','))})"
+)
 
 
 def _state(site: str, article_id: str, revision: int, live: int, doc: str | None) -> ArticleState:
@@ -99,9 +172,29 @@ class SqliteIndex:
         self._db.execute("PRAGMA journal_mode=WAL")
         self._db.execute("PRAGMA synchronous=NORMAL")
         with self._transaction():
+            self._add_missing_columns()
             for statement in _SCHEMA.split(";"):
                 if statement.strip():
                     self._db.execute(statement)
+            self._backfill_sitemap_columns()
+
+    def _add_missing_columns(self) -> None:
+        """Bring an index written by an earlier release up to this schema (columns only)."""
+        for table, columns in _ADDED_COLUMNS.items():
+            present = {row[1] for row in self._db.execute(f"PRAGMA table_info({table})")}
+            if present:
+                for name, declaration in columns.items():
+                    if name not in present:
+                        self._db.execute(f"ALTER TABLE {table} ADD COLUMN {name} {declaration}")
+
+    def _backfill_sitemap_columns(self) -> None:
+        stale = self._db.execute(
+            "SELECT doc, period, released FROM articles WHERE live = 1 AND lastmod IS NULL"
+        ).fetchall()
+        for doc, period, released in stale:
+            self._db.execute(
+                _INSERT_ARTICLE, _article_row(Article.from_json(json.loads(doc)), period, released)
+            )
 
     def close(self) -> None:
         self._db.close()
@@ -123,22 +216,11 @@ class SqliteIndex:
             if previous is not None and previous.revision >= state.revision:
                 return WriteResult(applied=False, previous=previous)
             if isinstance(state, Article):
-                row = (
-                    state.site,
-                    state.id,
-                    state.revision,
-                    1,
-                    state.url,
-                    state.section.id,
-                    period,
-                    _micros(state.published_at),
-                    int(released),
-                    _sitemap_json(state),
-                    json.dumps(state.to_json(), ensure_ascii=False, separators=(",", ":")),
-                )
+                row = _article_row(state, period, released)
             else:
-                row = (state.site, state.id, state.revision, 0, None, None, None, None, 0, None, None)
-            self._db.execute("INSERT OR REPLACE INTO articles VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)", row)
+                row = dict.fromkeys(_ARTICLE_COLUMNS.replace(" ", "").split(","))
+                row.update(site=state.site, id=state.id, revision=state.revision, live=0, released=0, cut=0)
+            self._db.execute(_INSERT_ARTICLE, row)
             self._db.execute("DELETE FROM article_tags WHERE site = ? AND id = ?", (state.site, state.id))
             if isinstance(state, Article):
                 self._db.executemany(
@@ -146,6 +228,37 @@ class SqliteIndex:
                     [(state.site, slugify(tag), state.id) for tag in state.tags],
                 )
             return WriteResult(applied=True, previous=previous)
+
+    def write_many(self, rows: Iterable[tuple[Article, str | None, bool]], batch: int = 10_000) -> int:
+        """Bulk load (article, period, released) rows, `batch` per transaction; returns the count.
+
+        Not part of `ArticleIndex`: there is no revision check (a row replaces whatever is
+        stored), so it is for filling a fresh index, e.g. with a synthetic archive.
+        """
+        # Article ids arrive in no key order, so inserts land all over the B-trees: without a
+        # page cache that holds them, a million-row load spends its time re-reading pages.
+        self._db.execute(f"PRAGMA cache_size = -{BULK_CACHE_KIB}")
+        count = 0
+        pending: list[Article] = []
+
+        def flush() -> None:
+            with self._transaction():
+                self._db.executemany(_INSERT_ARTICLE, [_article_row(a, p, r) for a, p, r in pending])
+                self._db.executemany(
+                    "INSERT OR IGNORE INTO article_tags VALUES (?, ?, ?)",
+                    [(a.site, slugify(tag), a.id) for a, _, _ in pending for tag in a.tags],
+                )
+            pending.clear()
+
+        for row in rows:
+            pending.append(row)
+            count += 1
+            if len(pending) >= batch:
+                flush()
+        if pending:
+            flush()
+        self._db.execute("PRAGMA cache_size = -2000")  # SQLite's default again
+        return count
 
     def _articles(self, sql: str, params: Sequence[object]) -> list[Article]:
         return [Article.from_json(json.loads(doc)) for (doc,) in self._db.execute(sql, params)]
@@ -189,12 +302,62 @@ class SqliteIndex:
             (site, period, _micros(now)),
         )
         for url, sitemap in cursor:
-            data = json.loads(sitemap)
-            yield SitemapEntry(
-                url=url,
-                lastmod=datetime.fromisoformat(data["lastmod"]),
-                images=tuple(SitemapImage(src) for src in data["images"]),
+            yield _sitemap_entry(url, sitemap)
+
+    def shard_rows(
+        self,
+        site: str,
+        period: str,
+        now: datetime,
+        after: ShardPosition | None = None,
+        until: ShardPosition | None = None,
+    ) -> Iterator[ShardRow]:
+        where = "site = ? AND period = ? AND live = 1 AND published_us <= ?"
+        params: list[object] = [site, period, _micros(now)]
+        if after is not None:
+            where += " AND (published_us, id) > (?, ?)"
+            params += after
+        if until is not None:
+            where += " AND (published_us, id) <= (?, ?)"
+            params += until
+        cursor = self._db.execute(
+            "SELECT published_us, id, cut, lastmod, sitemap_xml, sitemap_format, url, sitemap"
+            f" FROM articles WHERE {where} ORDER BY published_us, id",
+            params,
+        )
+        for published_us, article_id, cut, lastmod, fragment, fragment_format, url, sitemap in cursor:
+            if fragment_format != SITEMAP_FRAGMENT_FORMAT:
+                # Written by an older release: render the element as this one would.
+                fragment = url_fragment(_sitemap_entry(url, sitemap))
+            yield ShardRow(
+                position=(published_us, article_id),
+                fragment=fragment,
+                lastmod=datetime.fromisoformat(lastmod),
+                cut=bool(cut),
             )
+
+    def shard_cuts(self, site: str, period: str, now: datetime) -> list[ShardPosition]:
+        return [
+            (published_us, article_id)
+            for published_us, article_id in self._db.execute(
+                "SELECT published_us, id FROM articles WHERE site = ? AND period = ? AND live = 1"
+                " AND cut = 1 AND published_us <= ? ORDER BY published_us, id",
+                (site, period, _micros(now)),
+            )
+        ]
+
+    def news_entries(self, site: str, after: datetime, until: datetime, limit: int) -> list[NewsEntry]:
+        entries = []
+        for url, sitemap in self._db.execute(
+            "SELECT url, sitemap FROM articles WHERE site = ? AND live = 1 AND published_us > ?"
+            " AND published_us <= ? ORDER BY published_us DESC, id DESC LIMIT ?",
+            (site, _micros(after), _micros(until), limit),
+        ):
+            data = json.loads(sitemap)
+            entries.append(
+                NewsEntry(url, data["title"], data["language"], datetime.fromisoformat(data["published_at"]))
+            )
+        return entries
 
     def published_between(self, site: str, after: datetime, until: datetime, limit: int) -> list[Article]:
         return self._articles(
@@ -249,13 +412,22 @@ class SqliteIndex:
         )
         return Facets(urls=urls, feed_values={"section": sections, "tag": tags}, periods=periods)
 
-    def shard_parts(self, site: str) -> list[ShardPart]:
+    def shard_parts(self, site: str, period: str | None = None) -> list[ShardPart]:
+        where, params = (
+            ("site = ?", (site,)) if period is None else ("site = ? AND period = ?", (site, period))
+        )
         return [
-            ShardPart(period, part, count, datetime.fromisoformat(lastmod) if lastmod else None)
-            for period, part, count, lastmod in self._db.execute(
-                "SELECT period, part, url_count, lastmod FROM shard_parts WHERE site = ?"
+            ShardPart(
+                period,
+                part,
+                count,
+                datetime.fromisoformat(lastmod) if lastmod else None,
+                _position(cut) if cut else None,
+            )
+            for period, part, count, lastmod, cut in self._db.execute(
+                f"SELECT period, part, url_count, lastmod, cut FROM shard_parts WHERE {where}"
                 " ORDER BY period, part",
-                (site,),
+                params,
             )
         ]
 
@@ -263,9 +435,16 @@ class SqliteIndex:
         with self._transaction():
             self._db.execute("DELETE FROM shard_parts WHERE site = ? AND period = ?", (site, period))
             self._db.executemany(
-                "INSERT INTO shard_parts VALUES (?, ?, ?, ?, ?)",
+                "INSERT INTO shard_parts VALUES (?, ?, ?, ?, ?, ?)",
                 [
-                    (site, period, p.part, p.url_count, p.lastmod.isoformat() if p.lastmod else None)
+                    (
+                        site,
+                        period,
+                        p.part,
+                        p.url_count,
+                        p.lastmod.isoformat() if p.lastmod else None,
+                        f"{p.cut[0]}/{p.cut[1]}" if p.cut else None,
+                    )
                     for p in parts
                 ],
             )

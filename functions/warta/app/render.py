@@ -17,6 +17,7 @@ from typing import Literal
 from warta.app.outputs.amp import render_amp_output
 from warta.app.outputs.changes import Change, Delete
 from warta.app.outputs.feeds import render_feed_output
+from warta.app.outputs.indexnow_key import render_indexnow_key_output
 from warta.app.outputs.sitemaps import (
     render_news_sitemap_output,
     render_robots_output,
@@ -37,6 +38,7 @@ RENDERERS: dict[str, OutputRenderer] = {
     "sitemap_index": render_sitemap_index_output,
     "news_sitemap": render_news_sitemap_output,
     "robots": render_robots_output,
+    "indexnow_key": render_indexnow_key_output,
 }
 
 
@@ -44,6 +46,8 @@ RENDERERS: dict[str, OutputRenderer] = {
 class RenderReport:
     outcomes: Counter[tuple[str, Outcome]] = field(default_factory=Counter)
     changed_paths: list[str] = field(default_factory=list)  # for the CDN and hubs
+    # What changed, by output: WebSub pings changed feeds, IndexNow gets changed article URLs.
+    changed_outputs: list[tuple[OutputKey, str, Outcome]] = field(default_factory=list)
 
     def count(self, outcome: Outcome) -> int:
         return sum(n for (_, o), n in self.outcomes.items() if o == outcome)
@@ -96,6 +100,7 @@ def render_pending(
             report.outcomes[(key.kind, outcome)] += 1
             if outcome != "unchanged":
                 report.changed_paths.append(path)
+                report.changed_outputs.append((key, path, outcome))
             if on_output is not None:
                 on_output(key, path, outcome)
     queue.done(taken)

@@ -5,15 +5,22 @@ from __future__ import annotations
 import argparse
 import logging
 import sys
+import time
 import traceback
 from collections.abc import Iterator
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from warta.adapters.local_stack import LocalStack, open_local_stack
 from warta.app.ingest import EventOutcome
 from warta.app.render import RenderReport
+from warta.cli import status as status_cli
+from warta.cli import validate as validate_cli
 from warta.core.config import ConfigError
+
+if TYPE_CHECKING:
+    from warta.cli.run_hooks import RunObserver
 
 EXIT_OK, EXIT_INTERNAL, EXIT_REJECTED = 0, 1, 2
 
@@ -70,41 +77,74 @@ def _print_summary(outcomes: list[EventOutcome], report: RenderReport) -> None:
         print(f"  {kind}: {parts}")
 
 
-def _render(stack: LocalStack, now: datetime) -> RenderReport:
+def _render(stack: LocalStack, now: datetime, observer: RunObserver | None = None) -> RenderReport:
     from warta.app.render import render_pending
 
     with stack.render_lock():
+        if observer is not None:
+            observer.start_render(stack.deployment, stack.index)
         return render_pending(
             deployment=stack.deployment,
             index=stack.index,
             queue=stack.index,
             store=stack.store,
             now=now,
+            on_output=observer.output if observer is not None else None,
         )
+
+
+def _observer(args: argparse.Namespace, stack: LocalStack) -> RunObserver:
+    from warta.cli.run_hooks import RunObserver, progress_mode
+
+    mode = progress_mode(args.progress, getattr(logging, args.log_level))
+    return RunObserver(args.command, stack.index, Path(args.state).resolve(), mode, args.now)
+
+
+def _event_count(specs: list[str]) -> int | None:
+    """How many events `_event_sources` will give, None when stdin is among them."""
+    if "-" in specs:
+        return None
+    return sum(len(list(Path(s).glob("*.json"))) if Path(s).is_dir() else 1 for s in specs)
 
 
 def cmd_publish(args: argparse.Namespace) -> int:
     from warta.app.ingest import ingest_event
     from warta.core.body import build_body
-    from warta.observability import log_event
 
     stack = _open_stack(args)
+    observer = _observer(args, stack)
+    observer.start("events", _event_count(args.events))
     outcomes = []
     for source, raw in _event_sources(args.events):
+        started = time.perf_counter()
         outcome = ingest_event(
             raw,
             source,
             deployment=stack.deployment,
-            index=stack.index,
+            index=observer.index,  # notes a takedown's last URL for `warta validate`
             queue=stack.index,
             now=args.now,
             build_body=build_body,
         )
-        log_event(outcome)
+        observer.event(outcome, started)
         outcomes.append(outcome)
-    report = _render(stack, args.now)
+    report = _render(stack, args.now, observer)
+    observer.finish(outcomes, report)
     _print_summary(outcomes, report)
+    _notify(stack, report, args)
     return EXIT_REJECTED if any(o.status == "rejected" for o in outcomes) else EXIT_OK
+
+
+def _notify(stack: LocalStack, report: RenderReport, args: argparse.Namespace) -> None:
+    """WebSub and IndexNow pings for what changed, as configured; failures never fail the run."""
+    if args.no_ping:
+        return
+    from warta.adapters.http_ping import HttpPinger
+    from warta.app.notify import notify_after_render
+
+    result = notify_after_render(report, stack.deployment, HttpPinger())
+    if result.sent or result.failed:
+        print(f"pings: {len(result.sent)} sent, {len(result.failed)} failed (see the log)")
 
 
 def cmd_rebuild(args: argparse.Namespace) -> int:
@@ -112,16 +152,22 @@ def cmd_rebuild(args: argparse.Namespace) -> int:
 
     stack = _open_stack(args)
     queue_everything(stack.deployment, stack.index, stack.index, args.now)
-    report = _render(stack, args.now)
+    observer = _observer(args, stack)
+    report = _render(stack, args.now, observer)
+    observer.finish([], report)
     _print_summary([], report)
+    _notify(stack, report, args)
     return EXIT_OK
 
 
 def cmd_serve(args: argparse.Namespace) -> int:
     from warta.cli.serve import serve
+    from warta.cli.status import status_page
 
     out = Path(args.out).resolve()
-    serve(out, Path(args.state).resolve() / "objects", args.port)
+    state = Path(args.state).resolve()
+    configs = [Path(p) for p in args.config]
+    serve(out, state / "objects", args.port, lambda: status_page(configs, out, state))
     return EXIT_OK
 
 
@@ -157,6 +203,12 @@ def build_parser() -> argparse.ArgumentParser:
         choices=["DEBUG", "INFO", "WARNING", "ERROR"],
         help="structured JSON logs on stderr at this level (default: WARNING)",
     )
+    common.add_argument(
+        "--progress",
+        default="auto",
+        choices=["auto", "bar", "lines", "off"],
+        help="progress on stderr: a bar on a terminal, periodic lines otherwise (default: auto)",
+    )
     sub = parser.add_subparsers(dest="command", required=True)
     publish = sub.add_parser("publish", parents=[common], help="publish events")
     publish.add_argument(
@@ -168,9 +220,17 @@ def build_parser() -> argparse.ArgumentParser:
     publish.set_defaults(run=cmd_publish)
     rebuild = sub.add_parser("rebuild", parents=[common], help="render every output again")
     rebuild.set_defaults(run=cmd_rebuild)
+    for command in (publish, rebuild):
+        command.add_argument(
+            "--no-ping",
+            action="store_true",
+            help="send no WebSub or IndexNow ping, whatever the site config says",
+        )
     serve = sub.add_parser("serve", parents=[common], help="serve the output tree on 127.0.0.1")
     serve.add_argument("--port", type=int, default=8000)
     serve.set_defaults(run=cmd_serve)
+    validate_cli.add_parser(sub, common)
+    status_cli.add_parser(sub, common)
     return parser
 
 

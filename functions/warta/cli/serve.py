@@ -2,6 +2,7 @@
 
 Content type and cache control come from each object's stored metadata; ETag and
 Last-Modified let feed readers and crawlers make conditional GETs, answered with 304.
+`/_status` is the operator's status page, rendered on each request (never a file of the tree).
 """
 
 from __future__ import annotations
@@ -9,6 +10,7 @@ from __future__ import annotations
 import hashlib
 import json
 import mimetypes
+from collections.abc import Callable
 from email.utils import formatdate, parsedate_to_datetime
 from http import HTTPStatus
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -16,6 +18,7 @@ from pathlib import Path
 from urllib.parse import unquote, urlsplit
 
 LOOPBACK = "127.0.0.1"
+STATUS_PATH = "/_status"
 _EXTRA_TYPES = {
     ".xml": "application/xml; charset=utf-8",
     ".html": "text/html; charset=utf-8",
@@ -30,6 +33,7 @@ def _etag(body: bytes) -> str:
 class OutputRequestHandler(BaseHTTPRequestHandler):
     root: Path
     meta_root: Path
+    status_page: Callable[[], bytes] | None = None
     server_version = "warta"
 
     def _resolve(self) -> Path | None:
@@ -65,7 +69,21 @@ class OutputRequestHandler(BaseHTTPRequestHandler):
                 return False
         return False
 
+    def _answer_status(self, with_body: bool) -> None:
+        assert self.status_page is not None
+        body = self.status_page()
+        self.send_response(HTTPStatus.OK)
+        self.send_header("Content-Type", "text/html; charset=utf-8")
+        self.send_header("Cache-Control", "no-store")
+        self.send_header("Content-Length", str(len(body)))
+        self.end_headers()
+        if with_body:
+            self.wfile.write(body)
+
     def _answer(self, with_body: bool) -> None:
+        if self.status_page is not None and urlsplit(self.path).path == STATUS_PATH:
+            self._answer_status(with_body)
+            return
         target = self._resolve()
         if target is None:
             self.send_error(HTTPStatus.NOT_FOUND)
@@ -102,17 +120,19 @@ class OutputRequestHandler(BaseHTTPRequestHandler):
         pass
 
 
-def make_server(root: Path, meta_root: Path, port: int = 0) -> ThreadingHTTPServer:
-    handler = type(
-        "BoundOutputRequestHandler",
-        (OutputRequestHandler,),
-        {"root": root.resolve(), "meta_root": meta_root.resolve()},
-    )
+def make_server(
+    root: Path, meta_root: Path, port: int = 0, status_page: Callable[[], bytes] | None = None
+) -> ThreadingHTTPServer:
+    attrs: dict[str, object] = {"root": root.resolve(), "meta_root": meta_root.resolve()}
+    if status_page is not None:
+        # staticmethod: a plain function stored on the class would be bound as a method.
+        attrs["status_page"] = staticmethod(status_page)
+    handler = type("BoundOutputRequestHandler", (OutputRequestHandler,), attrs)
     return ThreadingHTTPServer((LOOPBACK, port), handler)
 
 
-def serve(root: Path, meta_root: Path, port: int) -> None:
-    server = make_server(root, meta_root, port)
+def serve(root: Path, meta_root: Path, port: int, status_page: Callable[[], bytes] | None = None) -> None:
+    server = make_server(root, meta_root, port, status_page)
     host, bound = server.server_address[:2]
     print(f"serving {root} at http://{host}:{bound}/ (Ctrl-C to stop)", flush=True)
     try:

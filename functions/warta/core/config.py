@@ -16,10 +16,14 @@ from urllib.parse import urlsplit
 from zoneinfo import ZoneInfo
 
 FeedSelect = Literal["all", "section", "tag"]
+FeedFormat = Literal["rss", "atom", "json"]
 BoilerplateAction = Literal["drop", "related"]
 ShardPeriod = Literal["month", "day"]
 
 DEFAULT_FEED_SIZE = 50
+FEED_FORMATS: tuple[FeedFormat, ...] = ("rss", "atom", "json")
+# IndexNow protocol, "Verifying ownership via a key file": 8 to 128 characters of a-z, A-Z, 0-9, '-'.
+INDEXNOW_KEY = re.compile(r"[A-Za-z0-9-]{8,128}")
 OUTPUT_KINDS = ("amp", "feed", "sitemap", "sitemap_index", "news_sitemap", "robots")
 
 
@@ -35,6 +39,30 @@ class Logo:
 
 
 @dataclass(frozen=True, slots=True)
+class FeedProfile:
+    """An aggregator's rules for the items of a feed; an item breaking one is left out."""
+
+    name: str
+    require_https: bool = False
+    title_length: tuple[int, int] | None = None  # inclusive, in characters
+    required_image_width: int | None = None  # an item without an image this wide is left out
+    preferred_image_width: int | None = None  # a narrower image is only logged
+    full_text: bool = False  # items must carry their whole body (no subscriber-only items)
+    max_bytes: int | None = None  # oldest items go until the document fits
+    enclosure: bool = False  # the hero image also as an RSS <enclosure>
+    snf_logo: str = ""  # SmartNews: the channel's snf:logo URL
+
+
+@dataclass(frozen=True, slots=True)
+class FeedVariant:
+    """One document made from a feed's articles: a format at a path, optionally for a profile."""
+
+    format: FeedFormat
+    path: str  # a template like the feed's path: {section} or {tag}
+    profile: FeedProfile | None = None
+
+
+@dataclass(frozen=True, slots=True)
 class FeedSpec:
     name: str  # the config table's name: "home", "section", ...
     select: FeedSelect
@@ -42,6 +70,23 @@ class FeedSpec:
     title: str
     size: int
     ttl_minutes: int
+    variants: tuple[FeedVariant, ...] = ()  # empty: RSS at `path` only
+    cache_policy: str = "feed"  # a key of [cache_control]
+
+    def all_variants(self) -> tuple[FeedVariant, ...]:
+        return self.variants or (FeedVariant("rss", self.path),)
+
+
+@dataclass(frozen=True, slots=True)
+class NotifySpec:
+    """Who hears of changes after a render; nothing is sent unless configured."""
+
+    websub_hubs: tuple[str, ...] = ()
+    indexnow_endpoint: str = ""
+    indexnow_key: str = ""  # also published as the key file {key}.txt
+    timeout_seconds: float = 5.0
+    attempts: int = 3
+    backoff_seconds: float = 1.0
 
 
 @dataclass(frozen=True, slots=True)
@@ -52,9 +97,31 @@ class BoilerplateRule:
 
 
 @dataclass(frozen=True, slots=True)
+class AmpAnalytics:
+    """One <amp-analytics> tag: a vendor the AMP runtime knows and/or a remote https config."""
+
+    type: str = ""
+    config_url: str = ""
+    vars: Mapping[str, str] | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class AmpAds:
+    """<amp-ad> slots of one ad network, after the given paragraphs of the article body."""
+
+    type: str
+    width: int
+    height: int
+    after_paragraphs: tuple[int, ...]
+    data: Mapping[str, str] | None = None  # data-* attributes: {"slot": "/123/x"} → data-slot
+
+
+@dataclass(frozen=True, slots=True)
 class AmpSpec:
     path: str
     subscriber_teaser_paragraphs: int
+    analytics: AmpAnalytics | None = None
+    ads: AmpAds | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -66,6 +133,9 @@ class SitemapSpec:
     news_path: str
     news_window_hours: int
     robots_path: str
+    # Where the second and later sitemap index files go once one index passes its limits.
+    index_part_path: str = "sitemap-{part}.xml"
+    gzip: bool = False  # also write a deterministic .gz of every sitemap file, and list those
 
 
 @dataclass(frozen=True, slots=True)
@@ -86,6 +156,7 @@ class SiteConfig:
     cache_control: Mapping[str, str]
     boilerplate: tuple[BoilerplateRule, ...]
     caption_credit: re.Pattern[str] | None
+    notify: NotifySpec = NotifySpec()
 
     @property
     def domain(self) -> str:
@@ -130,24 +201,132 @@ def _output_prefix(value: str) -> str:
     return f"{prefix}/" if prefix else ""
 
 
+def _profiles(data: Mapping[str, Any]) -> dict[str, FeedProfile]:
+    profiles = {}
+    for name, table in data.get("profiles", {}).items():
+        where = f"profiles.{name}"
+        length = table.get("title_length")
+        if length is not None and (
+            not isinstance(length, list) or len(length) != 2 or not all(isinstance(n, int) for n in length)
+        ):
+            raise ConfigError(f"{where}.title_length: expected [min, max], got {length!r}")
+        profiles[name] = FeedProfile(
+            name=name,
+            require_https=bool(table.get("require_https", False)),
+            title_length=(length[0], length[1]) if length else None,
+            required_image_width=table.get("required_image_width"),
+            preferred_image_width=table.get("preferred_image_width"),
+            full_text=bool(table.get("full_text", False)),
+            max_bytes=table.get("max_bytes"),
+            enclosure=bool(table.get("enclosure", False)),
+            snf_logo=table.get("snf_logo", ""),
+        )
+    return profiles
+
+
+def _feed_variants(
+    table: Mapping[str, Any], where: str, path: str, profiles: Mapping[str, FeedProfile]
+) -> tuple[FeedVariant, ...]:
+    paths = {"rss": path, **table.get("paths", {})}
+    variants = []
+    for fmt in table.get("formats", ["rss"]):
+        if fmt not in FEED_FORMATS:
+            raise ConfigError(f"{where}.formats: expected rss, atom or json, got {fmt!r}")
+        if fmt not in paths:
+            raise ConfigError(f"{where}.paths.{fmt}: missing")
+        variants.append(FeedVariant(fmt, paths[fmt]))
+    for name, profile_path in table.get("profiles", {}).items():
+        if name not in profiles:
+            raise ConfigError(f"{where}.profiles.{name}: no [profiles.{name}] table")
+        # Aggregators take RSS 2.0 (SmartNews, MSN and Flipboard document only RSS).
+        variants.append(FeedVariant("rss", profile_path, profiles[name]))
+    return tuple(variants)
+
+
+_AMP_VENDOR = re.compile(r"[a-z][a-z0-9_-]{0,63}")
+_DATA_NAME = re.compile(r"[a-z][a-z0-9-]{0,63}")
+
+
+def _amp_analytics(table: Mapping[str, Any] | None) -> AmpAnalytics | None:
+    if not table:
+        return None
+    kind, config = table.get("type", ""), table.get("config_url", "")
+    if not kind and not config:
+        raise ConfigError("amp.analytics: needs type or config_url")
+    if kind and not _AMP_VENDOR.fullmatch(kind):
+        raise ConfigError(f"amp.analytics.type: {kind!r} is not a vendor name")
+    if config and urlsplit(config).scheme != "https":
+        raise ConfigError("amp.analytics.config_url: must be an https URL (AMP rule)")
+    variables = table.get("vars", {})
+    if not all(isinstance(v, str | int | float) and not isinstance(v, bool) for v in variables.values()):
+        raise ConfigError("amp.analytics.vars: values must be strings or numbers")
+    return AmpAnalytics(kind, config, {str(k): str(v) for k, v in variables.items()})
+
+
+def _amp_ads(table: Mapping[str, Any] | None) -> AmpAds | None:
+    if not table:
+        return None
+    kind = _require(table, "type", "amp.ads")
+    if not _AMP_VENDOR.fullmatch(kind):
+        raise ConfigError(f"amp.ads.type: {kind!r} is not an ad network name")
+    data = table.get("data", {})
+    for name in data:
+        if not _DATA_NAME.fullmatch(name):
+            raise ConfigError(f"amp.ads.data.{name}: not a valid data-* attribute name")
+    after = table.get("after_paragraphs", [3])
+    if not isinstance(after, list) or not all(isinstance(n, int) and n > 0 for n in after):
+        raise ConfigError("amp.ads.after_paragraphs: expected a list of positive integers")
+    return AmpAds(
+        type=kind,
+        width=_require(table, "width", "amp.ads", int),
+        height=_require(table, "height", "amp.ads", int),
+        after_paragraphs=tuple(sorted(set(after))),
+        data={str(k): str(v) for k, v in data.items()},
+    )
+
+
+def _notify(data: Mapping[str, Any]) -> NotifySpec:
+    table = data.get("notify", {})
+    key = table.get("indexnow_key", "")
+    if key and not INDEXNOW_KEY.fullmatch(key):
+        raise ConfigError("notify.indexnow_key: expected 8-128 characters of a-z, A-Z, 0-9 and '-'")
+    defaults = NotifySpec()
+    return NotifySpec(
+        websub_hubs=tuple(table.get("websub_hubs", ())),
+        indexnow_endpoint=table.get("indexnow_endpoint", ""),
+        indexnow_key=key,
+        timeout_seconds=float(table.get("timeout_seconds", defaults.timeout_seconds)),
+        attempts=max(1, int(table.get("attempts", defaults.attempts))),
+        backoff_seconds=float(table.get("backoff_seconds", defaults.backoff_seconds)),
+    )
+
+
 def site_from_mapping(data: Mapping[str, Any]) -> SiteConfig:
     site = _require(data, "site", "", dict)
     logo = _require(site, "logo", "site", dict)
     sections = _require(data, "sections", "", dict)
     feeds = []
+    profiles = _profiles(data)
+    cache = _require(data, "cache_control", "", dict)
     for name, table in _require(data, "feeds", "", dict).items():
         where = f"feeds.{name}"
         select = _require(table, "select", where)
         if select not in ("all", "section", "tag"):
             raise ConfigError(f"{where}.select: expected all, section or tag, got {select!r}")
+        path = _require(table, "path", where)
+        cache_policy = table.get("cache_policy", "feed")
+        if cache_policy not in cache:
+            raise ConfigError(f"{where}.cache_policy: no key {cache_policy!r} in [cache_control]")
         feeds.append(
             FeedSpec(
                 name=name,
                 select=select,
-                path=_require(table, "path", where),
+                path=path,
                 title=table.get("title", site.get("name", "")),
                 size=int(table.get("size", DEFAULT_FEED_SIZE)),
                 ttl_minutes=int(table.get("ttl_minutes", 5)),
+                variants=_feed_variants(table, where, path, profiles),
+                cache_policy=cache_policy,
             )
         )
     amp = _require(data, "amp", "", dict)
@@ -155,7 +334,6 @@ def site_from_mapping(data: Mapping[str, Any]) -> SiteConfig:
     period = maps.get("shard_period", "month")
     if period not in ("month", "day"):
         raise ConfigError(f"sitemaps.shard_period: expected month or day, got {period!r}")
-    cache = _require(data, "cache_control", "", dict)
     for kind in OUTPUT_KINDS:
         _require(cache, kind, "cache_control")
     rules = []
@@ -196,6 +374,8 @@ def site_from_mapping(data: Mapping[str, Any]) -> SiteConfig:
         amp=AmpSpec(
             path=_require(amp, "path", "amp"),
             subscriber_teaser_paragraphs=int(amp.get("subscriber_teaser_paragraphs", 3)),
+            analytics=_amp_analytics(amp.get("analytics")),
+            ads=_amp_ads(amp.get("ads")),
         ),
         sitemaps=SitemapSpec(
             index_path=_require(maps, "index_path", "sitemaps"),
@@ -205,10 +385,13 @@ def site_from_mapping(data: Mapping[str, Any]) -> SiteConfig:
             news_path=_require(maps, "news_path", "sitemaps"),
             news_window_hours=int(maps.get("news_window_hours", 48)),
             robots_path=_require(maps, "robots_path", "sitemaps"),
+            index_part_path=maps.get("index_part_path", "sitemap-{part}.xml"),
+            gzip=_require(maps, "gzip", "sitemaps", bool) if "gzip" in maps else False,
         ),
         cache_control=dict(cache),
         boilerplate=tuple(rules),
         caption_credit=_compile(credit, "captions.credit_pattern") if credit else None,
+        notify=_notify(data),
     )
 
 

@@ -9,14 +9,14 @@ produces the output of the current state.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from typing import Literal
 
 from warta.core.articles import Article, ArticleState
 from warta.core.config import SiteConfig
 from warta.core.text import slugify
 
-OutputKind = Literal["amp", "feed", "shard", "sitemap_index", "news_sitemap", "robots"]
+OutputKind = Literal["amp", "feed", "shard", "sitemap_index", "news_sitemap", "robots", "indexnow_key"]
 
 # Shards render before the sitemap index that lists them.
 RENDER_ORDER: dict[str, int] = {
@@ -26,6 +26,7 @@ RENDER_ORDER: dict[str, int] = {
     "sitemap_index": 3,
     "news_sitemap": 4,
     "robots": 5,
+    "indexnow_key": 6,
 }
 
 
@@ -33,7 +34,9 @@ RENDER_ORDER: dict[str, int] = {
 class OutputKey:
     site: str
     kind: OutputKind
-    name: str = ""  # amp: the article URL; feed: "<feed>" or "<feed>:<value>"; shard: period
+    # amp: the article URL; feed: "<feed>" or "<feed>:<value>"; shard: "<period>" (all of it) or
+    # "<period>/<published_us>/<article id>" (only the part holding that position, see shard_name)
+    name: str = ""
 
     def sort_key(self) -> tuple[str, int, str]:
         return (self.site, RENDER_ORDER[self.kind], self.name)
@@ -45,6 +48,24 @@ def shard_period(published_at: datetime, site: SiteConfig) -> str:
     if site.sitemaps.shard_period == "day":
         return local.strftime("%Y-%m-%d")
     return local.strftime("%Y-%m")
+
+
+_EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
+
+
+def epoch_micros(moment: datetime) -> int:
+    """An aware instant as whole microseconds since the epoch: how shards order articles."""
+    return (moment - _EPOCH) // timedelta(microseconds=1)
+
+
+def shard_name(article: Article, site: SiteConfig) -> str:
+    """The shard key of an article: its period and its place in it.
+
+    Rendering such a key re-renders only the part that holds the place (and the parts after it
+    only when their boundaries moved), so a publish costs the same in any size of archive.
+    """
+    period = shard_period(article.published_at, site)
+    return f"{period}/{epoch_micros(article.published_at)}/{article.id}"
 
 
 def feed_names(article: Article, site: SiteConfig) -> set[str]:
@@ -65,11 +86,14 @@ def in_news_window(published_at: datetime, site: SiteConfig, now: datetime) -> b
 
 def site_wide_outputs(site: SiteConfig) -> set[OutputKey]:
     """Outputs every publish refreshes: they are small, and the news sitemap moves with time."""
-    return {
+    keys = {
         OutputKey(site.id, "sitemap_index"),
         OutputKey(site.id, "news_sitemap"),
         OutputKey(site.id, "robots"),
     }
+    if site.notify.indexnow_key:
+        keys.add(OutputKey(site.id, "indexnow_key"))
+    return keys
 
 
 def outputs_of(state: ArticleState | None, site: SiteConfig, now: datetime) -> set[OutputKey]:
@@ -78,7 +102,7 @@ def outputs_of(state: ArticleState | None, site: SiteConfig, now: datetime) -> s
         return set()
     keys = {
         OutputKey(site.id, "amp", state.url),
-        OutputKey(site.id, "shard", shard_period(state.published_at, site)),
+        OutputKey(site.id, "shard", shard_name(state, site)),
     }
     keys.update(OutputKey(site.id, "feed", name) for name in feed_names(state, site))
     return keys

@@ -12,7 +12,7 @@ from typing import Literal, Protocol
 
 from warta.core.articles import Article, ArticleState
 from warta.core.planner import OutputKey
-from warta.core.views import SitemapEntry
+from warta.core.views import NewsEntry, ShardPosition, ShardRow, SitemapEntry
 
 PutOutcome = Literal["written", "unchanged"]
 
@@ -31,6 +31,7 @@ class ShardPart:
     part: int  # 1-based
     url_count: int
     lastmod: datetime | None
+    cut: ShardPosition | None = None  # the article whose cut ends this part (None: a limit or the end)
 
 
 @dataclass(frozen=True, slots=True)
@@ -66,8 +67,27 @@ class ArticleIndex(Protocol):
         """The visible live articles of a shard, oldest first."""
         ...
 
+    def shard_rows(
+        self,
+        site: str,
+        period: str,
+        now: datetime,
+        after: ShardPosition | None = None,
+        until: ShardPosition | None = None,
+    ) -> Iterator[ShardRow]:
+        """The visible live articles of a shard with after < position <= until, oldest first."""
+        ...
+
+    def shard_cuts(self, site: str, period: str, now: datetime) -> list[ShardPosition]:
+        """The positions of the visible live articles of a shard that end a part, oldest first."""
+        ...
+
     def published_between(self, site: str, after: datetime, until: datetime, limit: int) -> list[Article]:
         """Live articles with after < published_at <= until, newest first."""
+        ...
+
+    def news_entries(self, site: str, after: datetime, until: datetime, limit: int) -> list[NewsEntry]:
+        """`published_between` without the bodies: what the news sitemap shows."""
         ...
 
     def due(self, site: str, now: datetime) -> list[Article]:
@@ -78,7 +98,9 @@ class ArticleIndex(Protocol):
 
     def facets(self, site: str, now: datetime) -> Facets: ...
 
-    def shard_parts(self, site: str) -> list[ShardPart]: ...
+    def shard_parts(self, site: str, period: str | None = None) -> list[ShardPart]:
+        """The rendered shard files of a site (or of one period), by period and part."""
+        ...
 
     def set_shard_parts(self, site: str, period: str, parts: Sequence[ShardPart]) -> None: ...
 

@@ -35,6 +35,21 @@ class SitemapEntry:
     images: tuple[SitemapImage, ...] = ()
 
 
+# Where an article sits in its shard: (published_at in epoch microseconds, article id). Shards
+# list articles in this order, and a shard output key names the position a change touched.
+ShardPosition = tuple[int, str]
+
+
+@dataclass(frozen=True, slots=True)
+class ShardRow:
+    """One article of a shard as the index serves it: its `<url>` element, already rendered."""
+
+    position: ShardPosition
+    fragment: bytes  # the exact `<url>…</url>` bytes (core.render.sitemaps.url_fragment)
+    lastmod: datetime  # aware
+    cut: bool  # the article ends a shard part (core.render.sitemaps.ends_part)
+
+
 @dataclass(frozen=True, slots=True)
 class SitemapPart:
     """One rendered file of a shard, and what the sitemap index says of it."""
@@ -42,6 +57,17 @@ class SitemapPart:
     body: bytes
     url_count: int
     lastmod: datetime | None
+    cut: ShardPosition | None = None  # the part ends at this article's cut (None: at a limit or the end)
+
+
+@dataclass(frozen=True, slots=True)
+class NewsEntry:
+    """What the Google News sitemap needs of an article; the index serves it without the body."""
+
+    url: str
+    title: str
+    language: str
+    published_at: datetime  # aware
 
 
 @dataclass(frozen=True, slots=True)

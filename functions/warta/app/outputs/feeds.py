@@ -1,17 +1,43 @@
-"""The feeds the site config defines: home, and one per section or tag that has articles."""
+"""The feeds the site config defines: home, and one per section or tag that has articles.
+
+One output key renders every variant of its feed (RSS, Atom, JSON Feed, aggregator profiles)
+from one read of the index, so the variants never disagree.
+"""
 
 from __future__ import annotations
 
+import logging
+from collections.abc import Callable, Sequence
 from datetime import datetime
 
 from warta.app.outputs.changes import Change, Delete, Put
-from warta.core.config import FeedSpec, SiteConfig
+from warta.core.articles import Article
+from warta.core.config import FeedFormat, FeedSpec, FeedVariant, SiteConfig
 from warta.core.planner import OutputKey
 from warta.core.ports import ArticleIndex
+from warta.core.render.atom import render_atom
+from warta.core.render.feed_fields import FeedOptions
+from warta.core.render.feed_profiles import Finding, fit_to_size, profile_options, select_for_profile
+from warta.core.render.jsonfeed import render_json_feed
 from warta.core.render.rss import render_rss
+from warta.core.text import slugify
 from warta.core.views import FeedView
 
+# A child of the "warta" logger: Powertools' JSON handler writes its records.
+logger = logging.getLogger(__name__)
+
 RSS_CONTENT_TYPE = "application/rss+xml; charset=utf-8"
+CONTENT_TYPES: dict[FeedFormat, str] = {
+    "rss": RSS_CONTENT_TYPE,
+    "atom": "application/atom+xml; charset=utf-8",
+    "json": "application/feed+json; charset=utf-8",
+}
+FeedRenderer = Callable[[FeedView, Sequence[Article], SiteConfig, FeedOptions | None], bytes]
+RENDERERS: dict[FeedFormat, FeedRenderer] = {
+    "rss": render_rss,
+    "atom": render_atom,
+    "json": render_json_feed,
+}
 
 
 def _feed_spec(site: SiteConfig, name: str) -> tuple[FeedSpec, str | None] | None:
@@ -22,15 +48,31 @@ def _feed_spec(site: SiteConfig, name: str) -> tuple[FeedSpec, str | None] | Non
     return None
 
 
-def feed_view(spec: FeedSpec, value: str | None, site: SiteConfig) -> FeedView:
+def _tag_name(slug: str, articles: Sequence[Article]) -> str:
+    """A tag feed is keyed by slug; its title shows the tag as the newest article spells it."""
+    for article in articles:
+        for tag in article.tags:
+            if slugify(tag) == slug:
+                return tag
+    return slug
+
+
+def feed_view(
+    spec: FeedSpec,
+    value: str | None,
+    site: SiteConfig,
+    path_template: str | None = None,
+    articles: Sequence[Article] = (),
+) -> FeedView:
+    template = path_template or spec.path
     if spec.select == "all":
-        path, name, link = spec.path, site.name, f"{site.base_url}/"
+        path, name, link = template, site.name, f"{site.base_url}/"
     elif spec.select == "section":
         name = site.sections.get(value or "", value or "")
-        path, link = spec.path.format(section=value), f"{site.base_url}/{value}"
+        path, link = template.format(section=value), f"{site.base_url}/{value}"
     else:
-        name = value or ""
-        path, link = spec.path.format(tag=value), f"{site.base_url}/tag/{value}"
+        name = _tag_name(value or "", articles)
+        path, link = template.format(tag=value), f"{site.base_url}/tag/{value}"
     return FeedView(
         path=path,
         title=spec.title.format(name=name),
@@ -38,6 +80,39 @@ def feed_view(spec: FeedSpec, value: str | None, site: SiteConfig) -> FeedView:
         description=site.description,
         ttl_minutes=spec.ttl_minutes,
     )
+
+
+def _log_findings(level: int, message: str, path: str, findings: list[Finding]) -> None:
+    for finding in findings:
+        logger.log(
+            level,
+            f"{message}: {finding.reason}",
+            extra={
+                "feed": path,
+                "article_id": finding.article_id,
+                "url": finding.url,
+                "rule": finding.rule,
+                "reason": finding.reason,
+            },
+        )
+
+
+def render_variant(
+    variant: FeedVariant, view: FeedView, articles: Sequence[Article], site: SiteConfig
+) -> bytes:
+    """One document of a feed; a profile's document carries only the items its rules allow."""
+    render = RENDERERS[variant.format]
+    options = profile_options(variant.profile, site.notify.websub_hubs)
+    if variant.profile is None:
+        return render(view, articles, site, options)
+    selection = select_for_profile(variant.profile, articles)
+    _log_findings(logging.WARNING, "item left out of profile feed", view.path, selection.excluded)
+    _log_findings(logging.INFO, "item short of a profile preference", view.path, selection.notes)
+    body, oversize = fit_to_size(
+        lambda items: render(view, items, site, options), selection.kept, variant.profile.max_bytes
+    )
+    _log_findings(logging.WARNING, "item left out of profile feed", view.path, oversize)
+    return body
 
 
 def render_feed_output(key: OutputKey, site: SiteConfig, index: ArticleIndex, now: datetime) -> list[Change]:
@@ -48,7 +123,12 @@ def render_feed_output(key: OutputKey, site: SiteConfig, index: ArticleIndex, no
     section = value if spec.select == "section" else None
     tag = value if spec.select == "tag" else None
     articles = index.latest(site.id, now, spec.size, section=section, tag=tag)
-    view = feed_view(spec, value, site)
-    if not articles and spec.select != "all":
-        return [Delete(view.path)]  # a section or tag feed exists while it has articles
-    return [Put(view.path, render_rss(view, articles, site), RSS_CONTENT_TYPE, "feed")]
+    changes: list[Change] = []
+    for variant in spec.all_variants():
+        view = feed_view(spec, value, site, variant.path, articles)
+        if not articles and spec.select != "all":
+            changes.append(Delete(view.path))  # a section or tag feed exists while it has articles
+            continue
+        body = render_variant(variant, view, articles, site)
+        changes.append(Put(view.path, body, CONTENT_TYPES[variant.format], spec.cache_policy))
+    return changes

@@ -1,7 +1,15 @@
-"""Sitemap shards, the sitemap index, the Google News sitemap and robots.txt."""
+"""Sitemap shards, the sitemap index, the Google News sitemap and robots.txt.
+
+A shard key names a period ("2023-09": render all of it) or a position in it
+("2023-09/<published_us>/<id>": render only the part holding that position). Parts end where
+content says (`core.render.sitemaps.ends_part`), so a positional render re-renders one part in
+the common case and falls back to the whole period only when part boundaries moved in a way
+that renumbers files; the bytes are the same either way.
+"""
 
 from __future__ import annotations
 
+from bisect import bisect_left
 from datetime import datetime, timedelta
 
 from warta.app.outputs.changes import Change, Delete, Put
@@ -10,15 +18,19 @@ from warta.core.planner import OutputKey
 from warta.core.ports import ArticleIndex, ShardPart
 from warta.core.render.sitemaps import (
     NEWS_URL_LIMIT,
+    gzip_bytes,
+    iter_shard_files,
     render_news_sitemap,
     render_robots_txt,
-    render_shard_parts,
-    render_sitemap_index,
+    render_sitemap_indexes,
+    split_sitemap_index,
 )
-from warta.core.views import IndexedSitemap
+from warta.core.views import IndexedSitemap, ShardPosition, SitemapPart
 
 XML_CONTENT_TYPE = "application/xml; charset=utf-8"
 TEXT_CONTENT_TYPE = "text/plain; charset=utf-8"
+GZIP_CONTENT_TYPE = "application/gzip"
+GZIP_SUFFIX = ".gz"
 
 
 def shard_path(site: SiteConfig, period: str, part: int) -> str:
@@ -27,45 +39,152 @@ def shard_path(site: SiteConfig, period: str, part: int) -> str:
     return site.sitemaps.shard_part_path.format(period=period, part=part)
 
 
-def render_shard_output(key: OutputKey, site: SiteConfig, index: ArticleIndex, now: datetime) -> list[Change]:
-    period = key.name
-    before = sum(1 for p in index.shard_parts(site.id) if p.period == period)
-    parts = render_shard_parts(index.shard_entries(site.id, period, now))
-    index.set_shard_parts(
-        site.id,
-        period,
-        [ShardPart(period, n, p.url_count, p.lastmod) for n, p in enumerate(parts, start=1)],
-    )
-    changes: list[Change] = [
-        Put(shard_path(site, period, n), p.body, XML_CONTENT_TYPE, "sitemap")
-        for n, p in enumerate(parts, start=1)
-    ]
-    changes += [Delete(shard_path(site, period, n)) for n in range(len(parts) + 1, before + 1)]
+def index_path(site: SiteConfig, number: int) -> str:
+    if number == 1:
+        return site.sitemaps.index_path
+    return site.sitemaps.index_part_path.format(part=number)
+
+
+def listed_path(site: SiteConfig, path: str) -> str:
+    """The variant of a sitemap file that indexes and robots.txt point at."""
+    return path + GZIP_SUFFIX if site.sitemaps.gzip else path
+
+
+def parse_shard_name(name: str) -> tuple[str, ShardPosition | None]:
+    """A shard key's period, and the position it names (None: the whole period)."""
+    period, _, position = name.partition("/")
+    if not position:
+        return period, None
+    published_us, _, article_id = position.partition("/")
+    return period, (int(published_us), article_id)
+
+
+def _puts(site: SiteConfig, path: str, body: bytes, content_type: str, policy: str) -> list[Change]:
+    changes: list[Change] = [Put(path, body, content_type, policy)]
+    if site.sitemaps.gzip:
+        changes.append(Put(path + GZIP_SUFFIX, gzip_bytes(body), GZIP_CONTENT_TYPE, policy))
     return changes
+
+
+def _deletes(path: str) -> list[Change]:
+    # The .gz variant goes too, whether or not gzip is on now: it may have been on before.
+    return [Delete(path), Delete(path + GZIP_SUFFIX)]
+
+
+# --- shards ---------------------------------------------------------------------------------
+
+
+def render_shard_output(key: OutputKey, site: SiteConfig, index: ArticleIndex, now: datetime) -> list[Change]:
+    period, position = parse_shard_name(key.name)
+    stored = index.shard_parts(site.id, period)
+    fresh = None if position is None else _render_around(position, site, period, index, now, stored)
+    if fresh is None:
+        files = iter_shard_files(index.shard_rows(site.id, period, now))
+        fresh = dict(enumerate(files, start=1))
+        layout = [_record(period, n, part) for n, part in fresh.items()]
+    else:
+        fresh, layout = fresh
+    if layout != stored:
+        index.set_shard_parts(site.id, period, layout)
+    changes: list[Change] = []
+    for number, part in fresh.items():
+        changes += _puts(site, shard_path(site, period, number), part.body, XML_CONTENT_TYPE, "sitemap")
+    for number in range(len(layout) + 1, len(stored) + 1):
+        changes += _deletes(shard_path(site, period, number))
+    return changes
+
+
+def _record(period: str, number: int, part: SitemapPart) -> ShardPart:
+    return ShardPart(period, number, part.url_count, part.lastmod, part.cut)
+
+
+def _render_around(
+    position: ShardPosition,
+    site: SiteConfig,
+    period: str,
+    index: ArticleIndex,
+    now: datetime,
+    stored: list[ShardPart],
+) -> tuple[dict[int, SitemapPart], list[ShardPart]] | None:
+    """Render only the parts a change at `position` can have changed, or None for all of them.
+
+    Part j (0-based) holds the articles after cut j-1 up to and including cut j; the last,
+    open part holds those after the last cut. While the stored cuts are a prefix of the
+    current ones, every stored closed part keeps its number and its bounds, so only the part
+    holding `position` and the parts from the first new cut on can differ.
+    """
+    cuts = index.shard_cuts(site.id, period, now)
+    closed = [part.cut for part in stored]
+    if closed and closed[-1] is None:
+        closed.pop()  # the open part
+    if None in closed or cuts[: len(closed)] != closed:
+        return None  # a limit split a part, or a cut came or went before the end: renumber
+    todo = {bisect_left(cuts, position)}
+    if len(cuts) > len(closed):
+        todo.update(range(len(closed), len(cuts) + 1))
+    fresh: dict[int, SitemapPart] = {}
+    for j in sorted(todo):
+        after = cuts[j - 1] if j > 0 else None
+        until = cuts[j] if j < len(cuts) else None
+        files = list(iter_shard_files(index.shard_rows(site.id, period, now, after, until)))
+        if len(files) > 1 or (until is not None and not files):
+            return None  # a part past the sitemaps.org limits, or an index out of step
+        if files:
+            fresh[j + 1] = files[0]
+    # The open part was rendered if it was in `todo`; otherwise it is as stored.
+    has_open = len(cuts) + 1 in fresh if len(cuts) in todo else bool(stored) and stored[-1].cut is None
+    count = len(cuts) + (1 if has_open else 0)
+    layout: list[ShardPart] = []
+    for number in range(1, count + 1):
+        if number in fresh:
+            layout.append(_record(period, number, fresh[number]))
+        elif number <= len(stored):
+            layout.append(stored[number - 1])
+        else:
+            return None
+    return fresh, layout
+
+
+# --- index, news, robots --------------------------------------------------------------------
+
+
+def _listed_sitemaps(site: SiteConfig, index: ArticleIndex) -> list[IndexedSitemap]:
+    return [
+        IndexedSitemap(site.public_url(listed_path(site, shard_path(site, p.period, p.part))), p.lastmod)
+        for p in index.shard_parts(site.id)
+    ]
 
 
 def render_sitemap_index_output(
     key: OutputKey, site: SiteConfig, index: ArticleIndex, now: datetime
 ) -> list[Change]:
-    listed = [
-        IndexedSitemap(site.public_url(shard_path(site, p.period, p.part)), p.lastmod)
-        for p in index.shard_parts(site.id)
-    ]
-    if not listed:
-        return [Delete(site.sitemaps.index_path)]  # sitemaps.org: an index lists at least one
-    return [Put(site.sitemaps.index_path, render_sitemap_index(listed), XML_CONTENT_TYPE, "sitemap_index")]
+    listed = _listed_sitemaps(site, index)
+    bodies = render_sitemap_indexes(listed) if listed else []
+    changes: list[Change] = []
+    for number, body in enumerate(bodies, start=1):
+        changes += _puts(site, index_path(site, number), body, XML_CONTENT_TYPE, "sitemap_index")
+    # sitemaps.org: an index lists at least one sitemap, so with no shards there is none. An
+    # index file beyond the last one left over from a larger archive goes too (the count moves
+    # one file per 50,000 shard files, so one step covers any single render).
+    if not bodies:
+        changes += _deletes(index_path(site, 1))
+    changes += _deletes(index_path(site, len(bodies) + 1)) if bodies else []
+    return changes
 
 
 def render_news_sitemap_output(
     key: OutputKey, site: SiteConfig, index: ArticleIndex, now: datetime
 ) -> list[Change]:
     since = now - timedelta(hours=site.sitemaps.news_window_hours)
-    recent = index.published_between(site.id, since, now, NEWS_URL_LIMIT)
+    recent = index.news_entries(site.id, since, now, NEWS_URL_LIMIT)
     body = render_news_sitemap(recent, site)
-    return [Put(site.sitemaps.news_path, body, XML_CONTENT_TYPE, "news_sitemap")]
+    return _puts(site, site.sitemaps.news_path, body, XML_CONTENT_TYPE, "news_sitemap")
 
 
 def render_robots_output(
     key: OutputKey, site: SiteConfig, index: ArticleIndex, now: datetime
 ) -> list[Change]:
-    return [Put(site.sitemaps.robots_path, render_robots_txt(site), TEXT_CONTENT_TYPE, "robots")]
+    count = len(split_sitemap_index(_listed_sitemaps(site, index)))
+    urls = [site.public_url(listed_path(site, index_path(site, n))) for n in range(1, count + 1)]
+    urls.append(site.public_url(listed_path(site, site.sitemaps.news_path)))
+    return [Put(site.sitemaps.robots_path, render_robots_txt(site, urls), TEXT_CONTENT_TYPE, "robots")]

@@ -9,11 +9,13 @@ from __future__ import annotations
 import re
 from collections.abc import Iterator, Sequence
 from dataclasses import replace
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, TypeVar
 
 from warta.core.body.model import (
+    Audio,
     Block,
     Body,
+    Embed,
     Emphasis,
     Figure,
     Inline,
@@ -21,6 +23,7 @@ from warta.core.body.model import (
     Paragraph,
     RelatedLinks,
     Strong,
+    Video,
     inline_text,
 )
 from warta.core.text import clean_line
@@ -32,7 +35,7 @@ if TYPE_CHECKING:
 def apply_boilerplate(
     body: Body, rules: Sequence[BoilerplateRule], caption_credit: re.Pattern[str] | None
 ) -> Body:
-    """Drop or gather boilerplate paragraphs and split credits off figure captions.
+    """Drop or gather boilerplate paragraphs and split credits off media captions.
 
     Only top-level paragraphs are candidates: a quote that happens to say "Baca juga: ..." is
     the quoted person's words, not the CMS's. Links of "related" paragraphs end up in one
@@ -51,7 +54,7 @@ def apply_boilerplate(
                 if rule.action == "related":
                     related.extend(_links(block.children))
                 continue
-        if isinstance(block, Figure) and caption_credit is not None:
+        if isinstance(block, Figure | Embed | Video | Audio) and caption_credit is not None:
             block = split_credit(block, caption_credit)
         kept.append(block)
     if related:
@@ -84,10 +87,13 @@ def _unique(links: list[Link]) -> tuple[Link, ...]:
     return tuple(kept)
 
 
-def split_credit(figure: Figure, pattern: re.Pattern[str]) -> Figure:
+Captioned = TypeVar("Captioned", Figure, Embed, Video, Audio)
+
+
+def split_credit(figure: Captioned, pattern: re.Pattern[str]) -> Captioned:
     """Split "Caption Sumber: CNN" into caption "Caption" and credit "CNN" (group `credit`).
 
-    A figure that already has a credit keeps everything as it is.
+    Works on every captioned media block; one that already has a credit keeps everything as it is.
     """
     if figure.credit or not figure.caption:
         return figure

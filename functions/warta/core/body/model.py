@@ -95,6 +95,7 @@ class Figure:
     image: Image
     caption: str = ""
     credit: str = ""
+    link: str = ""  # where a link around the image went (often the full-size file); http(s)
 
 
 EmbedProvider = Literal["youtube", "vimeo", "twitter", "instagram", "facebook", "tiktok", "iframe"]
@@ -108,6 +109,8 @@ class Embed:
     title: str = ""
     width: int | None = None
     height: int | None = None
+    caption: str = ""  # a figcaption around the embed, credit split off like a Figure's
+    credit: str = ""
 
 
 @dataclass(frozen=True, slots=True)
@@ -116,11 +119,15 @@ class Video:
     poster: str = ""
     width: int | None = None
     height: int | None = None
+    caption: str = ""
+    credit: str = ""
 
 
 @dataclass(frozen=True, slots=True)
 class Audio:
     src: str
+    caption: str = ""
+    credit: str = ""
 
 
 @dataclass(frozen=True, slots=True)

@@ -407,7 +407,9 @@ class _BlockBuilder:
         if tag in _HEADINGS:
             return [_heading(element, tag, ctx)]
         if tag in _LISTS:
-            return [_list(element, ctx)]
+            # A list of images (a gallery grid) would lose its images as a ListBlock, which
+            # holds text only; walked as blocks, each item's images and text are kept.
+            return None if _has_media(element) else [_list(element, ctx)]
         if tag == "table":
             return _table(element, ctx)
         if tag in _MEDIA:
@@ -416,8 +418,13 @@ class _BlockBuilder:
         if tag == "blockquote" and nested_ok:
             return _blockquote(element, ctx, self.depth)
         if tag == "figure" and nested_ok:
-            return _figure(element, ctx, self.depth)
-        return None
+            return _figure(element, ctx, self.depth, _own_descendant(element, "figcaption", "figure"))
+        classes = _classes(element)
+        if tag in ("div", "dl") and classes & _CLASSIC_FIGURES and nested_ok:
+            return _figure(element, ctx, self.depth, _classic_caption(element))
+        if tag == "div" and classes & _FACEBOOK_SDK_CLASSES and (post := _facebook_sdk(element, ctx)):
+            return [post]
+        return None  # not a Facebook post after all: an ordinary div, its text kept
 
 
 def _heading(element: HtmlElement, tag: str, ctx: _Context) -> Heading | None:
@@ -526,27 +533,45 @@ def _blockquote(element: HtmlElement, ctx: _Context, depth: int) -> list[Block]:
     return [Quote(tuple(blocks), cite)]
 
 
-def _figure(element: HtmlElement, ctx: _Context, depth: int) -> list[Block]:
-    caption_element = _own_descendant(element, "figcaption", "figure")
+# Pre-block-editor WordPress: [caption] makes div.wp-caption > img + p.wp-caption-text, and
+# [gallery] makes dl.gallery-item > dt > img + dd.gallery-caption.
+_CLASSIC_FIGURES = frozenset(("wp-caption", "gallery-item"))
+_CLASSIC_CAPTIONS = frozenset(("wp-caption-text", "gallery-caption"))
+
+
+def _has_media(element: HtmlElement) -> bool:
+    return next(element.iterdescendants(*_MEDIA), None) is not None
+
+
+def _classic_caption(element: HtmlElement) -> HtmlElement | None:
+    return next((e for e in element.iterdescendants() if _classes(e) & _CLASSIC_CAPTIONS), None)
+
+
+def _figure(
+    element: HtmlElement, ctx: _Context, depth: int, caption_element: HtmlElement | None
+) -> list[Block]:
     skip = (caption_element,) if caption_element is not None else ()
     blocks = _BlockBuilder(ctx, depth + 1, skip).build(element)
     caption = _collect_inline(caption_element, ctx) if caption_element is not None else ()
     return _attach_caption(blocks, caption)
 
 
-def _attach_caption(blocks: list[Block], caption: tuple[Inline, ...]) -> list[Block]:
-    """The figcaption goes to the one image or table it describes; otherwise it stays as text.
+_CAPTIONED = (Figure, Table, Embed, Video, Audio)
 
-    Video, audio and embeds have no caption in the model, and a gallery's caption describes
-    all its images, so those captions become a paragraph after the blocks (no text is lost).
+
+def _attach_caption(blocks: list[Block], caption: tuple[Inline, ...]) -> list[Block]:
+    """The figcaption goes to the one image, table or medium it describes; else it stays as text.
+
+    A gallery's caption describes all its images (each of which may have its own caption), so
+    it becomes a paragraph after the gallery's figures (no text is lost).
     """
     text = clean_line(inline_text(caption))
     if not text:
         return blocks
-    targets = [i for i, block in enumerate(blocks) if isinstance(block, Figure | Table)]
+    targets = [i for i, block in enumerate(blocks) if isinstance(block, _CAPTIONED)]
     if len(targets) == 1:
         target = blocks[targets[0]]
-        if isinstance(target, Figure | Table) and not target.caption:
+        if isinstance(target, _CAPTIONED) and not target.caption:
             blocks[targets[0]] = replace(target, caption=text)
             return blocks
     return [*blocks, Paragraph(caption)]
@@ -570,16 +595,88 @@ def _image(element: HtmlElement, ctx: _Context) -> Figure | None:
     if not raw or raw.strip().lower().startswith("data:"):
         # Lazy-loading plugins keep the real URL in a data attribute behind a placeholder.
         raw = element.get("data-src") or element.get("data-lazy-src") or element.get("data-original")
-    src = _safe_url(raw, ctx.base_url)
+    src = _largest_candidate(element, ctx) or _safe_url(raw, ctx.base_url)
     if src is None:
         return None
     image = Image(
         src=src,
         alt=clean_line(element.get("alt") or ""),
+        # The img's own size gives the aspect ratio, whichever candidate is chosen.
         width=_dimension(element.get("width")),
         height=_dimension(element.get("height")),
     )
-    return Figure(image)
+    return Figure(image, link=_image_link(element, ctx))
+
+
+def _srcset(value: str) -> list[tuple[str, str]]:
+    """(URL, descriptor) pairs of a srcset, split the way the HTML spec does.
+
+    URLs may hold commas (image CDNs write "w_400,h_300"), so a candidate's URL runs to the
+    next white space, and only a comma after it (or at its very end) separates candidates.
+    """
+    found: list[tuple[str, str]] = []
+    position, length = 0, len(value)
+    while position < length:
+        while position < length and (value[position].isspace() or value[position] == ","):
+            position += 1
+        start = position
+        while position < length and not value[position].isspace():
+            position += 1
+        url = value[start:position]
+        if not url:
+            break
+        descriptor = ""
+        if url.endswith(","):
+            url = url.rstrip(",")
+        else:
+            comma = value.find(",", position)
+            end = length if comma < 0 else comma
+            descriptor = value[position:end].strip().lower()
+            position = end + 1
+        found.append((url, descriptor))
+    return found
+
+
+_DESCRIPTOR = re.compile(r"(\d+(?:\.\d+)?)([wx])")
+
+
+def _largest_candidate(img: HtmlElement, ctx: _Context) -> str | None:
+    """The widest candidate of the img's srcset and its <picture>'s sources, if any has one.
+
+    Width descriptors ("1600w") are compared with each other; density descriptors ("2x") are
+    used only where no width is given. AMP scales the image down; a small one would blur.
+    """
+    elements = [img]
+    # libxml2 does not know <source> is empty and nests what follows inside it, so the img
+    # may sit in a source, itself in the picture.
+    picture = next((a for a in img.iterancestors() if _tag(a) != "source"), None)
+    if picture is not None and _tag(picture) == "picture":
+        elements += list(picture.iterdescendants("source"))
+    best: dict[str, tuple[float, str]] = {}
+    for element in elements:
+        srcset = element.get("srcset") or element.get("data-srcset") or ""
+        for raw, descriptor in _srcset(srcset):
+            match = _DESCRIPTOR.fullmatch(descriptor) if descriptor else None
+            size, unit = (float(match.group(1)), match.group(2)) if match else (1.0, "x")
+            url = _safe_url(raw, ctx.base_url)
+            if url is not None and (unit not in best or size > best[unit][0]):
+                best[unit] = (size, url)
+    chosen = best.get("w") or best.get("x")
+    return chosen[1] if chosen else None
+
+
+def _image_link(img: HtmlElement, ctx: _Context) -> str:
+    """The href of a link that wraps just this image (a few levels up), else ""."""
+    node = img
+    for _ in range(3):
+        node = node.getparent()
+        if node is None or _tag(node) in _BLOCK_LEVEL:
+            return ""
+        if _tag(node) == "a":
+            if (node.text_content() or "").strip() or len(list(node.iterdescendants("img"))) > 1:
+                return ""  # the link has words or other images of its own: it is not the image's
+            return _safe_url(node.get("href"), ctx.base_url) or ""
+    return ""
 
 
 def _media_src(element: HtmlElement, ctx: _Context) -> str | None:
@@ -648,7 +745,7 @@ def _provider_embed(src: str) -> Embed | None:
         return Embed("vimeo", f"https://vimeo.com/{match.group(1)}", match.group(1))
     if host.endswith("facebook.com") and path.startswith("/plugins/"):
         href = _safe_url(parse_qs(parts.query).get("href", [""])[0], src)
-        return Embed("facebook", href) if href else None
+        return Embed("facebook", href, _facebook_id(href)) if href else None
     if host.endswith("tiktok.com") and (match := _TIKTOK_PLAYER.match(path)):
         return Embed("tiktok", src, match.group(1))
     if host == "platform.twitter.com" and (tweet_id := parse_qs(parts.query).get("id", [""])[0]).isdigit():
@@ -657,6 +754,32 @@ def _provider_embed(src: str) -> Embed | None:
         kind, code = match.groups()
         return Embed("instagram", f"https://www.instagram.com/{kind}/{code}/", code)
     return None
+
+
+_FACEBOOK_PATH_ID = re.compile(r"/(?:posts|videos|photos/[^/]+|reel|permalink)/(?:[^/]+/)?(\d+)/?")
+_FACEBOOK_QUERY_IDS = ("story_fbid", "fbid", "v")
+_FACEBOOK_SDK_CLASSES = frozenset(("fb-post", "fb-video"))
+
+
+def _facebook_id(url: str) -> str:
+    """The numeric id of a Facebook post, video or photo URL; "" when it has none."""
+    parts = urlsplit(url)
+    if match := _FACEBOOK_PATH_ID.search(parts.path):
+        return match.group(1)
+    query = parse_qs(parts.query)
+    for key in _FACEBOOK_QUERY_IDS:
+        value = query.get(key, [""])[0]
+        if value.isascii() and value.isdigit():
+            return value
+    return ""
+
+
+def _facebook_sdk(element: HtmlElement, ctx: _Context) -> Embed | None:
+    """div.fb-post / div.fb-video of Facebook's JS SDK; its inner text is the post's preview."""
+    href = _safe_url(element.get("data-href"), ctx.base_url)
+    if href is None or not _host(href).endswith("facebook.com"):
+        return None
+    return Embed("facebook", href, _facebook_id(href), _plain(element, ctx))
 
 
 def _youtube(video_id: str) -> Embed:

@@ -40,7 +40,7 @@ from warta.core.body.model import (
     Video,
     iter_images,
 )
-from warta.core.config import SiteConfig
+from warta.core.config import AmpAds, AmpAnalytics, SiteConfig
 from warta.core.text import clean_text
 
 __all__ = ["render_amp_page"]
@@ -50,6 +50,8 @@ PAYWALL_CLASS = "paywall"
 
 # Versions of the AMP components this renderer emits; every one is "0.1" today.
 _COMPONENT_VERSIONS = {
+    "amp-ad": "0.1",
+    "amp-analytics": "0.1",
     "amp-audio": "0.1",
     "amp-facebook": "0.1",
     "amp-iframe": "0.1",
@@ -97,7 +99,7 @@ h1{font-size:28px;margin:8px 0 12px}
 h2{font-size:22px;margin:28px 0 10px}
 h3{font-size:19px;margin:24px 0 8px}
 h4{font-size:17px;margin:20px 0 8px}
-.summary{font-size:19px;color:var(--muted);margin:0 0 14px}
+.summary{font-size:19px;line-height:1.5;color:var(--muted);margin:0 0 14px}
 .byline{font:14px/1.5 -apple-system,"Segoe UI",Roboto,Arial,sans-serif;color:var(--muted);
 margin:0 0 18px;padding-bottom:12px;border-bottom:1px solid var(--line)}
 .byline a{color:var(--ink);font-weight:600;text-decoration:none}
@@ -125,6 +127,8 @@ th,td{border:1px solid var(--line);padding:6px 8px;text-align:left;vertical-alig
 th{background:var(--soft)}
 .embed{margin:24px 0}
 .embed-link{padding:12px 14px;background:var(--soft);border-radius:6px}
+.tweet-text{margin:0;padding:14px 16px;border:1px solid var(--line);border-radius:10px;
+font:normal 16px/1.5 -apple-system,"Segoe UI",Roboto,Arial,sans-serif;background:#fff}
 .placeholder{display:flex;align-items:center;justify-content:center;height:100%;
 background:var(--soft);color:var(--muted);font:14px -apple-system,Arial,sans-serif}
 .related{margin:28px 0;padding:12px 16px;background:var(--soft);border-left:4px solid
@@ -137,6 +141,9 @@ text-align:center;font:16px/1.5 -apple-system,"Segoe UI",Roboto,Arial,sans-serif
 .paywall p{margin:0 0 12px}
 .cta{display:inline-block;padding:10px 18px;border-radius:6px;background:var(--accent);
 color:#fff;font-weight:600;text-decoration:none}
+.ad{margin:24px auto;text-align:center;overflow:hidden}
+.ad-label{display:block;font:11px -apple-system,Arial,sans-serif;color:var(--muted);
+text-transform:uppercase;letter-spacing:.08em;margin-bottom:4px}
 .foot{border-top:1px solid var(--line);padding:16px;text-align:center;
 font:13px -apple-system,Arial,sans-serif;color:var(--muted)}
 @media (min-width:760px){h1{font-size:34px}.hero{margin:0 0 20px}.hero figcaption{padding:0}}
@@ -153,10 +160,12 @@ _LABELS = {
         "paywall": "Artikel ini khusus untuk pelanggan.",
         "read_full": "Baca selengkapnya",
         "credit": "Foto",
+        "source": "Sumber",
         "video": "Tonton video",
         "audio": "Dengarkan audio",
         "embed": "Lihat konten",
         "loading": "Memuat konten…",
+        "ad": "Iklan",
         "days": ("Senin", "Selasa", "Rabu", "Kamis", "Jumat", "Sabtu", "Minggu"),
         "months": (
             "Januari",
@@ -180,10 +189,12 @@ _LABELS = {
         "paywall": "This article is for subscribers.",
         "read_full": "Read the full article",
         "credit": "Photo",
+        "source": "Source",
         "video": "Watch the video",
         "audio": "Listen to the audio",
         "embed": "View the content",
         "loading": "Loading…",
+        "ad": "Advertisement",
         "days": ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday"),
         "months": (
             "January",
@@ -308,13 +319,16 @@ def _amp_img(
     return img
 
 
-def _caption(figure: etree._Element, caption: str, credit: str, page: _Page) -> None:
+def _caption(
+    figure: etree._Element, caption: str, credit: str, page: _Page, credit_label: str = "credit"
+) -> None:
+    """Caption and credit; an image's credit says "Foto", other media's "Sumber"."""
     if not caption and not credit:
         return
     figcaption = _el(figure, "figcaption")
     _append_text(figcaption, caption)
     if credit:
-        _el(figcaption, "span", f"{page.labels['credit']}: {credit}", class_="credit")
+        _el(figcaption, "span", f"{page.labels[credit_label]}: {credit}", class_="credit")
 
 
 def _figure(
@@ -324,15 +338,17 @@ def _figure(
     credit: str,
     page: _Page,
     css_class: str = "",
+    link: str = "",
 ) -> None:
     figure = _el(parent, "figure")
     if css_class:
         figure.set("class", css_class)
-    _amp_img(figure, image.src, image.alt, image.width, image.height)
+    href = _safe_href(link) if link else None
+    _amp_img(_el(figure, "a", href=href) if href else figure, image.src, image.alt, image.width, image.height)
     _caption(figure, caption, credit, page)
 
 
-def _link_box(parent: etree._Element, url: str, label: str) -> None:
+def _link_box(parent: etree._Element, url: str, label: str) -> etree._Element:
     """A plain link where AMP cannot embed the thing (http-only media, unknown ids)."""
     box = _el(parent, "p", class_="embed embed-link")
     href = _safe_href(url)
@@ -340,6 +356,18 @@ def _link_box(parent: etree._Element, url: str, label: str) -> None:
         _el(box, "a", label, href=href)
     else:
         _append_text(box, label)
+    return box
+
+
+def _captioned_link_box(
+    parent: etree._Element, url: str, label: str, caption: str, credit: str, page: _Page
+) -> None:
+    if not caption and not credit:
+        _link_box(parent, url, label)
+        return
+    figure = _el(parent, "figure", class_="embed")
+    _link_box(figure, url, label)
+    _caption(figure, caption, credit, page, "source")
 
 
 def _sized(node: etree._Element, width: int | None, height: int | None, default: tuple[int, int]) -> None:
@@ -353,7 +381,7 @@ def _embed(parent: etree._Element, embed: Embed, page: _Page) -> None:
     label = embed.title or page.labels["embed"]
     provider = embed.provider
     media_id = embed.media_id.strip()
-    box = etree.Element("div")
+    box = etree.Element("figure")
     box.set("class", f"embed embed-{provider}")
     node: etree._Element | None = None
     if provider == "youtube" and media_id:
@@ -365,6 +393,9 @@ def _embed(parent: etree._Element, embed: Embed, page: _Page) -> None:
     elif provider == "twitter" and _numeric(media_id):
         node = _el(box, "amp-twitter", data_tweetid=media_id)
         _sized(node, None, None, (375, 472))
+        if embed.title:
+            # The tweet's words show until the widget loads, and stay in the page's text.
+            _el(node, "blockquote", embed.title, placeholder="", class_="tweet-text")
     elif provider == "instagram" and media_id:
         node = _el(box, "amp-instagram", data_shortcode=media_id, data_captioned="")
         _sized(node, None, None, (1, 1))
@@ -395,31 +426,33 @@ def _embed(parent: etree._Element, embed: Embed, page: _Page) -> None:
         # A placeholder lets the iframe sit anywhere on the page, even above the fold.
         _el(node, "div", page.labels["loading"], placeholder="", class_="placeholder")
     if node is None:
-        _link_box(parent, embed.url, label)
+        _captioned_link_box(parent, embed.url, label, embed.caption, embed.credit, page)
         return
+    _caption(box, embed.caption, embed.credit, page, "source")
     page.components.add(node.tag)
     parent.append(box)
 
 
 def _video(parent: etree._Element, video: Video, page: _Page) -> None:
     if not _is_https(video.src):
-        _link_box(parent, video.src, page.labels["video"])
+        _captioned_link_box(parent, video.src, page.labels["video"], video.caption, video.credit, page)
         return
-    box = _el(parent, "div", class_="embed embed-video")
+    box = _el(parent, "figure", class_="embed embed-video")
     node = _el(box, "amp-video", src=video.src, controls="")
     if video.poster and _is_https(video.poster):
         node.set("poster", video.poster)
     _sized(node, video.width, video.height, _DEFAULT_RATIO)
     fallback = _el(node, "p", fallback="")
     _el(fallback, "a", page.labels["video"], href=video.src)
+    _caption(box, video.caption, video.credit, page, "source")
     page.components.add("amp-video")
 
 
 def _audio(parent: etree._Element, audio: Audio, page: _Page) -> None:
     if not _is_https(audio.src):
-        _link_box(parent, audio.src, page.labels["audio"])
+        _captioned_link_box(parent, audio.src, page.labels["audio"], audio.caption, audio.credit, page)
         return
-    box = _el(parent, "div", class_="embed embed-audio")
+    box = _el(parent, "figure", class_="embed embed-audio")
     node = _el(
         box,
         "amp-audio",
@@ -431,6 +464,7 @@ def _audio(parent: etree._Element, audio: Audio, page: _Page) -> None:
     )
     fallback = _el(node, "p", fallback="")
     _el(fallback, "a", page.labels["audio"], href=audio.src)
+    _caption(box, audio.caption, audio.credit, page, "source")
     page.components.add("amp-audio")
 
 
@@ -468,7 +502,7 @@ def _block(parent: etree._Element, block: Block, page: _Page) -> None:
             for cell in row:
                 _inlines(_el(tr, "th" if cell.header else "td"), cell.children)
     elif isinstance(block, Figure):
-        _figure(parent, block.image, block.caption, block.credit, page)
+        _figure(parent, block.image, block.caption, block.credit, page, link=block.link)
     elif isinstance(block, Embed):
         _embed(parent, block, page)
     elif isinstance(block, Video):
@@ -487,6 +521,59 @@ def _block(parent: etree._Element, block: Block, page: _Page) -> None:
     elif isinstance(block, PageBreak):
         # The AMP page joins every CMS page into one; the break leaves no mark.
         pass
+
+
+def _blocks_with_ads(parent: etree._Element, blocks: Body, ads: AmpAds | None, page: _Page) -> None:
+    """The body, with an ad slot after each configured top-level paragraph that exists."""
+    if ads is None:
+        _blocks(parent, blocks, page)
+        return
+    paragraphs = 0
+    for block in blocks:
+        _block(parent, block, page)
+        if isinstance(block, Paragraph):
+            paragraphs += 1
+            if paragraphs in ads.after_paragraphs:
+                _ad(parent, ads, page)
+
+
+def _ad(parent: etree._Element, ads: AmpAds, page: _Page) -> None:
+    box = _el(parent, "aside", class_="ad")
+    _el(box, "span", page.labels["ad"], class_="ad-label")
+    node = _el(box, "amp-ad", type=ads.type, layout="fixed", width=str(ads.width), height=str(ads.height))
+    for name, value in sorted((ads.data or {}).items()):
+        node.set(f"data-{name}", clean_text(value))
+    # Shown while the ad loads, and where none is served, so the slot never looks broken.
+    _el(node, "div", page.labels["ad"], placeholder="", class_="placeholder")
+    _el(node, "div", "", fallback="")
+    page.components.add("amp-ad")
+
+
+def _analytics(parent: etree._Element, analytics: AmpAnalytics, page: _Page) -> None:
+    node = _el(parent, "amp-analytics")
+    if analytics.type:
+        node.set("type", analytics.type)
+    if analytics.config_url:
+        node.set("config", analytics.config_url)
+    if analytics.vars:
+        _el(node, "script", _script_json({"vars": dict(analytics.vars)}), type="application/json")
+    page.components.add("amp-analytics")
+
+
+def _script_json(data: Any) -> str:
+    """JSON for inside a <script>: "</script" and "<!--" can never appear in it."""
+    text = json.dumps(data, ensure_ascii=False, sort_keys=False, separators=(",", ":"))
+    return text.replace("<", "\\u003c").replace(">", "\\u003e").replace("&", "\\u0026")
+
+
+def _leads_with(body: Body, image_url: str) -> bool:
+    """Whether the body's first image block, before any text, shows this image."""
+    for block in body:
+        if isinstance(block, Figure):
+            return block.image.src == image_url
+        if not isinstance(block, PageBreak):
+            return False
+    return False
 
 
 def _teaser(body: Body, paragraphs: int) -> Body:
@@ -565,10 +652,9 @@ def _json_ld(article: Article, site: SiteConfig, paywalled: bool) -> str:
             "isAccessibleForFree": False,
             "cssSelector": f".{PAYWALL_CLASS}",
         }
-    text = json.dumps(data, ensure_ascii=False, sort_keys=False, separators=(",", ":"))
     # Inside <script> the HTML parser ends the element at "</script" and treats "<!--" oddly;
     # JSON allows \u escapes, so these characters are never written literally.
-    return text.replace("<", "\\u003c").replace(">", "\\u003e").replace("&", "\\u0026")
+    return _script_json(data)
 
 
 # --- the page ---------------------------------------------------------------------------------
@@ -646,19 +732,22 @@ def render_amp_page(article: Article, site: SiteConfig) -> bytes:
     if article.summary:
         _el(art, "p", article.summary, class_="summary")
     _byline(art, article, site, page)
-    if article.image is not None:
+    shown = _teaser(article.body, site.amp.subscriber_teaser_paragraphs) if paywalled else article.body
+    # WordPress bodies often open with the featured image itself; showing it twice, one above
+    # the other, looks broken, so the body's copy (with its fuller caption) stands in for it.
+    if article.image is not None and not _leads_with(shown, article.image.url):
         _hero(art, article.image, page)
     content = _el(art, "div", class_="content")
+    _blocks_with_ads(content, shown, site.amp.ads, page)
     if paywalled:
-        _blocks(content, _teaser(article.body, site.amp.subscriber_teaser_paragraphs), page)
         wall = _el(art, "section", class_=PAYWALL_CLASS)
         _el(wall, "p", labels["paywall"])
         _el(_el(wall, "p"), "a", labels["read_full"], href=article.url, class_="cta")
-    else:
-        _blocks(content, article.body, page)
 
     footer = _el(body, "footer", class_="foot")
     _el(footer, "a", site.name, href=site.base_url + "/")
+    if site.amp.analytics is not None:
+        _analytics(body, site.amp.analytics, page)
 
     # The head, in the order AMP's optimizer recommends: charset, runtime, components, ...
     _el(head, "meta", charset="utf-8")

@@ -2,8 +2,8 @@
 
 feedgen writes the channel and the items. What it cannot express or gets wrong for us is fixed
 afterwards on the tree, deterministically: it stamps lastBuildDate with the clock, its media
-extension cannot nest media:description / media:credit, and it declares namespaces whether or
-not an item uses them.
+extension cannot nest media:description / media:credit, it knows no WebSub hub link, no
+SmartNews snf:logo, and it declares namespaces whether or not an item uses them.
 """
 
 from __future__ import annotations
@@ -16,11 +16,19 @@ from lxml import etree
 
 from warta.core.articles import Article, HeroImage
 from warta.core.config import SiteConfig
-from warta.core.render.body_html import render_body_html
+from warta.core.render.feed_fields import (
+    GENERATOR,
+    FeedOptions,
+    categories,
+    full_text,
+    guid,
+    image_type,
+    newest_modification,
+    summary,
+)
 from warta.core.views import FeedView
 
 RSS_DOCS = "https://www.rssboard.org/rss-specification"
-GENERATOR = "warta"
 RSS_IMAGE_MAX_WIDTH = 144  # RSS 2.0 specification, <image>: "Maximum value for width is 144"
 RSS_IMAGE_MAX_HEIGHT = 400  # RSS 2.0 specification, <image>: "Maximum value for height is 400"
 
@@ -29,17 +37,19 @@ _MEDIA_CONTENT = f"{{{MEDIA_NS}}}content"
 _MEDIA_THUMBNAIL = f"{{{MEDIA_NS}}}thumbnail"
 _MEDIA_DESCRIPTION = f"{{{MEDIA_NS}}}description"
 _MEDIA_CREDIT = f"{{{MEDIA_NS}}}credit"
+ATOM_NS = "http://www.w3.org/2005/Atom"
+SNF_NS = "http://www.smartnews.be/snf"  # SmartNews Format: the snf:logo element
+# RSS Best Practices Profile, enclosure: "When an enclosure's size cannot be determined, a
+# publisher should use a length of 0." We link images; we never fetch them to measure.
+UNKNOWN_ENCLOSURE_LENGTH = "0"
 
-
-def guid(site: SiteConfig, article: Article) -> str:
-    """The item's guid: stable across edits and URL changes, so readers never show it twice."""
-    return f"{site.id}:{article.id}"
+__all__ = ["add_media", "guid", "render_rss"]
 
 
 def _channel(feed: FeedView, articles: Sequence[Article], site: SiteConfig) -> FeedGenerator:
     fg = FeedGenerator()
     fg.load_extension("dc", atom=False, rss=True)
-    # Loaded only so the root declares the media prefix; _add_media writes the elements.
+    # Loaded only so the root declares the media prefix; add_media writes the elements.
     fg.load_extension("media", atom=False, rss=True)
     fg.title(feed.title)
     # feedgen takes the channel <link> from the last link given: self first, then the page.
@@ -61,20 +71,10 @@ def _channel(feed: FeedView, articles: Sequence[Article], site: SiteConfig) -> F
         width=str(logo.width) if fits else None,
         height=str(logo.height) if fits else None,
     )
-    if articles:
-        # The feed changed when its newest item did; never the clock, so output is repeatable.
-        fg.lastBuildDate(max(article.modified_at for article in articles))
+    newest = newest_modification(articles)
+    if newest is not None:
+        fg.lastBuildDate(newest)
     return fg
-
-
-def _categories(article: Article) -> list[dict[str, str]]:
-    seen = {article.section.name.casefold()}
-    terms = [{"term": article.section.name}]
-    for tag in article.tags:
-        if tag.casefold() not in seen:
-            seen.add(tag.casefold())
-            terms.append({"term": tag})
-    return terms
 
 
 def _item(entry: FeedEntry, article: Article, site: SiteConfig) -> None:
@@ -83,17 +83,17 @@ def _item(entry: FeedEntry, article: Article, site: SiteConfig) -> None:
     entry.guid(guid(site, article), permalink=False)
     # feedgen keeps the datetime's own offset: the time the article page shows.
     entry.pubDate(article.published_at)
-    entry.description(article.summary or article.title)
-    # Subscriber articles: title and summary only, the body never leaves the paywall.
-    if article.access == "free":
-        entry.content(render_body_html(article.body))
+    entry.description(summary(article))
+    body = full_text(article)
+    if body is not None:
+        entry.content(body)
     names = [author.name for author in article.authors if author.name]
     if names:
         entry.dc.dc_creator(names)
-    entry.category(_categories(article))
+    entry.category([{"term": term} for term in categories(article)])
 
 
-def _add_media(item: etree._Element, image: HeroImage) -> None:
+def add_media(item: etree._Element, image: HeroImage) -> None:
     size = {}
     if image.width and image.height:
         size = {"width": str(image.width), "height": str(image.height)}
@@ -106,7 +106,37 @@ def _add_media(item: etree._Element, image: HeroImage) -> None:
     etree.SubElement(item, _MEDIA_THUMBNAIL, url=image.url, **size)
 
 
-def _finish(root: etree._Element, articles: Sequence[Article]) -> None:
+def _add_enclosure(item: etree._Element, image: HeroImage) -> None:
+    kind = image_type(image.url)
+    if kind is None:
+        return  # RSS requires a type; an image URL that names none gets no enclosure
+    # RSS 2.0: <enclosure> follows the item's other elements in no fixed place; before media.
+    etree.SubElement(item, "enclosure", url=image.url, length=UNKNOWN_ENCLOSURE_LENGTH, type=kind)
+
+
+def _add_channel_extras(root: etree._Element, options: FeedOptions) -> etree._Element:
+    """Hub links and snf:logo, placed after the self link; returns the (maybe new) root."""
+    if options.snf_logo:
+        # lxml cannot declare a prefix on an existing element: move the channel to a root that
+        # declares snf, so the declaration sits on <rss> where SmartNews looks for it.
+        declared = etree.Element(root.tag, attrib=dict(root.attrib), nsmap={**root.nsmap, "snf": SNF_NS})
+        declared.extend(list(root))
+        root = declared
+    channel = root[0]
+    anchor = channel.find(f"{{{ATOM_NS}}}link")
+    position = channel.index(anchor) + 1 if anchor is not None else len(channel)
+    extras = [etree.Element(f"{{{ATOM_NS}}}link", href=hub, rel="hub") for hub in options.hubs]
+    if options.snf_logo:
+        logo = etree.Element(f"{{{SNF_NS}}}logo")
+        etree.SubElement(logo, "url").text = options.snf_logo
+        extras.append(logo)
+    for offset, element in enumerate(extras):
+        channel.insert(position + offset, element)
+    return root
+
+
+def _finish(root: etree._Element, articles: Sequence[Article], options: FeedOptions) -> etree._Element:
+    root = _add_channel_extras(root, options)
     channel = root[0]
     if not articles:
         # feedgen's default lastBuildDate is now(): with no item to date the feed, omit it.
@@ -114,17 +144,22 @@ def _finish(root: etree._Element, articles: Sequence[Article]) -> None:
             channel.remove(stale)
     for item, article in zip(channel.iterfind("item"), articles, strict=True):
         if article.image is not None:
-            _add_media(item, article.image)
+            if options.enclosure:
+                _add_enclosure(item, article.image)
+            add_media(item, article.image)
     # feedgen declares atom, content, dc and media up front; keep only those in use.
     etree.cleanup_namespaces(root)
+    return root
 
 
-def render_rss(feed: FeedView, articles: Sequence[Article], site: SiteConfig) -> bytes:
+def render_rss(
+    feed: FeedView, articles: Sequence[Article], site: SiteConfig, options: FeedOptions | None = None
+) -> bytes:
     """The RSS 2.0 document of one feed; articles come newest first and keep that order."""
     fg = _channel(feed, articles, site)
     for article in articles:
         # feedgen prepends by default, which would reverse the caller's order.
         _item(fg.add_entry(order="append"), article, site)
     root = etree.fromstring(fg.rss_str(pretty=False))
-    _finish(root, articles)
+    root = _finish(root, articles, options or FeedOptions())
     return etree.tostring(root.getroottree(), xml_declaration=True, encoding="UTF-8")

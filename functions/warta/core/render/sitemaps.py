@@ -1,25 +1,32 @@
 """Sitemaps: monthly/daily shards split into parts, the sitemap index, the news sitemap, robots.txt.
 
-Everything is written with `lxml.etree.xmlfile` so escaping is lxml's, never ours, and memory
-stays bounded by one part whatever the size of the shard.
+Everything is written with `lxml.etree.xmlfile` so escaping is lxml's, never ours. A shard
+part is a concatenation of per-article `<url>` fragments that the index keeps (rendered once,
+when the article is written), so re-rendering a part never re-serialises its entries, and
+memory stays bounded by one part whatever the size of the shard or the archive.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+import gzip
+import hashlib
+from collections.abc import Iterable, Iterator, Sequence
 from datetime import datetime
 from io import BytesIO
+from typing import Protocol
 
 from lxml import etree
 
-from warta.core.articles import Article
 from warta.core.config import SiteConfig
-from warta.core.views import IndexedSitemap, SitemapEntry, SitemapPart
+from warta.core.views import IndexedSitemap, ShardPosition, ShardRow, SitemapEntry, SitemapPart
 
 SITEMAP_URL_LIMIT = 50_000  # sitemaps.org: at most 50,000 URLs per sitemap file
 SITEMAP_BYTE_LIMIT = 52_428_800  # sitemaps.org: at most 50 MiB uncompressed per sitemap file
 IMAGES_PER_URL_LIMIT = 1_000  # Google image sitemaps: at most 1,000 image:image per url
 NEWS_URL_LIMIT = 1_000  # Google News sitemaps: at most 1,000 news:news URLs per file
+SITEMAP_INDEX_LIMIT = 50_000  # sitemaps.org: at most 50,000 sitemaps per index file (and 50 MiB)
+# zlib's default trade-off; fixed so that the same input always gives the same .gz bytes.
+GZIP_LEVEL = 6
 
 SITEMAP_NS = "http://www.sitemaps.org/schemas/sitemap/0.9"
 IMAGE_NS = "http://www.google.com/schemas/sitemap-image/1.1"
@@ -44,14 +51,23 @@ _PLAIN_NSMAP = {None: SITEMAP_NS}
 _IMAGE_NSMAP = {None: SITEMAP_NS, "image": IMAGE_NS}
 _NEWS_NSMAP = {None: SITEMAP_NS, "news": NEWS_NS}
 
-# The exact bytes xmlfile writes around the data of a part, so a part can be cut before it
-# would pass the byte limit without serialising anything twice. test_render_sitemaps checks
-# these against real output.
-_DECLARATION = "<?xml version='1.0' encoding='UTF-8'?>\n"
-_ROOT_BYTES = len(f'{_DECLARATION}<urlset xmlns="{SITEMAP_NS}"></urlset>')
-_IMAGE_NS_BYTES = len(f' xmlns:image="{IMAGE_NS}"')
-_URL_BYTES = len("<url><loc></loc><lastmod></lastmod></url>")
-_IMAGE_BYTES = len("<image:image><image:loc></image:loc></image:image>")
+_DECLARATION = b"<?xml version='1.0' encoding='UTF-8'?>\n"
+_URLSET_OPEN_PLAIN = _DECLARATION + f'<urlset xmlns="{SITEMAP_NS}">'.encode()
+_URLSET_OPEN_IMAGES = _DECLARATION + f'<urlset xmlns="{SITEMAP_NS}" xmlns:image="{IMAGE_NS}">'.encode()
+_URLSET_CLOSE = b"</urlset>"
+_IMAGE_MARK = b"<image:image>"
+
+# Shard parts end where content says, not where a count falls: an article whose id hashes to 0
+# modulo this number closes its part. A part then holds this many URLs on average, a new article
+# (the newest of its month) changes only the last part, and inserting or removing an article
+# changes only its own part: the file names and bytes of every other part stay put, whatever
+# order the events came in. Small enough that re-rendering a part is cheap (about a
+# millisecond from cached fragments), large enough that a month of a busy newsroom (30,000
+# URLs) is some 30 files.
+PART_MEAN_URLS = 1_000
+# Bump when `url_fragment` changes its bytes: fragments kept in an index under another number
+# are rendered again when read.
+SITEMAP_FRAGMENT_FORMAT = 1
 
 
 def w3c_datetime(value: datetime) -> str:
@@ -59,67 +75,107 @@ def w3c_datetime(value: datetime) -> str:
     return value.isoformat(timespec="seconds")
 
 
-def _text_bytes(text: str) -> int:
-    """How many bytes lxml writes for `text` as UTF-8 character data."""
-    size = len(text) if text.isascii() else len(text.encode())
-    # lxml escapes these in text nodes: & as &amp;, < as &lt;, > as &gt;, CR as &#13;.
-    return size + 4 * text.count("&") + 3 * (text.count("<") + text.count(">")) + 4 * text.count("\r")
-
-
-def _entry_bytes(entry: SitemapEntry, lastmod: str) -> int:
-    size = _URL_BYTES + _text_bytes(entry.url) + len(lastmod)
-    for image in entry.images[:IMAGES_PER_URL_LIMIT]:
-        size += _IMAGE_BYTES + _text_bytes(image.url)
-    return size
+def ends_part(article_id: str) -> bool:
+    """Whether this article closes its shard part (stable across processes and releases)."""
+    digest = hashlib.blake2b(article_id.encode(), digest_size=8).digest()
+    return int.from_bytes(digest, "big") % PART_MEAN_URLS == 0
 
 
 # --- shards ---------------------------------------------------------------------------------
 
 
-class _Part:
-    """The entries of the part being filled, and the bytes it will take."""
-
-    __slots__ = ("entries", "has_images", "lastmod", "size")
-
-    def __init__(self) -> None:
-        self.entries: list[tuple[SitemapEntry, str]] = []
-        self.size = _ROOT_BYTES
-        self.has_images = False
-        self.lastmod: datetime | None = None
-
-    def growth(self, entry: SitemapEntry, entry_bytes: int) -> int:
-        if entry.images and not self.has_images:
-            return entry_bytes + _IMAGE_NS_BYTES
-        return entry_bytes
-
-    def add(self, entry: SitemapEntry, lastmod: str, growth: int) -> None:
-        self.entries.append((entry, lastmod))
-        self.size += growth
-        self.has_images = self.has_images or bool(entry.images)
-        if self.lastmod is None or entry.lastmod > self.lastmod:
-            self.lastmod = entry.lastmod
-
-    def render(self) -> SitemapPart:
-        body = _write_urlset(self.entries, self.has_images)
-        return SitemapPart(body=body, url_count=len(self.entries), lastmod=self.lastmod)
-
-
-def _write_urlset(entries: list[tuple[SitemapEntry, str]], has_images: bool) -> bytes:
+def _write_urlset(entries: Iterable[SitemapEntry], has_images: bool) -> bytes:
     buf = BytesIO()
     with etree.xmlfile(buf, encoding="UTF-8") as xf:
         xf.write_declaration()
         element, write = xf.element, xf.write
         with element(_URLSET, nsmap=_IMAGE_NSMAP if has_images else _PLAIN_NSMAP):
-            for entry, lastmod in entries:
+            for entry in entries:
                 with element(_URL):
                     with element(_LOC):
                         write(entry.url)
                     with element(_LASTMOD):
-                        write(lastmod)
+                        write(w3c_datetime(entry.lastmod))
                     for image in entry.images[:IMAGES_PER_URL_LIMIT]:
                         with element(_IMAGE), element(_IMAGE_LOC):
                             write(image.url)
     return buf.getvalue()
+
+
+def url_fragment(entry: SitemapEntry) -> bytes:
+    """The exact `<url>…</url>` bytes of one entry, as they stand in any part.
+
+    lxml writes it (so escaping is lxml's) inside a root that declares the image prefix; the
+    fragment is the same whether or not its part declares that prefix, since an entry without
+    images never uses it. The index keeps these bytes, so a part is a concatenation.
+    """
+    whole = _write_urlset((entry,), has_images=True)
+    return whole[len(_URLSET_OPEN_IMAGES) : -len(_URLSET_CLOSE)]
+
+
+def urlset(fragments: Sequence[bytes]) -> bytes:
+    """A `<urlset>` file of these fragments, declaring the image prefix only where it is used."""
+    has_images = any(_IMAGE_MARK in fragment for fragment in fragments)
+    opening = _URLSET_OPEN_IMAGES if has_images else _URLSET_OPEN_PLAIN
+    return b"".join((opening, *fragments, _URLSET_CLOSE))
+
+
+class _Part:
+    """The fragments of the part being filled, and the bytes it will take."""
+
+    __slots__ = ("fragments", "has_images", "lastmod", "size")
+
+    def __init__(self) -> None:
+        self.fragments: list[bytes] = []
+        self.size = len(_URLSET_OPEN_PLAIN) + len(_URLSET_CLOSE)
+        self.has_images = False
+        self.lastmod: datetime | None = None
+
+    def growth(self, fragment: bytes, has_images: bool) -> int:
+        if has_images and not self.has_images:
+            return len(fragment) + len(_URLSET_OPEN_IMAGES) - len(_URLSET_OPEN_PLAIN)
+        return len(fragment)
+
+    def add(self, row: ShardRow, has_images: bool, growth: int) -> None:
+        self.fragments.append(row.fragment)
+        self.size += growth
+        self.has_images = self.has_images or has_images
+        if self.lastmod is None or row.lastmod > self.lastmod:
+            self.lastmod = row.lastmod
+
+    def render(self, cut: ShardPosition | None) -> SitemapPart:
+        opening = _URLSET_OPEN_IMAGES if self.has_images else _URLSET_OPEN_PLAIN
+        body = b"".join((opening, *self.fragments, _URLSET_CLOSE))
+        return SitemapPart(body=body, url_count=len(self.fragments), lastmod=self.lastmod, cut=cut)
+
+
+def iter_shard_files(rows: Iterable[ShardRow]) -> Iterator[SitemapPart]:
+    """Rows (oldest first) as `<urlset>` files: one per part, cut after every row that ends one.
+
+    A part that would pass 50,000 URLs or 52,428,800 bytes is split there too (the part's
+    `cut` is then None). Streams: one part is in memory at a time. No rows, no files.
+    """
+    part = _Part()
+    for row in rows:
+        has_images = _IMAGE_MARK in row.fragment
+        growth = part.growth(row.fragment, has_images)
+        full = len(part.fragments) >= SITEMAP_URL_LIMIT or part.size + growth > SITEMAP_BYTE_LIMIT
+        # An entry alone always gets a part: it cannot pass 50 MB within the 2,048-character
+        # loc and 1,000 images the formats allow.
+        if full and part.fragments:
+            yield part.render(cut=None)
+            part = _Part()
+            growth = part.growth(row.fragment, has_images)
+        part.add(row, has_images, growth)
+        if row.cut:
+            yield part.render(cut=row.position)
+            part = _Part()
+    if part.fragments:
+        yield part.render(cut=None)
+
+
+def shard_row(entry: SitemapEntry, position: ShardPosition = (0, ""), cut: bool = False) -> ShardRow:
+    return ShardRow(position=position, fragment=url_fragment(entry), lastmod=entry.lastmod, cut=cut)
 
 
 def render_shard_parts(entries: Iterable[SitemapEntry]) -> list[SitemapPart]:
@@ -128,23 +184,7 @@ def render_shard_parts(entries: Iterable[SitemapEntry]) -> list[SitemapPart]:
     A new part starts when the next entry would pass 50,000 URLs or 52,428,800 bytes. The
     image namespace is declared only in parts that have images. No entries, no parts.
     """
-    parts: list[SitemapPart] = []
-    part = _Part()
-    for entry in entries:
-        lastmod = w3c_datetime(entry.lastmod)
-        entry_bytes = _entry_bytes(entry, lastmod)
-        growth = part.growth(entry, entry_bytes)
-        full = len(part.entries) >= SITEMAP_URL_LIMIT or part.size + growth > SITEMAP_BYTE_LIMIT
-        # An entry alone always gets a part: it cannot pass 50 MB within the 2,048-character
-        # loc and 1,000 images the formats allow.
-        if full and part.entries:
-            parts.append(part.render())
-            part = _Part()
-            growth = part.growth(entry, entry_bytes)
-        part.add(entry, lastmod, growth)
-    if part.entries:
-        parts.append(part.render())
-    return parts
+    return list(iter_shard_files(shard_row(entry) for entry in entries))
 
 
 # --- index ----------------------------------------------------------------------------------
@@ -167,7 +207,56 @@ def render_sitemap_index(sitemaps: Sequence[IndexedSitemap]) -> bytes:
     return buf.getvalue()
 
 
+_INDEX_EMPTY_BYTES = len(render_sitemap_index(()))
+
+
+def split_sitemap_index(sitemaps: Sequence[IndexedSitemap]) -> list[Sequence[IndexedSitemap]]:
+    """The sitemaps each index file lists: at most 50,000 and 52,428,800 bytes per file.
+
+    At least one group, even for no sitemaps.
+    """
+    groups: list[Sequence[IndexedSitemap]] = []
+    start, size = 0, _INDEX_EMPTY_BYTES
+    for n, sitemap in enumerate(sitemaps):
+        entry_bytes = _index_entry_bytes(sitemap)
+        if n > start and (n - start >= SITEMAP_INDEX_LIMIT or size + entry_bytes > SITEMAP_BYTE_LIMIT):
+            groups.append(sitemaps[start:n])
+            start, size = n, _INDEX_EMPTY_BYTES
+        size += entry_bytes
+    groups.append(sitemaps[start:])
+    return groups
+
+
+def render_sitemap_indexes(sitemaps: Sequence[IndexedSitemap]) -> list[bytes]:
+    """Every sitemap file listed by as many index files as the sitemaps.org limits need."""
+    return [render_sitemap_index(group) for group in split_sitemap_index(sitemaps)]
+
+
+def _index_entry_bytes(sitemap: IndexedSitemap) -> int:
+    # Index entries are tiny and few next to a shard's: an upper bound (every character
+    # escaped to at most 6 bytes) keeps the split safe without serialising twice.
+    lastmod = len("<lastmod></lastmod>") + 25 if sitemap.lastmod is not None else 0
+    loc = len(sitemap.loc) if sitemap.loc.isascii() and "&" not in sitemap.loc else 6 * len(sitemap.loc)
+    return len("<sitemap><loc></loc></sitemap>") + loc + lastmod
+
+
 # --- news -----------------------------------------------------------------------------------
+
+
+class NewsItem(Protocol):
+    """What the news sitemap reads of an article (an `Article` or a `NewsEntry`)."""
+
+    @property
+    def url(self) -> str: ...
+
+    @property
+    def title(self) -> str: ...
+
+    @property
+    def language(self) -> str: ...
+
+    @property
+    def published_at(self) -> datetime: ...
 
 
 def news_language(language: str) -> str:
@@ -178,11 +267,13 @@ def news_language(language: str) -> str:
     return tag.split("-", 1)[0]
 
 
-def render_news_sitemap(articles: Sequence[Article], site: SiteConfig) -> bytes:
+def render_news_sitemap(articles: Sequence[NewsItem], site: SiteConfig) -> bytes:
     """The Google News sitemap of the newest articles (the caller picks the 48 h window).
 
     Only the elements Google still reads: publication name and language, publication date
-    and title (genres, keywords and access are deprecated).
+    and title (genres, keywords and access are deprecated). With no articles it is an empty
+    `<urlset>`: well-formed and what crawlers take for "nothing new", though the strict
+    sitemaps.org schema wants at least one `<url>`.
     """
     articles = articles[:NEWS_URL_LIMIT]
     buf = BytesIO()
@@ -210,13 +301,24 @@ def render_news_sitemap(articles: Sequence[Article], site: SiteConfig) -> bytes:
 # --- robots.txt -----------------------------------------------------------------------------
 
 
-def render_robots_txt(site: SiteConfig) -> bytes:
-    """Allow everything and point crawlers at the sitemap index and the news sitemap."""
-    maps = site.sitemaps
-    return (
-        "User-agent: *\n"
-        "Allow: /\n"
-        "\n"
-        f"Sitemap: {site.public_url(maps.index_path)}\n"
-        f"Sitemap: {site.public_url(maps.news_path)}\n"
-    ).encode()
+def render_robots_txt(site: SiteConfig, sitemap_urls: Sequence[str] | None = None) -> bytes:
+    """Allow everything and point crawlers at the sitemap index(es) and the news sitemap.
+
+    `sitemap_urls` defaults to the one index and the news sitemap at their configured paths.
+    """
+    if sitemap_urls is None:
+        maps = site.sitemaps
+        sitemap_urls = [site.public_url(maps.index_path), site.public_url(maps.news_path)]
+    lines = ["User-agent: *", "Allow: /", "", *(f"Sitemap: {url}" for url in sitemap_urls)]
+    return ("\n".join(lines) + "\n").encode()
+
+
+# --- gzip -----------------------------------------------------------------------------------
+
+
+def gzip_bytes(data: bytes) -> bytes:
+    """Deterministic gzip: no file name, mtime 0, fixed level, so equal input gives equal bytes."""
+    buf = BytesIO()
+    with gzip.GzipFile(filename="", mode="wb", fileobj=buf, compresslevel=GZIP_LEVEL, mtime=0) as out:
+        out.write(data)
+    return buf.getvalue()

@@ -1,0 +1,590 @@
+"""The article index on one DynamoDB table: the AWS counterpart of `SqliteIndex`.
+
+Every query a render makes reads base-table partitions with strongly consistent reads, never a
+GSI: GSIs are eventually consistent, and a render must see every index write made before the
+push that queued it (docs/architecture.md). So each live article keeps, besides its own item,
+one small *membership* item per list it belongs to, written in the same transaction:
+
+    pk                          sk                     for
+    A#<site>#<id>               ARTICLE                the article (revision, doc, memberships)
+    L#<site>                    <published_us>#<id>    the home feed, the news sitemap, facets
+    S#<site>#<section>          <published_us>#<id>    section feeds
+    G#<site>#<tag slug>         <published_us>#<id>    tag feeds
+    U#<site>#<url>              <published_us>#<id>    the AMP page of a URL
+    P#<site>#<period>           <published_us>#<id>    a sitemap shard (its <url> element)
+    C#<site>#<period>           <published_us>#<id>    the shard's articles that end a part
+    SP#<site>                   <period>#<part>        rendered shard parts, for the index
+    Q#<site>                    <kind>|<name>          pending outputs (`SqsRenderQueue`)
+
+The one GSI, `due`, is sparse: only live articles not yet released carry its keys. The
+scheduler tolerates its lag (a due article is released a minute later at worst).
+
+The article document is stored zlib-compressed in the item; one too big for DynamoDB's 400 KB
+item limit (a body may reach 2 MB a page) goes to the private state bucket, keyed by revision so
+a write that loses its race never overwrites the winner's document.
+"""
+
+from __future__ import annotations
+
+import json
+import zlib
+from collections.abc import Iterable, Iterator, Sequence
+from datetime import datetime
+from typing import Any
+
+from boto3.dynamodb.types import Binary, TypeDeserializer, TypeSerializer
+from botocore.exceptions import ClientError
+
+from warta.adapters.sqlite_index import SITEMAP_IMAGES_PER_URL
+from warta.core.articles import Article, ArticleState, Tombstone
+from warta.core.body.model import iter_images
+from warta.core.planner import epoch_micros
+from warta.core.ports import Facets, ShardPart, WriteResult
+from warta.core.render.sitemaps import ends_part, url_fragment
+from warta.core.text import slugify
+from warta.core.views import NewsEntry, ShardPosition, ShardRow, SitemapEntry, SitemapImage
+
+# DynamoDB limits (Developer Guide, "Service, account, and table quotas"): 400 KB per item,
+# 100 actions per TransactWriteItems, 25 requests per BatchWriteItem, 100 keys per BatchGetItem.
+ITEM_SIZE_LIMIT = 400 * 1024
+TRANSACT_ITEMS_LIMIT = 100
+BATCH_WRITE_LIMIT = 25
+BATCH_GET_LIMIT = 100
+# Room left in the article item for everything but the compressed document.
+INLINE_DOC_LIMIT = ITEM_SIZE_LIMIT - 64 * 1024
+WRITE_ATTEMPTS = 8
+ARTICLE_SK = "ARTICLE"
+DUE_INDEX = "due"
+
+_ser = TypeSerializer()
+_de = TypeDeserializer()
+
+
+def _micros(moment: datetime) -> int:
+    return epoch_micros(moment)  # the unit shard positions are named in
+
+
+def _sitemap_entry(article: Article) -> SitemapEntry:
+    images = [article.image.url] if article.image else []
+    images += [image.src for image in iter_images(article.body) if image.src not in images]
+    return SitemapEntry(
+        url=article.url,
+        lastmod=article.modified_at,
+        images=tuple(SitemapImage(src) for src in images[:SITEMAP_IMAGES_PER_URL]),
+    )
+
+
+def _position_text(position: ShardPosition) -> str:
+    return f"{position[0]}/{position[1]}"
+
+
+def _position(text: str) -> ShardPosition:
+    published_us, article_id = text.split("/", 1)
+    return int(published_us), article_id
+
+
+def _sort_key(published_us: int, article_id: str) -> str:
+    # Zero-padded so string order is time order; the id breaks ties as `ORDER BY id` does.
+    return f"{published_us:020d}#{article_id}"
+
+
+def _until(now: datetime) -> str:
+    """The exclusive upper sort key of everything published at or before `now`."""
+    return f"{_micros(now) + 1:020d}"
+
+
+def _marshal(item: dict[str, Any]) -> dict[str, Any]:
+    return {k: _ser.serialize(v) for k, v in item.items() if v is not None}
+
+
+def _unmarshal(item: dict[str, Any]) -> dict[str, Any]:
+    return {k: _de.deserialize(v) for k, v in item.items()}
+
+
+def _article_pk(site: str, article_id: str) -> str:
+    return f"A#{site}#{article_id}"
+
+
+class DynamoIndex:
+    """`ArticleIndex` on a DynamoDB table (pk, sk strings; GSI `due` on due_pk, due_sk)."""
+
+    def __init__(
+        self, client: Any, table: str, s3_client: Any = None, doc_bucket: str = "", doc_prefix: str = "docs/"
+    ) -> None:
+        self._ddb = client
+        self.table = table
+        self._s3 = s3_client
+        self._doc_bucket = doc_bucket
+        self._doc_prefix = doc_prefix
+
+    # --- low-level helpers ------------------------------------------------------------------
+
+    def _get_item(self, pk: str, sk: str) -> dict[str, Any] | None:
+        found = self._ddb.get_item(
+            TableName=self.table, Key=_marshal({"pk": pk, "sk": sk}), ConsistentRead=True
+        ).get("Item")
+        return _unmarshal(found) if found else None
+
+    def _query(self, **kwargs: Any) -> Iterator[dict[str, Any]]:
+        """Every item of a query, page after page, until `Limit` items if one is given."""
+        limit = kwargs.pop("Limit", None)
+        seen = 0
+        request = {"TableName": self.table, **kwargs}
+        while True:
+            if limit is not None:
+                request["Limit"] = limit - seen
+            page = self._ddb.query(**request)
+            for item in page.get("Items", []):
+                yield _unmarshal(item)
+                seen += 1
+            start = page.get("LastEvaluatedKey")
+            if not start or (limit is not None and seen >= limit):
+                return
+            request["ExclusiveStartKey"] = start
+
+    def _partition(
+        self,
+        pk: str,
+        upper: str,
+        lower: str | None = None,
+        newest_first: bool = True,
+        limit: int | None = None,
+    ) -> Iterator[dict[str, Any]]:
+        values: dict[str, Any] = {":pk": pk, ":hi": upper}
+        if lower is None:
+            condition = "pk = :pk AND sk < :hi"
+        else:
+            condition = "pk = :pk AND sk BETWEEN :lo AND :hi"
+            values[":lo"] = lower
+        if limit is not None and limit <= 0:
+            return iter(())
+        return self._query(
+            KeyConditionExpression=condition,
+            ExpressionAttributeValues=_marshal(values),
+            ScanIndexForward=not newest_first,
+            ConsistentRead=True,
+            **({"Limit": limit} if limit is not None else {}),
+        )
+
+    def _batch_get(self, keys: list[tuple[str, str]]) -> dict[tuple[str, str], dict[str, Any]]:
+        found: dict[tuple[str, str], dict[str, Any]] = {}
+        for start in range(0, len(keys), BATCH_GET_LIMIT):
+            request = {
+                self.table: {
+                    "Keys": [
+                        _marshal({"pk": pk, "sk": sk}) for pk, sk in keys[start : start + BATCH_GET_LIMIT]
+                    ],
+                    "ConsistentRead": True,
+                }
+            }
+            while request:
+                response = self._ddb.batch_get_item(RequestItems=request)
+                for raw in response.get("Responses", {}).get(self.table, []):
+                    item = _unmarshal(raw)
+                    found[(item["pk"], item["sk"])] = item
+                request = response.get("UnprocessedKeys") or {}
+        return found
+
+    def _batch_write(self, requests: list[dict[str, Any]]) -> None:
+        for start in range(0, len(requests), BATCH_WRITE_LIMIT):
+            pending = {self.table: requests[start : start + BATCH_WRITE_LIMIT]}
+            while pending:
+                pending = self._ddb.batch_write_item(RequestItems=pending).get("UnprocessedItems") or {}
+
+    # --- documents --------------------------------------------------------------------------
+
+    def _doc_key(self, site: str, article_id: str, revision: int) -> str:
+        return f"{self._doc_prefix}{site}/{article_id}/{revision}.json.z"
+
+    def _encode_doc(self, article: Article) -> dict[str, Any]:
+        raw = json.dumps(article.to_json(), ensure_ascii=False, separators=(",", ":")).encode()
+        packed = zlib.compress(raw, 6)
+        if len(packed) <= INLINE_DOC_LIMIT:
+            return {"doc_z": Binary(packed)}
+        if self._s3 is None:
+            raise ValueError(f"article {article.id}: document too big for DynamoDB and no document bucket")
+        key = self._doc_key(article.site, article.id, article.revision)
+        self._s3.put_object(Bucket=self._doc_bucket, Key=key, Body=packed)
+        return {"doc_ref": key}
+
+    def _article(self, item: dict[str, Any]) -> Article | None:
+        """The article an item holds; None if it is (by now) a tombstone."""
+        if not item.get("live"):
+            return None
+        if "doc_z" in item:
+            packed = bytes(item["doc_z"])
+        else:
+            try:
+                packed = self._s3.get_object(Bucket=self._doc_bucket, Key=item["doc_ref"])["Body"].read()
+            except ClientError as exc:
+                if exc.response.get("Error", {}).get("Code") not in {"NoSuchKey", "404"}:
+                    raise
+                # A newer write replaced this revision (and removed its document) since the
+                # item was read: read the article as it is now.
+                fresh = self._get_item(item["pk"], ARTICLE_SK)
+                return None if fresh is None or fresh == item else self._article(fresh)
+        return Article.from_json(json.loads(zlib.decompress(packed)))
+
+    def _state(self, item: dict[str, Any]) -> ArticleState:
+        article = self._article(item)
+        if article is not None:
+            return article
+        return Tombstone(site=item["site"], id=item["id"], revision=int(item["revision"]))
+
+    def _articles_of(self, members: Iterable[dict[str, Any]], site: str) -> list[Article]:
+        """The live articles behind membership items, in the members' order."""
+        keys = [(_article_pk(site, m["id"]), ARTICLE_SK) for m in members]
+        items = self._batch_get(keys)
+        articles = []
+        for key in keys:
+            item = items.get(key)
+            article = self._article(item) if item is not None else None
+            if article is not None:
+                articles.append(article)
+        return articles
+
+    # --- ArticleIndex -----------------------------------------------------------------------
+
+    def get(self, site: str, article_id: str) -> ArticleState | None:
+        item = self._get_item(_article_pk(site, article_id), ARTICLE_SK)
+        return None if item is None else self._state(item)
+
+    def _memberships(self, article: Article, period: str | None) -> dict[tuple[str, str], dict[str, Any]]:
+        site, us = article.site, _micros(article.published_at)
+        sk = _sort_key(us, article.id)
+        base = {"sk": sk, "id": article.id, "us": us}
+        tags = sorted({slugify(tag) for tag in article.tags})
+        members = [
+            {
+                **base,
+                "pk": f"L#{site}",
+                "url": article.url,
+                "section": article.section.id,
+                "period": period,
+                "tags": tags,
+                # What the news sitemap shows, so it never loads article bodies.
+                "title": article.title,
+                "language": article.language,
+                "published_at": article.published_at.isoformat(),
+            },
+            {**base, "pk": f"S#{site}#{article.section.id}"},
+            {**base, "pk": f"U#{site}#{article.url}"},
+            *({**base, "pk": f"G#{site}#{tag}"} for tag in tags),
+        ]
+        if period is not None:
+            entry = _sitemap_entry(article)
+            cut = ends_part(article.id)
+            members.append(
+                {
+                    **base,
+                    "pk": f"P#{site}#{period}",
+                    "url": article.url,
+                    "lastmod": entry.lastmod.isoformat(),
+                    # The <url> element rendered once here, so a shard part is a concatenation.
+                    "fragment": Binary(url_fragment(entry)),
+                    "cut": cut,
+                }
+            )
+            if cut:
+                members.append({**base, "pk": f"C#{site}#{period}"})
+        return {(m["pk"], m["sk"]): m for m in members}
+
+    def _finish_cleanup(self, item: dict[str, Any]) -> None:
+        """Delete memberships a previous write had to leave to a second step."""
+        leftovers = [tuple(k) for k in item.get("cleanup", [])]
+        if not leftovers:
+            return
+        self._batch_write(
+            [{"DeleteRequest": {"Key": _marshal({"pk": pk, "sk": sk})}} for pk, sk in leftovers]
+        )
+        self._ddb.update_item(
+            TableName=self.table,
+            Key=_marshal({"pk": item["pk"], "sk": ARTICLE_SK}),
+            UpdateExpression="REMOVE cleanup",
+            ConditionExpression="revision = :rev",
+            ExpressionAttributeValues=_marshal({":rev": item["revision"]}),
+        )
+
+    def write(self, state: ArticleState, period: str | None, released: bool) -> WriteResult:
+        pk = _article_pk(state.site, state.id)
+        for _ in range(WRITE_ATTEMPTS):
+            item = self._get_item(pk, ARTICLE_SK)
+            if item is not None:
+                try:
+                    self._finish_cleanup(item)
+                except ClientError as exc:
+                    if not _is_condition_failure(exc):
+                        raise
+                    continue  # a newer write came in between: read again
+            previous = None if item is None else self._state(item)
+            if previous is not None and previous.revision >= state.revision:
+                return WriteResult(applied=False, previous=previous)
+            if self._try_write(state, period, released, item):
+                if item is not None and "doc_ref" in item and self._s3 is not None:
+                    self._s3.delete_object(Bucket=self._doc_bucket, Key=item["doc_ref"])
+                return WriteResult(applied=True, previous=previous)
+        raise RuntimeError(f"article {state.id}: index write kept losing races after {WRITE_ATTEMPTS} tries")
+
+    def _try_write(
+        self, state: ArticleState, period: str | None, released: bool, item: dict[str, Any] | None
+    ) -> bool:
+        """One optimistic attempt: False if another write replaced `item` in the meantime."""
+        pk = _article_pk(state.site, state.id)
+        main: dict[str, Any] = {
+            "pk": pk,
+            "sk": ARTICLE_SK,
+            "site": state.site,
+            "id": state.id,
+            "revision": state.revision,
+            "live": isinstance(state, Article),
+        }
+        members: dict[tuple[str, str], dict[str, Any]] = {}
+        if isinstance(state, Article):
+            members = self._memberships(state, period)
+            main.update(self._encode_doc(state))
+            main["released"] = released
+            if not released:
+                main["due_pk"] = state.site
+                main["due_sk"] = _sort_key(_micros(state.published_at), state.id)
+        old = {tuple(k) for k in (item or {}).get("members", [])}
+        stale = sorted(old - members.keys())
+        room = TRANSACT_ITEMS_LIMIT - 1 - len(members)
+        now_deleted, later = stale[:room], stale[room:]
+        main["members"] = [list(k) for k in sorted(members)]
+        if later:
+            main["cleanup"] = [list(k) for k in later]
+        if item is None:
+            condition: dict[str, Any] = {"ConditionExpression": "attribute_not_exists(pk)"}
+        else:
+            condition = {
+                "ConditionExpression": "revision = :prev",
+                "ExpressionAttributeValues": _marshal({":prev": item["revision"]}),
+            }
+        actions: list[dict[str, Any]] = [
+            {"Put": {"TableName": self.table, "Item": _marshal(main), **condition}}
+        ]
+        actions += [{"Put": {"TableName": self.table, "Item": _marshal(m)}} for m in members.values()]
+        actions += [
+            {"Delete": {"TableName": self.table, "Key": _marshal({"pk": k[0], "sk": k[1]})}}
+            for k in now_deleted
+        ]
+        try:
+            self._ddb.transact_write_items(TransactItems=actions)
+        except ClientError as exc:
+            if exc.response.get("Error", {}).get("Code") == "TransactionCanceledException":
+                if "doc_ref" in main and self._s3 is not None:
+                    self._s3.delete_object(Bucket=self._doc_bucket, Key=main["doc_ref"])
+                return False
+            raise
+        if later:
+            self._finish_cleanup(main)
+        return True
+
+    def live_by_url(self, site: str, url: str, now: datetime) -> Article | None:
+        for member in self._partition(f"U#{site}#{url}", _until(now), limit=1):
+            found = self._articles_of([member], site)
+            return found[0] if found else None
+        return None
+
+    def latest(
+        self,
+        site: str,
+        now: datetime,
+        limit: int,
+        section: str | None = None,
+        tag: str | None = None,
+    ) -> list[Article]:
+        if tag is not None and section is not None:
+            # Both filters (not asked by any feed today): walk the tag list, keep the section.
+            members = self._partition(f"G#{site}#{tag}", _until(now))
+            return [a for a in self._articles_of(members, site) if a.section.id == section][:limit]
+        if tag is not None:
+            pk = f"G#{site}#{tag}"
+        elif section is not None:
+            pk = f"S#{site}#{section}"
+        else:
+            pk = f"L#{site}"
+        return self._articles_of(list(self._partition(pk, _until(now), limit=limit)), site)
+
+    def shard_rows(
+        self,
+        site: str,
+        period: str,
+        now: datetime,
+        after: ShardPosition | None = None,
+        until: ShardPosition | None = None,
+    ) -> Iterator[ShardRow]:
+        upper = _until(now)
+        if until is not None:
+            upper = min(upper, _sort_key(*until))
+        lower = _sort_key(*after) if after is not None else "0"
+        if lower > upper:
+            return
+        for member in self._partition(f"P#{site}#{period}", upper, lower=lower, newest_first=False):
+            position = (int(member["us"]), member["id"])
+            if after is not None and position == after:
+                continue  # BETWEEN includes the lower bound; `after` is exclusive
+            yield ShardRow(
+                position=position,
+                fragment=bytes(member["fragment"]),
+                lastmod=datetime.fromisoformat(member["lastmod"]),
+                cut=bool(member["cut"]),
+            )
+
+    def shard_entries(self, site: str, period: str, now: datetime) -> Iterator[SitemapEntry]:
+        keys = [
+            (_article_pk(site, m["id"]), ARTICLE_SK)
+            for m in self._partition(f"P#{site}#{period}", _until(now), newest_first=False)
+        ]
+        items = self._batch_get(keys)
+        for key in keys:
+            article = self._article(items[key]) if key in items else None
+            if article is not None:
+                yield _sitemap_entry(article)
+
+    def shard_cuts(self, site: str, period: str, now: datetime) -> list[ShardPosition]:
+        return [
+            (int(m["us"]), m["id"])
+            for m in self._partition(f"C#{site}#{period}", _until(now), newest_first=False)
+        ]
+
+    def news_entries(self, site: str, after: datetime, until: datetime, limit: int) -> list[NewsEntry]:
+        return [
+            NewsEntry(m["url"], m["title"], m["language"], datetime.fromisoformat(m["published_at"]))
+            for m in self._between(site, after, until, limit)
+        ]
+
+    def _between(self, site: str, after: datetime, until: datetime, limit: int) -> list[dict[str, Any]]:
+        lower = f"{_micros(after) + 1:020d}"
+        upper = f"{_micros(until) + 1:020d}"
+        if lower >= upper:
+            return []
+        # BETWEEN is inclusive, but no key equals `upper`: keys go on with "#<id>".
+        return list(self._partition(f"L#{site}", upper, lower=lower, limit=limit))
+
+    def published_between(self, site: str, after: datetime, until: datetime, limit: int) -> list[Article]:
+        return self._articles_of(self._between(site, after, until, limit), site)
+
+    def due(self, site: str, now: datetime) -> list[Article]:
+        candidates = self._query(
+            IndexName=DUE_INDEX,
+            KeyConditionExpression="due_pk = :site AND due_sk < :hi",
+            ExpressionAttributeValues=_marshal({":site": site, ":hi": _until(now)}),
+        )
+        ids = [{"id": c["due_sk"].split("#", 1)[1]} for c in candidates]
+        # The GSI may lag: check each candidate against its item, read consistently.
+        return [a for a in self._articles_of(ids, site) if a.is_visible(now) and self._unreleased(site, a.id)]
+
+    def _unreleased(self, site: str, article_id: str) -> bool:
+        item = self._get_item(_article_pk(site, article_id), ARTICLE_SK)
+        return item is not None and bool(item.get("live")) and not item.get("released")
+
+    def mark_released(self, site: str, article_ids: Sequence[str]) -> None:
+        for article_id in article_ids:
+            try:
+                self._ddb.update_item(
+                    TableName=self.table,
+                    Key=_marshal({"pk": _article_pk(site, article_id), "sk": ARTICLE_SK}),
+                    UpdateExpression="SET released = :yes REMOVE due_pk, due_sk",
+                    ConditionExpression="attribute_exists(pk)",
+                    ExpressionAttributeValues=_marshal({":yes": True}),
+                )
+            except ClientError as exc:
+                if not _is_condition_failure(exc):
+                    raise
+
+    def facets(self, site: str, now: datetime) -> Facets:
+        urls: set[str] = set()
+        sections: set[str] = set()
+        periods: set[str] = set()
+        tags: set[str] = set()
+        for member in self._partition(f"L#{site}", _until(now)):
+            urls.add(member["url"])
+            sections.add(member["section"])
+            if member.get("period") is not None:
+                periods.add(member["period"])
+            tags.update(member.get("tags", []))
+        return Facets(
+            urls=tuple(sorted(urls)),
+            feed_values={"section": tuple(sorted(sections)), "tag": tuple(sorted(tags))},
+            periods=tuple(sorted(periods)),
+        )
+
+    def shard_parts(self, site: str, period: str | None = None) -> list[ShardPart]:
+        values: dict[str, Any] = {":pk": f"SP#{site}"}
+        condition = "pk = :pk"
+        if period is not None:
+            condition += " AND begins_with(sk, :period)"
+            values[":period"] = f"{period}#"
+        return [
+            ShardPart(
+                item["period"],
+                int(item["part"]),
+                int(item["url_count"]),
+                datetime.fromisoformat(item["lastmod"]) if item.get("lastmod") else None,
+                _position(item["cut"]) if item.get("cut") else None,
+            )
+            for item in self._query(
+                KeyConditionExpression=condition,
+                ExpressionAttributeValues=_marshal(values),
+                ConsistentRead=True,
+            )
+        ]
+
+    def set_shard_parts(self, site: str, period: str, parts: Sequence[ShardPart]) -> None:
+        pk = f"SP#{site}"
+        existing = {
+            item["sk"]
+            for item in self._query(
+                KeyConditionExpression="pk = :pk AND begins_with(sk, :period)",
+                ExpressionAttributeValues=_marshal({":pk": pk, ":period": f"{period}#"}),
+                ConsistentRead=True,
+            )
+        }
+        wanted = {
+            f"{period}#{p.part:06d}": {
+                "pk": pk,
+                "sk": f"{period}#{p.part:06d}",
+                "period": period,
+                "part": p.part,
+                "url_count": p.url_count,
+                "lastmod": p.lastmod.isoformat() if p.lastmod else None,
+                "cut": _position_text(p.cut) if p.cut else None,
+            }
+            for p in parts
+        }
+        requests: list[dict[str, Any]] = [{"PutRequest": {"Item": _marshal(i)}} for i in wanted.values()]
+        requests += [
+            {"DeleteRequest": {"Key": _marshal({"pk": pk, "sk": sk})}}
+            for sk in sorted(existing - wanted.keys())
+        ]
+        self._batch_write(requests)
+
+
+def _is_condition_failure(exc: ClientError) -> bool:
+    return exc.response.get("Error", {}).get("Code") == "ConditionalCheckFailedException"
+
+
+def table_definition(name: str) -> dict[str, Any]:
+    """The CreateTable request of the index table (template.yaml declares the same)."""
+    return {
+        "TableName": name,
+        "BillingMode": "PAY_PER_REQUEST",
+        "AttributeDefinitions": [
+            {"AttributeName": n, "AttributeType": "S"} for n in ("pk", "sk", "due_pk", "due_sk")
+        ],
+        "KeySchema": [
+            {"AttributeName": "pk", "KeyType": "HASH"},
+            {"AttributeName": "sk", "KeyType": "RANGE"},
+        ],
+        "GlobalSecondaryIndexes": [
+            {
+                "IndexName": DUE_INDEX,
+                "KeySchema": [
+                    {"AttributeName": "due_pk", "KeyType": "HASH"},
+                    {"AttributeName": "due_sk", "KeyType": "RANGE"},
+                ],
+                "Projection": {"ProjectionType": "KEYS_ONLY"},
+            }
+        ],
+    }

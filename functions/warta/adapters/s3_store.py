@@ -1,0 +1,93 @@
+"""The object store on S3: the public tree that CloudFront serves.
+
+Each object carries its content type, cache control and the SHA-256 of its bytes (in user
+metadata), so a put of unchanged bytes is skipped after one HEAD, as the directory store skips
+an unchanged file.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Iterator
+from typing import Any
+
+from botocore.exceptions import ClientError
+
+from warta.core.ports import PutOutcome
+
+HASH_METADATA_KEY = "sha256"  # stored as x-amz-meta-sha256
+_MISSING = {"404", "NoSuchKey", "NotFound"}
+
+
+def _is_missing(exc: ClientError) -> bool:
+    return exc.response.get("Error", {}).get("Code") in _MISSING
+
+
+class S3Store:
+    """`ObjectStore` on one bucket, optionally under a key prefix."""
+
+    def __init__(self, client: Any, bucket: str, key_prefix: str = "") -> None:
+        self._s3 = client
+        self.bucket = bucket
+        self._prefix = key_prefix
+
+    def _key(self, path: str) -> str:
+        return self._prefix + path
+
+    def _head(self, path: str) -> dict[str, Any] | None:
+        try:
+            return self._s3.head_object(Bucket=self.bucket, Key=self._key(path))
+        except ClientError as exc:
+            if _is_missing(exc):
+                return None
+            raise
+
+    def put(self, path: str, body: bytes, content_type: str, cache_control: str) -> PutOutcome:
+        digest = hashlib.sha256(body).hexdigest()
+        head = self._head(path)
+        if (
+            head is not None
+            and head.get("Metadata", {}).get(HASH_METADATA_KEY) == digest
+            and head.get("ContentType") == content_type
+            and head.get("CacheControl") == cache_control
+        ):
+            return "unchanged"
+        self._s3.put_object(
+            Bucket=self.bucket,
+            Key=self._key(path),
+            Body=body,
+            ContentType=content_type,
+            CacheControl=cache_control,
+            Metadata={HASH_METADATA_KEY: digest},
+        )
+        return "written"
+
+    def get(self, path: str) -> bytes | None:
+        try:
+            response = self._s3.get_object(Bucket=self.bucket, Key=self._key(path))
+        except ClientError as exc:
+            if _is_missing(exc):
+                return None
+            raise
+        return response["Body"].read()
+
+    def metadata(self, path: str) -> dict[str, str]:
+        """Content type and cache control, as `DirectoryStore.metadata` gives them."""
+        head = self._head(path)
+        if head is None:
+            return {}
+        return {"content_type": head.get("ContentType", ""), "cache_control": head.get("CacheControl", "")}
+
+    def delete(self, path: str) -> bool:
+        # S3's DeleteObject succeeds whether or not the key exists: HEAD first to report it.
+        if self._head(path) is None:
+            return False
+        self._s3.delete_object(Bucket=self.bucket, Key=self._key(path))
+        return True
+
+    def list(self, prefix: str = "") -> Iterator[str]:
+        """Keys in lexicographic (UTF-8 byte) order, as S3 lists them."""
+        paginator = self._s3.get_paginator("list_objects_v2")
+        for page in paginator.paginate(Bucket=self.bucket, Prefix=self._key(prefix)):
+            for item in page.get("Contents", []):
+                yield item["Key"][len(self._prefix) :]

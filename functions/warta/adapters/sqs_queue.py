@@ -1,0 +1,138 @@
+"""The render queue on AWS: pending outputs in DynamoDB, render signals on an SQS FIFO queue.
+
+`push` bumps a version on one pending item per output (pk `Q#<site>`, sk `<kind>|<name>`) in
+the index table, then sends one message per site to the FIFO queue with MessageGroupId = the
+site. SQS delivers a group's messages one batch at a time, so renders of a site never overlap:
+the same serialisation as the local file lock. A message carries no output keys: the render
+takes every pending item of its site (up to a page), so a burst of events coalesces into the
+few renders that happen to run while it arrives, and a message lost after its pending item was
+written is made good by the next message of the site (the scheduler sends one every minute).
+"""
+
+from __future__ import annotations
+
+import json
+import uuid
+from collections.abc import Iterable
+from typing import Any
+
+from boto3.dynamodb.types import TypeDeserializer, TypeSerializer
+from botocore.exceptions import ClientError
+
+from warta.core.planner import OutputKey
+
+DEFAULT_PAGE_SIZE = 500  # outputs one render invocation takes; the rest wait for the next one
+
+_ser = TypeSerializer()
+_de = TypeDeserializer()
+
+
+def _pending_key(key: OutputKey) -> dict[str, Any]:
+    return {"pk": _ser.serialize(f"Q#{key.site}"), "sk": _ser.serialize(f"{key.kind}|{key.name}")}
+
+
+def render_signal(site: str) -> str:
+    """The body of a render message."""
+    return json.dumps({"site": site})
+
+
+def site_of_signal(body: str) -> str:
+    site = json.loads(body)["site"]
+    if not isinstance(site, str) or not site:
+        raise ValueError(f"render message without a site: {body[:200]!r}")
+    return site
+
+
+class SqsRenderQueue:
+    """`RenderQueue`; `take` and `done` work on one site (`for_site`), as one render does."""
+
+    def __init__(
+        self,
+        dynamodb: Any,
+        table: str,
+        sqs: Any,
+        queue_url: str,
+        site: str | None = None,
+        page_size: int = DEFAULT_PAGE_SIZE,
+    ) -> None:
+        self._ddb = dynamodb
+        self.table = table
+        self._sqs = sqs
+        self.queue_url = queue_url
+        self.site = site
+        self.page_size = page_size
+
+    def for_site(self, site: str) -> SqsRenderQueue:
+        return SqsRenderQueue(self._ddb, self.table, self._sqs, self.queue_url, site, self.page_size)
+
+    def push(self, keys: Iterable[OutputKey]) -> None:
+        sites: set[str] = set()
+        for key in sorted(set(keys), key=OutputKey.sort_key):
+            self._ddb.update_item(
+                TableName=self.table,
+                Key=_pending_key(key),
+                UpdateExpression="ADD version :one SET kind = :kind, #name = :name",
+                ExpressionAttributeNames={"#name": "name"},
+                ExpressionAttributeValues={
+                    ":one": _ser.serialize(1),
+                    ":kind": _ser.serialize(key.kind),
+                    ":name": _ser.serialize(key.name),
+                },
+            )
+            sites.add(key.site)
+        for site in sorted(sites):
+            self.signal(site)
+
+    def signal(self, site: str) -> None:
+        """Ask for a render of the site (after the pending items it should find are written)."""
+        self._sqs.send_message(
+            QueueUrl=self.queue_url,
+            MessageBody=render_signal(site),
+            MessageGroupId=site,
+            # Unique: SQS must not drop a signal as a duplicate of one already being rendered.
+            MessageDeduplicationId=uuid.uuid4().hex,
+        )
+
+    def _site(self) -> str:
+        if self.site is None:
+            raise ValueError("take/done need a site: use SqsRenderQueue.for_site")
+        return self.site
+
+    def take(self) -> list[tuple[OutputKey, int]]:
+        site = self._site()
+        response = self._ddb.query(
+            TableName=self.table,
+            KeyConditionExpression="pk = :pk",
+            ExpressionAttributeValues={":pk": _ser.serialize(f"Q#{site}")},
+            ConsistentRead=True,
+            Limit=self.page_size,
+        )
+        taken = []
+        for raw in response.get("Items", []):
+            item = {k: _de.deserialize(v) for k, v in raw.items()}
+            taken.append((OutputKey(site, item["kind"], item["name"]), int(item["version"])))
+        return taken
+
+    def has_pending(self) -> bool:
+        response = self._ddb.query(
+            TableName=self.table,
+            KeyConditionExpression="pk = :pk",
+            ExpressionAttributeValues={":pk": _ser.serialize(f"Q#{self._site()}")},
+            ConsistentRead=True,
+            Limit=1,
+        )
+        return bool(response.get("Items"))
+
+    def done(self, taken: Iterable[tuple[OutputKey, int]]) -> None:
+        for key, version in taken:
+            try:
+                self._ddb.delete_item(
+                    TableName=self.table,
+                    Key=_pending_key(key),
+                    ConditionExpression="version = :v",
+                    ExpressionAttributeValues={":v": _ser.serialize(version)},
+                )
+            except ClientError as exc:
+                # Pushed again since it was taken: it stays, and that push sent its own signal.
+                if exc.response.get("Error", {}).get("Code") != "ConditionalCheckFailedException":
+                    raise

@@ -1,0 +1,84 @@
+"""JSON Feed 1.1 documents, from the same fields as the RSS and Atom feeds."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Sequence
+from typing import Any
+
+from warta.core.articles import Article
+from warta.core.config import SiteConfig
+from warta.core.render.feed_fields import (
+    FeedOptions,
+    categories,
+    full_text,
+    guid,
+    rfc3339,
+    summary,
+)
+from warta.core.views import FeedView
+
+# JSON Feed 1.1, "version (required, string)": the URL of the version of the format.
+JSON_FEED_VERSION = "https://jsonfeed.org/version/1.1"
+# JSON Feed 1.1, "hubs": "type" names the subscription protocol.
+WEBSUB_HUB_TYPE = "WebSub"
+
+
+def _authors(article: Article) -> list[dict[str, str]]:
+    authors = []
+    for person in article.authors:
+        if person.name:
+            author = {"name": person.name}
+            if person.url:
+                author["url"] = person.url
+            authors.append(author)
+    return authors
+
+
+def _item(article: Article, site: SiteConfig) -> dict[str, Any]:
+    item: dict[str, Any] = {
+        "id": guid(site, article),
+        "url": article.url,
+        "title": article.title,
+    }
+    body = full_text(article)
+    # JSON Feed 1.1: an item has content_html or content_text. Subscriber items carry their
+    # summary as text, never the body.
+    if body is not None:
+        item["content_html"] = body
+    else:
+        item["content_text"] = summary(article)
+    item["summary"] = summary(article)
+    if article.image is not None:
+        item["image"] = article.image.url
+    item["date_published"] = rfc3339(article.published_at)
+    item["date_modified"] = rfc3339(article.modified_at)
+    authors = _authors(article)
+    if authors:
+        item["authors"] = authors
+    item["tags"] = categories(article)
+    item["language"] = article.language
+    return item
+
+
+def render_json_feed(
+    feed: FeedView, articles: Sequence[Article], site: SiteConfig, options: FeedOptions | None = None
+) -> bytes:
+    """The JSON Feed 1.1 document of one feed; articles come newest first and keep that order."""
+    options = options or FeedOptions()
+    document: dict[str, Any] = {
+        "version": JSON_FEED_VERSION,
+        "title": feed.title,
+        "home_page_url": feed.link,
+        "feed_url": site.public_url(feed.path),
+    }
+    description = feed.description or site.description
+    if description:
+        document["description"] = description
+    document["language"] = site.language
+    document["authors"] = [{"name": site.name, "url": site.base_url}]
+    if options.hubs:
+        document["hubs"] = [{"type": WEBSUB_HUB_TYPE, "url": hub} for hub in options.hubs]
+    document["items"] = [_item(article, site) for article in articles]
+    # Not ASCII-escaped: the file is UTF-8 and readers show the characters, not \u escapes.
+    return (json.dumps(document, ensure_ascii=False, separators=(",", ":")) + "\n").encode("utf-8")

@@ -1,0 +1,188 @@
+"""What every Lambda handler shares: the clock, the configuration, the wired AWS stack.
+
+Handlers are the shell: they read the clock and the environment here and pass `now`, clients
+and config into `warta.app`. Everything is built once per container (cold start) and reused.
+
+Environment:
+    WARTA_TABLE               the index table (articles, memberships, pending outputs)
+    WARTA_IDEMPOTENCY_TABLE   Powertools idempotency records (ingest)
+    WARTA_SITE_BUCKET         the public output bucket behind CloudFront
+    WARTA_STATE_BUCKET        the private bucket: inbox/, big article documents, site config
+    WARTA_RENDER_QUEUE_URL    the render signal FIFO queue
+    WARTA_DISTRIBUTION_ID     CloudFront distribution to invalidate (empty: none)
+    WARTA_SITE_CONFIG         comma-separated site TOML locations: s3://bucket/key or a file
+    WARTA_RENDER_PAGE_SIZE    outputs one render invocation takes (default 500)
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import tomllib
+from collections.abc import Callable
+from dataclasses import asdict, dataclass
+from datetime import UTC, datetime
+from functools import cache
+from pathlib import Path
+from typing import Any
+
+import boto3
+
+from warta.adapters.cloudfront_cdn import CloudFrontInvalidator
+from warta.adapters.dynamodb_index import DynamoIndex
+from warta.adapters.s3_store import S3Store
+from warta.adapters.sqs_queue import DEFAULT_PAGE_SIZE, SqsRenderQueue
+from warta.app.ingest import EventOutcome, ingest_event
+from warta.core.config import ConfigError, Deployment, SiteConfig, site_from_mapping
+from warta.observability import log_event, logger
+
+IDEMPOTENCY_KEY_PREFIX = "warta.ingest"  # shared by every entry point: one event_id, one ingest
+IDEMPOTENCY_EXPIRY_SECONDS = 24 * 3600
+DOC_PREFIX = "docs/"
+
+
+def now() -> datetime:
+    """The clock. Tests replace it to replay a corpus at a fixed time."""
+    return datetime.now(UTC)
+
+
+def _env(name: str, default: str | None = None) -> str:
+    value = os.environ.get(name, default)
+    if value is None:
+        raise ConfigError(f"environment variable {name} is not set")
+    return value
+
+
+def _read_location(location: str, s3: Any) -> bytes:
+    if location.startswith("s3://"):
+        bucket, _, key = location[len("s3://") :].partition("/")
+        return s3.get_object(Bucket=bucket, Key=key)["Body"].read()
+    return Path(location).read_bytes()
+
+
+def load_deployment_from(locations: list[str], s3: Any) -> Deployment:
+    sites: dict[str, SiteConfig] = {}
+    for location in locations:
+        try:
+            site = site_from_mapping(tomllib.loads(_read_location(location, s3).decode("utf-8")))
+        except (ConfigError, tomllib.TOMLDecodeError) as exc:
+            raise ConfigError(f"{location}: {exc}") from None
+        if site.id in sites:
+            raise ConfigError(f"{location}: site.id {site.id!r} is configured twice")
+        sites[site.id] = site
+    if not sites:
+        raise ConfigError("WARTA_SITE_CONFIG names no site configuration")
+    return Deployment(sites=sites, default_site=next(iter(sites)))
+
+
+class EventRejectedError(Exception):
+    """Raised inside the idempotent step so a rejection is not remembered as done."""
+
+    def __init__(self, outcome: EventOutcome) -> None:
+        super().__init__(outcome.reason)
+        self.outcome = outcome
+
+
+@dataclass(frozen=True)
+class AwsStack:
+    deployment: Deployment
+    index: DynamoIndex
+    queue: SqsRenderQueue
+    store: S3Store
+    cdn: CloudFrontInvalidator
+    s3: Any
+    state_bucket: str
+    ingest_once: Callable[..., dict[str, Any]]
+
+    def ingest(self, raw: bytes | str | dict[str, Any], source: str, context: Any = None) -> EventOutcome:
+        """Ingest one raw event, once per event_id; logs it with the article id as correlation id."""
+        data: Any = raw
+        if not isinstance(raw, dict):
+            try:
+                data = json.loads(raw)
+            except (json.JSONDecodeError, UnicodeDecodeError):
+                data = None
+        article = data.get("article") if isinstance(data, dict) else None
+        logger.set_correlation_id(article.get("id") if isinstance(article, dict) else None)
+        if isinstance(data, dict) and isinstance(data.get("event_id"), str):
+            try:
+                outcome = EventOutcome(**self.ingest_once(event=data, source=source, now=now()))
+            except EventRejectedError as exc:
+                outcome = exc.outcome
+        else:
+            outcome = self._ingest(raw, source, now())
+        log_event(outcome)
+        return outcome
+
+    def _ingest(self, raw: bytes | str | dict[str, Any], source: str, moment: datetime) -> EventOutcome:
+        from warta.core.body import build_body
+
+        return ingest_event(
+            raw,
+            source,
+            deployment=self.deployment,
+            index=self.index,
+            queue=self.queue,
+            now=moment,
+            build_body=build_body,
+        )
+
+
+def _idempotent_ingest(stack_ingest: Callable[..., EventOutcome], ddb: Any) -> Callable[..., dict[str, Any]]:
+    from aws_lambda_powertools.utilities.idempotency import (
+        DynamoDBPersistenceLayer,
+        IdempotencyConfig,
+        idempotent_function,
+    )
+
+    persistence = DynamoDBPersistenceLayer(table_name=_env("WARTA_IDEMPOTENCY_TABLE"), boto3_client=ddb)
+    config = IdempotencyConfig(
+        event_key_jmespath="event_id", expires_after_seconds=IDEMPOTENCY_EXPIRY_SECONDS
+    )
+
+    @idempotent_function(
+        data_keyword_argument="event",
+        persistence_store=persistence,
+        config=config,
+        key_prefix=IDEMPOTENCY_KEY_PREFIX,
+    )
+    def ingest_once(event: dict[str, Any], source: str, now: datetime) -> dict[str, Any]:
+        outcome = stack_ingest(event, source, now)
+        if outcome.status == "rejected":
+            raise EventRejectedError(outcome)
+        return asdict(outcome)
+
+    ingest_once.config = config  # type: ignore[attr-defined]  # for register_lambda_context
+    return ingest_once
+
+
+@cache
+def stack() -> AwsStack:
+    """The AWS stack for this container, from the environment."""
+    s3 = boto3.client("s3")
+    ddb = boto3.client("dynamodb")
+    table = _env("WARTA_TABLE")
+    state_bucket = _env("WARTA_STATE_BUCKET")
+    locations = [loc.strip() for loc in _env("WARTA_SITE_CONFIG").split(",") if loc.strip()]
+    return AwsStack(
+        deployment=load_deployment_from(locations, s3),
+        index=DynamoIndex(ddb, table, s3_client=s3, doc_bucket=state_bucket, doc_prefix=DOC_PREFIX),
+        queue=SqsRenderQueue(
+            ddb,
+            table,
+            boto3.client("sqs"),
+            _env("WARTA_RENDER_QUEUE_URL"),
+            page_size=int(_env("WARTA_RENDER_PAGE_SIZE", str(DEFAULT_PAGE_SIZE))),
+        ),
+        store=S3Store(s3, _env("WARTA_SITE_BUCKET")),
+        cdn=CloudFrontInvalidator(boto3.client("cloudfront"), _env("WARTA_DISTRIBUTION_ID", "")),
+        s3=s3,
+        state_bucket=state_bucket,
+        ingest_once=_idempotent_ingest(lambda *args: stack()._ingest(*args), ddb),
+    )
+
+
+def register_context(context: Any) -> None:
+    """Lets idempotency expire an in-progress record when this invocation times out."""
+    if context is not None:
+        stack().ingest_once.config.register_lambda_context(context)  # type: ignore[attr-defined]

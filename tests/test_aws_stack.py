@@ -1,0 +1,328 @@
+"""The AWS entry points end to end, on a moto server reached over HTTP (no in-process mocks).
+
+The key check: the corpus sent through EventBridge, SQS, the webhook and the S3 inbox, rendered
+by the render function from its FIFO queue, leaves in the bucket byte for byte the tree that
+`warta publish` writes locally with the same clock.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import random
+from collections.abc import Iterator
+from datetime import datetime
+from pathlib import Path
+
+import pytest
+import requests
+from aws_harness import ENVIRONMENT, STATE_BUCKET, TABLE, AwsHarness, json_bytes
+from lxml import etree
+
+from warta.cli.main import main
+
+from conftest import EXAMPLE_EVENTS, EXAMPLE_SITE
+
+NOW = "2023-09-21T00:00:00+07:00"
+BEFORE_SCHEDULE = "2023-09-15T00:00:00+07:00"
+EVENT_FILES = sorted(EXAMPLE_EVENTS.glob("*.json"))
+
+
+@pytest.fixture(scope="session")
+def moto_endpoint() -> Iterator[str]:
+    from moto.server import ThreadedMotoServer
+
+    logging.getLogger("werkzeug").setLevel(logging.WARNING)  # one line per request otherwise
+
+    server = ThreadedMotoServer(ip_address="127.0.0.1", port=0, verbose=False)
+    server.start()
+    host, port = server.get_host_and_port()
+    endpoint = f"http://{host}:{port}"
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setenv("AWS_ENDPOINT_URL", endpoint)
+        for name, value in ENVIRONMENT.items():
+            patch.setenv(name, value)
+        yield endpoint
+    server.stop()
+
+
+@pytest.fixture
+def aws(moto_endpoint: str, monkeypatch: pytest.MonkeyPatch) -> Iterator[AwsHarness]:
+    from warta.handlers import runtime
+
+    requests.post(f"{moto_endpoint}/moto-api/reset", timeout=30).raise_for_status()
+    harness = AwsHarness(EXAMPLE_SITE)
+    for name, value in harness.create_resources().items():
+        monkeypatch.setenv(name, value)
+    runtime.stack.cache_clear()
+    set_clock(monkeypatch, NOW)
+    yield harness
+    runtime.stack.cache_clear()
+
+
+def set_clock(monkeypatch: pytest.MonkeyPatch, moment: str) -> datetime:
+    from warta.handlers import runtime
+
+    fixed = datetime.fromisoformat(moment)
+    monkeypatch.setattr(runtime, "now", lambda: fixed)
+    return fixed
+
+
+def local_tree(tmp: Path, now: str = NOW) -> tuple[dict[str, bytes], Path]:
+    out, state = tmp / "public", tmp / "state"
+    args = ["publish", "--config", str(EXAMPLE_SITE), "--out", str(out), "--state", str(state), "--now", now]
+    assert main([*args, str(EXAMPLE_EVENTS)]) == 0
+    files = {p.relative_to(out).as_posix(): p.read_bytes() for p in sorted(out.rglob("*")) if p.is_file()}
+    return files, state / "objects"
+
+
+def send_corpus_through_every_entry_point(aws: AwsHarness) -> None:
+    """Round robin: EventBridge, SQS, the signed webhook, the S3 inbox."""
+    for number, path in enumerate(EVENT_FILES):
+        raw = path.read_bytes()
+        route = number % 4
+        if route == 0:
+            aws.eventbridge(json.loads(raw))
+        elif route == 1:
+            _, response = aws.sqs([raw.decode()])
+            assert response == {"batchItemFailures": []}
+        elif route == 2:
+            response = aws.webhook(raw, datetime.fromisoformat(NOW))
+            assert response["statusCode"] in (200, 202), response
+        else:
+            assert aws.inbox(path.name, raw)["results"][0]["status"] in ("accepted", "stale")
+
+
+def test_corpus_through_aws_gives_the_local_tree_byte_for_byte(aws: AwsHarness, tmp_path: Path) -> None:
+    expected, meta_root = local_tree(tmp_path)
+    send_corpus_through_every_entry_point(aws)
+    assert aws.drain_render_queue() >= 1
+    got = aws.bucket_tree()
+    assert sorted(got) == sorted(expected)
+    for path, body in expected.items():
+        assert got[path] == body, path
+    # Same content type and cache control as the directory store recorded.
+    for path in ("feed/index.xml", "sitemap.xml", "robots.txt"):
+        head = aws.s3.head_object(Bucket="warta-site", Key=path)
+        meta = json.loads((meta_root / (path + ".json")).read_bytes())
+        assert (head["ContentType"], head["CacheControl"]) == (meta["content_type"], meta["cache_control"])
+    # The inbox was emptied.
+    assert "Contents" not in aws.s3.list_objects_v2(Bucket=STATE_BUCKET, Prefix="inbox/")
+
+
+def test_rebuild_fans_out_in_pages_and_restores_the_tree(
+    aws: AwsHarness, tmp_path: Path, monkeypatch
+) -> None:
+    from warta.handlers import rebuild, runtime
+
+    expected, _ = local_tree(tmp_path)
+    send_corpus_through_every_entry_point(aws)
+    aws.drain_render_queue()
+    for key in aws.bucket_tree():
+        aws.s3.delete_object(Bucket="warta-site", Key=key)
+    monkeypatch.setenv("WARTA_RENDER_PAGE_SIZE", "7")
+    runtime.stack.cache_clear()
+    queued = rebuild.handler({}, aws.context)["queued"]
+    batches = aws.drain_render_queue()
+    assert batches >= queued // 7  # one page of seven outputs per render, signalled onwards
+    assert aws.bucket_tree() == expected
+
+
+def test_a_burst_of_updates_renders_the_home_feed_a_few_times(
+    aws: AwsHarness, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from warta.adapters.s3_store import S3Store
+
+    renders: list[str] = []
+    original_put = S3Store.put
+
+    def counting_put(self: S3Store, path: str, *args: object) -> str:
+        if path == "feed/index.xml":
+            renders.append(path)
+        return original_put(self, path, *args)
+
+    monkeypatch.setattr(S3Store, "put", counting_put)
+    event = json.loads(EVENT_FILES[0].read_bytes())
+    bodies = []
+    for revision in range(1, 101):
+        event["event_id"] = f"burst-{revision}"
+        event["article"]["revision"] = revision
+        event["article"]["title"] = f"Judul revisi {revision}"
+        bodies.append(json.dumps(event))
+    for start in range(0, 100, 10):
+        assert aws.sqs(bodies[start : start + 10])[1] == {"batchItemFailures": []}
+    assert aws.render_messages_waiting() == 100
+    aws.drain_render_queue()
+    assert 1 <= len(renders) <= 3
+    feed = etree.fromstring(aws.s3.get_object(Bucket="warta-site", Key="feed/index.xml")["Body"].read())
+    assert feed.xpath("//item/title/text()") == ["Judul revisi 100"]
+
+
+def test_sqs_batch_reports_only_the_bad_record(aws: AwsHarness) -> None:
+    good = [p.read_text() for p in EVENT_FILES[:2]]
+    records, response = aws.sqs([good[0], "{not json", good[1]])
+    assert response == {"batchItemFailures": [{"itemIdentifier": records[1]["messageId"]}]}
+    aws.drain_render_queue()
+    amp = [k for k in aws.bucket_tree() if k.startswith("amp/")]
+    assert len(amp) == 2
+
+
+def test_redelivery_is_idempotent(aws: AwsHarness) -> None:
+    event = json.loads(EVENT_FILES[0].read_bytes())
+    first = aws.eventbridge(event)
+    assert first["status"] == "accepted"
+    waiting = aws.render_messages_waiting()
+    again = aws.eventbridge(event)
+    assert again == first  # the stored response: nothing ran twice
+    assert aws.render_messages_waiting() == waiting  # no second push, so no second signal
+
+
+def test_webhook_refuses_missing_bad_and_stale_signatures(aws: AwsHarness) -> None:
+    body = EVENT_FILES[0].read_bytes()
+    now = datetime.fromisoformat(NOW)
+    assert aws.webhook(body, now, headers={"content-type": "application/json"})["statusCode"] == 401
+    assert aws.webhook(body, now, secret="salah")["statusCode"] == 401
+    stale = datetime.fromisoformat("2023-09-20T23:54:00+07:00")  # six minutes before the clock
+    assert aws.webhook(body, stale)["statusCode"] == 401
+    assert aws.render_messages_waiting() == 0
+    assert aws.webhook(body, now)["statusCode"] == 202
+
+
+def test_webhook_names_the_field_of_an_invalid_event(aws: AwsHarness) -> None:
+    event = json.loads(EVENT_FILES[0].read_bytes())
+    event["article"]["revision"] = 0
+    response = aws.webhook(json_bytes(event), datetime.fromisoformat(NOW))
+    assert response["statusCode"] == 400
+    assert json.loads(response["body"])["field"] == "article/revision"
+    assert aws.render_messages_waiting() == 0
+
+
+def test_webhook_refuses_an_oversized_body_before_reading_it(aws: AwsHarness) -> None:
+    from warta.handlers.webhook import DEFAULT_MAX_BODY_BYTES
+
+    body = b"{" + b" " * DEFAULT_MAX_BODY_BYTES + b"}"  # not even JSON: never parsed
+    response = aws.webhook(body, datetime.fromisoformat(NOW), headers={})
+    assert response["statusCode"] == 413
+
+
+def _big_event(number: int) -> dict:
+    """An event far over SQS's 256 KB, with a body DynamoDB could not hold in one item."""
+    rng = random.Random(number)
+    words = ["kabar", "warga", "pasar", "sungai", "jembatan", "desa", "harga", "musim", "panen", "kota"]
+    paragraphs = [
+        "<p>" + " ".join(rng.choice(words) + str(rng.randrange(10_000)) for _ in range(120)) + ".</p>"
+        for _ in range(1_100)
+    ]
+    event = json.loads(EVENT_FILES[1].read_bytes())
+    event["event_id"] = f"besar-{number}"
+    article = event["article"]
+    article["id"] = f"9900{number}"
+    article["url"] = f"https://www.andalpost.com/nasional/laporan-panjang-{number}"
+    article["pages"] = ["".join(paragraphs[:550]), "".join(paragraphs[550:])]
+    return event
+
+
+def test_events_over_256_kb_through_webhook_and_inbox(aws: AwsHarness) -> None:
+    via_webhook, via_inbox = _big_event(1), _big_event(2)
+    assert len(json_bytes(via_webhook)) > 2 * 256 * 1024
+    assert aws.webhook(json_bytes(via_webhook), datetime.fromisoformat(NOW))["statusCode"] == 202
+    assert aws.inbox("besar.json", json_bytes(via_inbox))["results"][0]["status"] == "accepted"
+    aws.drain_render_queue()
+    tree = aws.bucket_tree()
+    for event in (via_webhook, via_inbox):
+        page = tree["amp/" + event["article"]["url"].split("/", 3)[3] + ".html"]
+        last_words = event["article"]["pages"][1][-60:-5].split()[-1]
+        assert last_words.encode() in page
+    # The documents went to the private bucket: each is far over DynamoDB's 400 KB item limit.
+    docs = aws.s3.list_objects_v2(Bucket=STATE_BUCKET, Prefix="docs/").get("KeyCount", 0)
+    assert docs == 2
+
+
+def test_a_rejected_inbox_file_is_moved_aside_with_its_reason(aws: AwsHarness) -> None:
+    result = aws.inbox("rusak.json", b'{"event_id": "x"}')["results"][0]
+    assert result["status"] == "rejected"
+    moved = aws.s3.head_object(Bucket=STATE_BUCKET, Key="rejected/rusak.json")
+    assert "required property" in moved["Metadata"]["reason"]
+    assert "Contents" not in aws.s3.list_objects_v2(Bucket=STATE_BUCKET, Prefix="inbox/")
+
+
+def test_schedule_releases_a_scheduled_article_once_due(
+    aws: AwsHarness, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from warta.handlers import schedule
+
+    scheduled = next(p for p in EVENT_FILES if "scheduled" in p.name)
+    url = json.loads(scheduled.read_bytes())["article"]["url"]
+    amp = "amp/" + url.split("/", 3)[3] + ".html"
+    set_clock(monkeypatch, BEFORE_SCHEDULE)
+    aws.eventbridge(json.loads(scheduled.read_bytes()))
+    aws.drain_render_queue()
+    assert amp not in aws.bucket_tree()
+    set_clock(monkeypatch, NOW)
+    assert schedule.handler({"source": "aws.scheduler"}, aws.context)["released"] == 1
+    aws.drain_render_queue()
+    assert amp in aws.bucket_tree()
+    news = aws.s3.get_object(Bucket="warta-site", Key="sitemap-news.xml")["Body"].read()
+    assert url.encode() in news
+
+
+def test_stale_revision_does_not_overwrite_a_newer_one(aws: AwsHarness) -> None:
+    from warta.handlers import runtime
+
+    newer = json.loads(next(p for p in EVENT_FILES if p.name.startswith("020")).read_bytes())
+    older = json.loads(EVENT_FILES[0].read_bytes())
+    assert aws.eventbridge(newer)["status"] == "accepted"
+    assert aws.eventbridge(older)["status"] == "stale"
+    stored = runtime.stack().index.get("andalpost", older["article"]["id"])
+    assert stored is not None and stored.revision == newer["article"]["revision"]
+    item = aws.ddb.get_item(
+        TableName=TABLE, Key={"pk": {"S": f"A#andalpost#{older['article']['id']}"}, "sk": {"S": "ARTICLE"}}
+    )["Item"]
+    assert item["revision"]["N"] == str(newer["article"]["revision"])
+
+
+def test_one_invalidation_per_render_batch_with_unique_paths(
+    aws: AwsHarness, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import boto3
+
+    from warta.adapters.cloudfront_cdn import invalidation_paths
+    from warta.handlers import runtime
+
+    cloudfront = boto3.client("cloudfront")
+    distribution = cloudfront.create_distribution(
+        DistributionConfig={
+            "CallerReference": "warta-test",
+            "Comment": "",
+            "Enabled": True,
+            "Origins": {
+                "Quantity": 1,
+                "Items": [
+                    {
+                        "Id": "site",
+                        "DomainName": "warta-site.s3.us-east-1.amazonaws.com",
+                        "S3OriginConfig": {"OriginAccessIdentity": ""},
+                    }
+                ],
+            },
+            "DefaultCacheBehavior": {
+                "TargetOriginId": "site",
+                "ViewerProtocolPolicy": "redirect-to-https",
+                "TrustedSigners": {"Enabled": False, "Quantity": 0},
+                "ForwardedValues": {"QueryString": False, "Cookies": {"Forward": "none"}},
+                "MinTTL": 0,
+            },
+        }
+    )["Distribution"]["Id"]
+    monkeypatch.setenv("WARTA_DISTRIBUTION_ID", distribution)
+    runtime.stack.cache_clear()
+    for path in EVENT_FILES[:3]:
+        aws.eventbridge(json.loads(path.read_bytes()))
+    aws.drain_render_queue()
+    listed = cloudfront.list_invalidations(DistributionId=distribution)["InvalidationList"]
+    assert listed["Quantity"] == 1
+    batch = cloudfront.get_invalidation(DistributionId=distribution, Id=listed["Items"][0]["Id"])
+    paths = batch["Invalidation"]["InvalidationBatch"]["Paths"]["Items"]
+    assert "/feed/index.xml" in paths and len(paths) == len(set(paths))
+    assert invalidation_paths(["a b.xml", "/a b.xml", "x"]) == ["/a%20b.xml", "/x"]
+    assert invalidation_paths(f"amp/{n}.html" for n in range(600)) == ["/*"]
