@@ -94,7 +94,7 @@ def hostile_events(draw: st.DrawFn) -> dict[str, Any]:
         "authors": [{"name": draw(HOSTILE_TEXT.filter(bool))}],
         "published_at": "2023-09-10T19:40:00+07:00",
         "image": {
-            "url": "https://www.andalpost.com/a.jpg?x=1&y=<2>",
+            "url": "https://www.andalpost.com/a.jpg?x=1&y=%3C2%3E",
             "alt": draw(HOSTILE_TEXT),
             "caption": draw(HOSTILE_TEXT),
             "credit": draw(HOSTILE_TEXT),
@@ -140,7 +140,8 @@ def test_hostile_events_give_clean_outputs_or_a_clean_rejection(
     try:
         state = state_from_event(parse_event(json.dumps(event)), site, build_body)
     except EventRejected as exc:
-        assert exc.field  # a clean, named rejection is an acceptable end
+        # Every generated event is valid but for a title that may clean down to nothing.
+        assert exc.field == "article/title", exc
         return
     assert isinstance(state, Article)
     _assert_clean_html(render_amp_page(state, site))

@@ -84,16 +84,13 @@ def render_pending(
     """Render every queued output (and each touched site's site-wide ones) and store them."""
     report = RenderReport()
     release_due(deployment, index, queue, now)
-    taken = queue.take()
+    # Outputs of sites this run has no config for stay queued for a run that has it.
+    taken = [(key, version) for key, version in queue.take() if key.site in deployment.sites]
     keys = {key for key, _ in taken}
     for site_id in {key.site for key in keys}:
-        site = deployment.site(site_id)
-        if site is not None:
-            keys |= site_wide_outputs(site)
+        keys |= site_wide_outputs(deployment.sites[site_id])
     for key in sorted(keys, key=OutputKey.sort_key):
-        site = deployment.sites.get(key.site)
-        if site is None:
-            continue  # a site removed from the deployment: nothing of it is rendered any more
+        site = deployment.sites[key.site]
         for change in render_key(key, site, index, now):
             path = site.output_prefix + change.path
             outcome = _apply(change, path, site, store)
