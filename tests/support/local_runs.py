@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import multiprocessing
+import os
 from datetime import datetime
 from pathlib import Path
 from typing import Any
@@ -64,6 +65,12 @@ def publish_concurrently(
     context = multiprocessing.get_context("fork")
     with context.Pool(workers) as pool:
         results = pool.map(_worker, [(config, out, state, share, now) for share in shares])
+    report = os.environ.get("WARTA_STRESS_REPORT")  # tools/stress.py prints these figures
+    if report:
+        outputs = sum(1 for p in out.rglob("*") if p.is_file())
+        figures = {"run": "local", "events": len(events), "workers": workers, "outputs": outputs}
+        with open(report, "a", encoding="utf-8") as handle:
+            handle.write(json.dumps(figures) + "\n")
     return [status for result in results for status in result]
 
 

@@ -47,6 +47,14 @@ def ingest_event(
     except EventRejected as exc:
         return EventOutcome(source, "rejected", reason=str(exc))
     is_article = isinstance(state, Article)
+    # Queued before the write: the outputs only the stored state shows (a takedown's AMP page
+    # and feeds, an old URL, a section left). If this worker dies after the write, a redelivery
+    # is stale and knows only the new state, so nothing else would ever re-render them.
+    stored = index.get(site.id, event.article_id)
+    if stored is not None and stored.revision < event.revision:
+        leaving = outputs_of(stored, site, now) - outputs_of(state, site, now)
+        if leaving:
+            queue.push(leaving)
     result = index.write(
         state,
         period=shard_period(state.published_at, site) if is_article else None,

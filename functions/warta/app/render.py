@@ -19,6 +19,7 @@ from warta.app.outputs.changes import Change, Delete
 from warta.app.outputs.feeds import render_feed_output
 from warta.app.outputs.indexnow_key import render_indexnow_key_output
 from warta.app.outputs.sitemaps import (
+    coalesce_shard_keys,
     render_news_sitemap_output,
     render_robots_output,
     render_shard_output,
@@ -89,6 +90,7 @@ def render_pending(
     keys = {key for key, _ in taken}
     for site_id in {key.site for key in keys}:
         keys |= site_wide_outputs(deployment.sites[site_id])
+    keys = coalesce_shard_keys(keys, index, now)
     for key in sorted(keys, key=OutputKey.sort_key):
         site = deployment.sites[key.site]
         for change in render_key(key, site, index, now):

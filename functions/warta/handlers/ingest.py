@@ -61,7 +61,19 @@ def ingest_sqs(event: dict[str, Any], context: Any) -> dict[str, Any]:
     stack = runtime.stack()
 
     def record_handler(record: SQSRecord) -> str:
-        outcome = stack.ingest(record.body, f"sqs:{record.message_id}", context)
+        try:
+            outcome = stack.ingest(record.body, f"sqs:{record.message_id}", context)
+        except Exception as exc:
+            # The batch processor keeps only the failure: log why, by message id, which the
+            # message keeps in the dead-letter queue after its last try.
+            logger.exception(
+                f"ingest failed: {type(exc).__name__}: {exc}",
+                extra={
+                    "message_id": record.message_id,
+                    "receive_count": record.attributes.approximate_receive_count,
+                },
+            )
+            raise
         _count(outcome)
         if outcome.status == "rejected":
             raise RecordRejected(outcome.reason)

@@ -14,7 +14,9 @@ from aws_lambda_powertools.metrics import MetricUnit
 from aws_lambda_powertools.utilities.batch import SqsFifoPartialProcessor, process_partial_response
 from aws_lambda_powertools.utilities.data_classes.sqs_event import SQSRecord
 
+from warta.adapters.http_ping import HttpPinger
 from warta.adapters.sqs_queue import site_of_signal
+from warta.app.notify import notify_after_render
 from warta.app.render import RenderReport, render_pending
 from warta.handlers import runtime
 from warta.observability import logger
@@ -53,12 +55,27 @@ def render_site(site: str) -> RenderReport:
 def handler(event: dict[str, Any], context: Any) -> dict[str, Any]:
     rendered: set[str] = set()
     changed: list[str] = []
+    reports: list[RenderReport] = []
 
     def record_handler(record: SQSRecord) -> None:
-        site = site_of_signal(record.body)
-        if site in rendered:
-            return  # this batch rendered the site after every message in it was sent
-        changed.extend(render_site(site).changed_paths)
+        try:
+            site = site_of_signal(record.body)
+            if site in rendered:
+                return  # this batch rendered the site after every message in it was sent
+            report = render_site(site)
+        except Exception as exc:
+            # The batch processor keeps only the failure: log why, by message id, which the
+            # message keeps in the dead-letter queue after its last try.
+            logger.exception(
+                f"render failed: {type(exc).__name__}: {exc}",
+                extra={
+                    "message_id": record.message_id,
+                    "receive_count": record.attributes.approximate_receive_count,
+                },
+            )
+            raise
+        changed.extend(report.changed_paths)
+        reports.append(report)
         rendered.add(site)
 
     response = process_partial_response(
@@ -66,4 +83,8 @@ def handler(event: dict[str, Any], context: Any) -> dict[str, Any]:
     )
     if changed:
         runtime.stack().cdn.invalidate(changed)
+    # After the invalidation: a crawler told of a URL must not fetch the CDN's old copy. Pings
+    # never raise; a failing hub or IndexNow endpoint is logged and the batch still succeeds.
+    for report in reports:
+        notify_after_render(report, runtime.stack().deployment, HttpPinger())
     return response

@@ -94,6 +94,37 @@ def render_shard_output(key: OutputKey, site: SiteConfig, index: ArticleIndex, n
     return changes
 
 
+def coalesce_shard_keys(keys: set[OutputKey], index: ArticleIndex, now: datetime) -> set[OutputKey]:
+    """The keys with one shard key per shard part: a batch of events in one part renders it once.
+
+    Rendering a position re-renders the part that holds it under the current cuts (and any
+    part whose bounds moved), so of several positions in one part any one does; a whole-period
+    key covers every position of its period.
+    """
+    positions: dict[tuple[str, str], list[tuple[ShardPosition, OutputKey]]] = {}
+    whole: set[tuple[str, str]] = set()
+    for key in keys:
+        if key.kind == "shard":
+            period, position = parse_shard_name(key.name)
+            if position is None:
+                whole.add((key.site, period))
+            else:
+                positions.setdefault((key.site, period), []).append((position, key))
+    kept = {key for key in keys if key.kind != "shard" or parse_shard_name(key.name)[1] is None}
+    for (site_id, period), found in positions.items():
+        if (site_id, period) in whole:
+            continue
+        if len(found) == 1:
+            kept.add(found[0][1])
+            continue
+        cuts = index.shard_cuts(site_id, period, now)
+        first_in_part: dict[int, OutputKey] = {}
+        for position, key in sorted(found):
+            first_in_part.setdefault(bisect_left(cuts, position), key)
+        kept.update(first_in_part.values())
+    return kept
+
+
 def _record(period: str, number: int, part: SitemapPart) -> ShardPart:
     return ShardPart(period, number, part.url_count, part.lastmod, part.cut)
 

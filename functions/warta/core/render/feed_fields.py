@@ -6,6 +6,7 @@ Titles, links and ids are the article's own strings; dates keep the article's ow
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
@@ -66,11 +67,16 @@ def summary(article: Article) -> str:
     return article.summary or article.title
 
 
+# A body's HTML, kept across calls: every variant of every feed that lists an article (and the
+# next publish's feeds, which share all but one item) would otherwise render it again.
+_body_html = functools.lru_cache(maxsize=1_024)(render_body_html)
+
+
 def full_text(article: Article) -> str | None:
     """The clean body HTML, or None for subscriber articles: the body never leaves the paywall."""
     if article.access != "free":
         return None
-    return render_body_html(article.body)
+    return _body_html(article.body)
 
 
 def newest_modification(articles: Sequence[Article]) -> datetime | None:

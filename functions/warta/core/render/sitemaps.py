@@ -8,6 +8,7 @@ memory stays bounded by one part whatever the size of the shard or the archive.
 
 from __future__ import annotations
 
+import functools
 import gzip
 import hashlib
 from collections.abc import Iterable, Iterator, Sequence
@@ -18,7 +19,7 @@ from typing import Protocol
 from lxml import etree
 
 from warta.core.config import SiteConfig
-from warta.core.views import IndexedSitemap, ShardPosition, ShardRow, SitemapEntry, SitemapPart
+from warta.core.views import IndexedSitemap, NewsEntry, ShardPosition, ShardRow, SitemapEntry, SitemapPart
 
 SITEMAP_URL_LIMIT = 50_000  # sitemaps.org: at most 50,000 URLs per sitemap file
 SITEMAP_BYTE_LIMIT = 52_428_800  # sitemaps.org: at most 50 MiB uncompressed per sitemap file
@@ -190,8 +191,7 @@ def render_shard_parts(entries: Iterable[SitemapEntry]) -> list[SitemapPart]:
 # --- index ----------------------------------------------------------------------------------
 
 
-def render_sitemap_index(sitemaps: Sequence[IndexedSitemap]) -> bytes:
-    """The `<sitemapindex>` listing every sitemap file, with lastmod where known."""
+def _write_sitemap_index(sitemaps: Sequence[IndexedSitemap]) -> bytes:
     buf = BytesIO()
     with etree.xmlfile(buf, encoding="UTF-8") as xf:
         xf.write_declaration()
@@ -205,6 +205,24 @@ def render_sitemap_index(sitemaps: Sequence[IndexedSitemap]) -> bytes:
                         with element(_LASTMOD):
                             write(w3c_datetime(sitemap.lastmod))
     return buf.getvalue()
+
+
+_SITEMAPINDEX_OPEN = _DECLARATION + f'<sitemapindex xmlns="{SITEMAP_NS}">'.encode()
+_SITEMAPINDEX_CLOSE = b"</sitemapindex>"
+
+
+@functools.lru_cache(maxsize=SITEMAP_INDEX_LIMIT)
+def _index_fragment(sitemap: IndexedSitemap) -> bytes:
+    """One `<sitemap>…</sitemap>` entry as lxml writes it; kept, since a publish changes one."""
+    whole = _write_sitemap_index((sitemap,))
+    return whole[len(_SITEMAPINDEX_OPEN) : -len(_SITEMAPINDEX_CLOSE)]
+
+
+def render_sitemap_index(sitemaps: Sequence[IndexedSitemap]) -> bytes:
+    """The `<sitemapindex>` listing every sitemap file, with lastmod where known."""
+    if not sitemaps:
+        return _write_sitemap_index(())
+    return b"".join((_SITEMAPINDEX_OPEN, *map(_index_fragment, sitemaps), _SITEMAPINDEX_CLOSE))
 
 
 _INDEX_EMPTY_BYTES = len(render_sitemap_index(()))
@@ -267,15 +285,7 @@ def news_language(language: str) -> str:
     return tag.split("-", 1)[0]
 
 
-def render_news_sitemap(articles: Sequence[NewsItem], site: SiteConfig) -> bytes:
-    """The Google News sitemap of the newest articles (the caller picks the 48 h window).
-
-    Only the elements Google still reads: publication name and language, publication date
-    and title (genres, keywords and access are deprecated). With no articles it is an empty
-    `<urlset>`: well-formed and what crawlers take for "nothing new", though the strict
-    sitemaps.org schema wants at least one `<url>`.
-    """
-    articles = articles[:NEWS_URL_LIMIT]
+def _write_news_urlset(articles: Sequence[NewsItem], site_name: str) -> bytes:
     buf = BytesIO()
     with etree.xmlfile(buf, encoding="UTF-8") as xf:
         xf.write_declaration()
@@ -288,7 +298,7 @@ def render_news_sitemap(articles: Sequence[NewsItem], site: SiteConfig) -> bytes
                     with element(_NEWS):
                         with element(_NEWS_PUBLICATION):
                             with element(_NEWS_NAME):
-                                write(site.name)
+                                write(site_name)
                             with element(_NEWS_LANGUAGE):
                                 write(news_language(article.language))
                         with element(_NEWS_DATE):
@@ -296,6 +306,35 @@ def render_news_sitemap(articles: Sequence[NewsItem], site: SiteConfig) -> bytes
                         with element(_NEWS_TITLE):
                             write(article.title)
     return buf.getvalue()
+
+
+@functools.lru_cache(maxsize=2 * NEWS_URL_LIMIT)
+def _news_fragment(url: str, title: str, language: str, published_at: datetime, site_name: str) -> bytes:
+    """One entry's `<url>…</url>` bytes, as lxml writes them inside a news `<urlset>`.
+
+    Kept across calls: consecutive news sitemaps share all but a few of their entries.
+    """
+    whole = _write_news_urlset((NewsEntry(url, title, language, published_at),), site_name)
+    return whole[len(_NEWS_URLSET_OPEN) : -len(_URLSET_CLOSE)]
+
+
+_NEWS_URLSET_OPEN = _DECLARATION + f'<urlset xmlns="{SITEMAP_NS}" xmlns:news="{NEWS_NS}">'.encode()
+
+
+def render_news_sitemap(articles: Sequence[NewsItem], site: SiteConfig) -> bytes:
+    """The Google News sitemap of the newest articles (the caller picks the 48 h window).
+
+    Only the elements Google still reads: publication name and language, publication date
+    and title (genres, keywords and access are deprecated). With no articles it is an empty
+    `<urlset>`: well-formed and what crawlers take for "nothing new", though the strict
+    sitemaps.org schema wants at least one `<url>`. Entries are lxml's bytes, one entry at a
+    time, so a file is a concatenation of fragments that earlier calls mostly rendered.
+    """
+    articles = articles[:NEWS_URL_LIMIT]
+    if not articles:
+        return _write_news_urlset((), site.name)
+    fragments = [_news_fragment(a.url, a.title, a.language, a.published_at, site.name) for a in articles]
+    return b"".join((_NEWS_URLSET_OPEN, *fragments, _URLSET_CLOSE))
 
 
 # --- robots.txt -----------------------------------------------------------------------------

@@ -1,0 +1,176 @@
+"""Publish on the AWS stack, against a moto server: latency per event and what each event costs.
+
+    .venv/bin/python bench/aws_publish.py [--articles 100] [--events 20]
+
+The Lambda handlers run in this process as in tests/test_aws_stack.py (tests/aws_harness.py):
+an EventBridge event into the ingest handler, then the render queue delivered to the render
+handler. moto answers every call over local HTTP from threads of this process, so its latency
+is not AWS's: the wall times say how the code behaves, not what Lambda would show. CPU is this
+thread's only (moto's threads excluded).
+
+Counted per event, by wrapping botocore's API call: S3 PUTs and their bytes, S3 GET/HEAD,
+DynamoDB reads and writes (with the capacity units DynamoDB would charge, from item sizes:
+1 write unit per KB written, 1 read unit per 4 KB read strongly consistent), SQS messages,
+and the CloudFront invalidation paths the render handler asks for.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import logging
+import math
+import os
+import statistics
+import sys
+import time
+from collections import Counter
+from datetime import datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+HERE = Path(__file__).resolve().parent
+sys.path.insert(0, str(HERE))
+sys.path.insert(0, str(HERE.parent / "tests"))
+
+import archive  # noqa: E402
+from stages import percentile  # noqa: E402
+
+DDB_READS = {"GetItem", "Query", "BatchGetItem", "Scan"}
+DDB_WRITES = {"PutItem", "UpdateItem", "DeleteItem", "BatchWriteItem", "TransactWriteItems"}
+
+
+def _item_bytes(item: dict[str, Any]) -> int:
+    return len(json.dumps(item, default=str))  # close to DynamoDB's item size (names + values)
+
+
+class CallCounter:
+    """Counts AWS calls and what they move, per event."""
+
+    def __init__(self) -> None:
+        self.counts: Counter[str] = Counter()
+
+    def install(self) -> None:
+        from botocore.client import BaseClient
+
+        original = BaseClient._make_api_call
+        counts = self.counts
+
+        def counted(client: BaseClient, operation: str, params: dict[str, Any]) -> Any:
+            service = client.meta.service_model.service_name
+            body = params.get("Body", b"") if service == "s3" and operation == "PutObject" else b""
+            response = original(client, operation, params)
+            counts[f"{service}.{operation}"] += 1
+            if service == "s3" and operation == "PutObject":
+                counts["s3.put_bytes"] += len(body) if isinstance(body, bytes | str) else 0
+            elif service == "dynamodb" and operation in DDB_WRITES:
+                if operation == "BatchWriteItem":
+                    items = [
+                        r.get("PutRequest", {}).get("Item", {})
+                        for rs in params["RequestItems"].values()
+                        for r in rs
+                    ]
+                elif operation == "TransactWriteItems":
+                    items = [next(iter(t.values())).get("Item", {}) for t in params["TransactItems"]]
+                else:
+                    items = [params.get("Item", params.get("Key", {}))]
+                counts["dynamodb.write_units"] += sum(max(1, math.ceil(_item_bytes(i) / 1024)) for i in items)
+                counts["dynamodb.items_written"] += len(items)
+            elif service == "dynamodb" and operation in DDB_READS:
+                if operation == "GetItem":
+                    items = [response.get("Item", {})]
+                elif operation == "BatchGetItem":
+                    items = [i for rs in response.get("Responses", {}).values() for i in rs]
+                else:
+                    items = response.get("Items", [])
+                size = sum(_item_bytes(i) for i in items)
+                counts["dynamodb.read_units"] += max(1, math.ceil(size / 4096))
+                counts["dynamodb.items_read"] += len(items)
+            elif service == "sqs" and operation == "SendMessage":
+                counts["sqs.messages"] += 1
+            return response
+
+        BaseClient._make_api_call = counted  # type: ignore[method-assign]
+
+
+def measure(articles: int, events: int) -> dict[str, Any]:
+    from moto.server import ThreadedMotoServer
+
+    logging.getLogger("werkzeug").setLevel(logging.WARNING)
+    server = ThreadedMotoServer(ip_address="127.0.0.1", port=0, verbose=False)
+    server.start()
+    host, port = server.get_host_and_port()
+    try:
+        import aws_harness
+
+        os.environ.update(aws_harness.ENVIRONMENT, AWS_ENDPOINT_URL=f"http://{host}:{port}")
+        harness = aws_harness.AwsHarness(archive.SITE)
+        os.environ.update(harness.create_resources())
+        from warta.handlers import runtime
+        from warta.synthetic import event_of, iter_events
+
+        clock = {"now": datetime.now()}
+        runtime.now = lambda: clock["now"]  # type: ignore[assignment]
+        runtime.stack.cache_clear()
+        spec = archive.spec(articles)
+        started = time.perf_counter()
+        clock["now"] = archive.after_newest(articles)
+        for event in iter_events(spec):
+            harness.eventbridge(event)
+        harness.drain_render_queue()
+        load_seconds = time.perf_counter() - started
+
+        counter = CallCounter()
+        counter.install()
+        cdn = runtime.stack().cdn
+        invalidate = cdn.invalidate
+
+        def counted_invalidate(paths: Any) -> Any:
+            from warta.adapters.cloudfront_cdn import invalidation_paths
+
+            counter.counts["cloudfront.invalidation_paths"] += len(invalidation_paths(list(paths)))
+            return invalidate(paths)
+
+        object.__setattr__(cdn, "invalidate", counted_invalidate)
+        per_event: list[dict[str, Any]] = []
+        for k in range(events):
+            item = archive.newcomer(spec, k)
+            clock["now"] = item.published_at + timedelta(minutes=1)
+            counter.counts.clear()
+            wall, cpu = time.perf_counter(), time.thread_time()
+            harness.eventbridge(event_of(spec, item))
+            harness.drain_render_queue()
+            per_event.append(
+                {
+                    "wall_ms": (time.perf_counter() - wall) * 1000,
+                    "cpu_ms": (time.thread_time() - cpu) * 1000,
+                    **counter.counts,
+                }
+            )
+    finally:
+        server.stop()
+    keys = sorted({k for e in per_event for k in e} - {"wall_ms", "cpu_ms"})
+    walls, cpus = [e["wall_ms"] for e in per_event], [e["cpu_ms"] for e in per_event]
+    return {
+        "articles": articles,
+        "events": events,
+        "load_seconds": round(load_seconds, 1),
+        "wall_ms": {"median": statistics.median(walls), "p95": percentile(walls, 0.95)},
+        "cpu_ms": {"median": statistics.median(cpus), "p95": percentile(cpus, 0.95)},
+        "per_event": {k: statistics.median(e.get(k, 0) for e in per_event) for k in keys},
+    }
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
+    parser.add_argument("--articles", type=int, default=100)
+    parser.add_argument("--events", type=int, default=20)
+    args = parser.parse_args()
+    print(json.dumps(measure(args.articles, args.events)))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

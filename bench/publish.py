@@ -1,0 +1,208 @@
+"""Incremental publish on the local default: load an archive, rebuild it, then publish into it.
+
+    .venv/bin/python bench/publish.py --articles 10000 [--events 200] [--warmup 20]
+        [--rebuild feeds-sitemaps|all] [--workdir DIR] [--keep]
+
+Phases run in child processes, so each peak memory (ru_maxrss) is its own:
+  load     the synthetic archive bulk-loaded into the SQLite index (not measured)
+  rebuild  every output of the archive (`all`, AMP pages included) or the feeds and sitemaps
+           only (`feeds-sitemaps`), into an empty folder: articles/s and peak memory
+  publish  new articles, the newest each (1,000 a day), one event at a time in one warm process,
+           each through ingest and render as `warta publish` does: median and p95 per event,
+           split by stage (bench/stages.py)
+Prints one JSON object per phase on stdout's last line each.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+from datetime import timedelta
+from pathlib import Path
+from typing import Any
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+import archive
+from stages import StageClock, instrument, summarise
+
+
+def phase_load(args: argparse.Namespace) -> dict[str, Any]:
+    from warta.synthetic import bulk_load
+
+    index, _ = archive.stack(args.workdir)
+    started = time.perf_counter()
+    count = bulk_load(index, archive.spec(args.articles))
+    index.close()
+    return {"articles": count, "seconds": round(time.perf_counter() - started, 1)}
+
+
+def rebuild_keys(index: Any, site: Any, now: Any, everything: bool) -> set[Any]:
+    """What a rebuild queues: every output, or every feed and sitemap (no AMP pages).
+
+    Without AMP pages the keys come from small DISTINCT queries, not `facets` (which lists
+    every URL, a million strings the feeds and sitemaps do not need).
+    """
+    from warta.app.rebuild import all_outputs
+    from warta.core.planner import OutputKey, epoch_micros, site_wide_outputs
+
+    if everything:
+        return all_outputs(site.id, archive.deployment(), index, now)
+    db, params = index._db, (site.id, epoch_micros(now))
+    visible = "site = ? AND live = 1 AND published_us <= ?"
+    periods = [r[0] for r in db.execute(f"SELECT DISTINCT period FROM articles WHERE {visible}", params)]
+    sections = [r[0] for r in db.execute(f"SELECT DISTINCT section FROM articles WHERE {visible}", params)]
+    tags = [r[0] for r in db.execute("SELECT DISTINCT tag FROM article_tags WHERE site = ?", (site.id,))]
+    keys = site_wide_outputs(site) | {OutputKey(site.id, "shard", p) for p in periods}
+    for spec in site.feeds:
+        values = {"all": [None], "section": sections, "tag": tags}[spec.select]
+        keys |= {OutputKey(site.id, "feed", spec.name if v is None else f"{spec.name}:{v}") for v in values}
+    return keys
+
+
+def phase_rebuild(args: argparse.Namespace) -> dict[str, Any]:
+    from warta.app.render import render_pending
+
+    deployment = archive.deployment()
+    site = deployment.sites[deployment.default_site]
+    if args.fresh:  # an empty public tree: every file is written again
+        shutil.rmtree(args.workdir / "public", ignore_errors=True)
+        shutil.rmtree(args.workdir / "state" / "objects", ignore_errors=True)
+    index, store = archive.stack(args.workdir)
+    now = archive.after_newest(args.articles)
+    started, cpu = time.perf_counter(), time.process_time()
+    keys = rebuild_keys(index, site, now, args.rebuild == "all")
+    index.push(keys)
+    report = render_pending(deployment=deployment, index=index, queue=index, store=store, now=now)
+    seconds = time.perf_counter() - started
+    return {
+        "articles": args.articles,
+        "outputs": args.rebuild,
+        "keys": len(keys),
+        "files_written": report.count("written"),
+        "seconds": round(seconds, 2),
+        "cpu_seconds": round(time.process_time() - cpu, 2),
+        "articles_per_second": round(args.articles / seconds),
+        "peak_rss_mb": round(archive.peak_rss_mb(), 1),
+        "public_mb": round(archive.dir_bytes(args.workdir / "public") / 1e6, 1),
+    }
+
+
+def phase_publish(args: argparse.Namespace) -> dict[str, Any]:
+    from warta.app.ingest import ingest_event
+    from warta.app.render import render_pending
+    from warta.core.body import build_body
+    from warta.synthetic import event_of
+
+    spec = archive.spec(args.articles)
+    deployment = archive.deployment()
+    index, store = archive.stack(args.workdir)
+    clock = StageClock()
+    instrument(clock, index, index, store)
+    events, written = [], []
+    profiler = None
+    for k in range(args.warmup + args.events):
+        if k == args.warmup and args.profile:
+            from pyinstrument import Profiler
+
+            profiler = Profiler(interval=0.0005)
+            profiler.start()
+        item = archive.newcomer(spec, k)
+        raw = json.dumps(event_of(spec, item), ensure_ascii=False).encode()
+        now = item.published_at + timedelta(minutes=1)
+        clock.reset()
+        wall, cpu = time.perf_counter(), time.thread_time()
+        outcome = ingest_event(
+            raw, "bench", deployment=deployment, index=index, queue=index, now=now, build_body=build_body
+        )
+        report = render_pending(deployment=deployment, index=index, queue=index, store=store, now=now)
+        wall, cpu = time.perf_counter() - wall, time.thread_time() - cpu
+        if outcome.status != "accepted":
+            raise SystemExit(f"event {k} was {outcome.status}: {outcome.reason}")
+        if k < args.warmup:
+            continue
+        staged_wall = {s: v * 1000 for s, v in clock.wall.items()}
+        staged_cpu = {s: v * 1000 for s, v in clock.cpu.items()}
+        staged_wall["other"] = max(0.0, wall * 1000 - sum(staged_wall.values()))
+        staged_cpu["other"] = max(0.0, cpu * 1000 - sum(staged_cpu.values()))
+        events.append(
+            {
+                "wall_ms": wall * 1000,
+                "cpu_ms": cpu * 1000,
+                "stages_wall_ms": staged_wall,
+                "stages_cpu_ms": staged_cpu,
+            }
+        )
+        written.append(sorted(report.changed_paths))
+    if profiler is not None:
+        profiler.stop()
+        args.profile.write_text(profiler.output_text(unicode=False, color=False, show_all=False))
+    summary = summarise(events)
+    summary["articles"] = args.articles
+    summary["files_per_event"] = sorted({len(paths) for paths in written})
+    summary["example_files"] = written[-1]
+    summary["peak_rss_mb"] = round(archive.peak_rss_mb(), 1)
+    return summary
+
+
+PHASES = {"load": phase_load, "rebuild": phase_rebuild, "publish": phase_publish}
+
+
+def run_phase(phase: str, args: argparse.Namespace) -> dict[str, Any]:
+    command = [sys.executable, __file__, "--phase", phase, "--workdir", str(args.workdir)]
+    command += ["--articles", str(args.articles), "--events", str(args.events)]
+    command += ["--warmup", str(args.warmup), "--rebuild", args.rebuild]
+    if args.profile:
+        command += ["--profile", str(args.profile)]
+    if args.fresh:
+        command.append("--fresh")
+    out = subprocess.run(command, check=True, capture_output=True, text=True).stdout
+    return json.loads(out.strip().splitlines()[-1])
+
+
+def parser() -> argparse.ArgumentParser:
+    p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    p.add_argument("--articles", type=int, default=10_000)
+    p.add_argument("--events", type=int, default=200)
+    p.add_argument("--warmup", type=int, default=20)
+    p.add_argument("--rebuild", choices=("feeds-sitemaps", "all"), default="feeds-sitemaps")
+    p.add_argument("--workdir", type=Path, default=None, help="default: a fresh temporary folder")
+    p.add_argument("--keep", action="store_true", help="keep the work folder")
+    p.add_argument("--fresh", action="store_true", help="rebuild into an empty public tree")
+    p.add_argument(
+        "--profile",
+        type=Path,
+        default=None,
+        help="write a pyinstrument profile of the publishes here (pip install pyinstrument)",
+    )
+    p.add_argument("--phase", choices=sorted(PHASES), help=argparse.SUPPRESS)
+    return p
+
+
+def run(args: argparse.Namespace, phases: tuple[str, ...] = ("load", "rebuild", "publish")) -> dict[str, Any]:
+    """Each phase in a child process, in one work folder (removed afterwards unless --keep)."""
+    own = args.workdir is None
+    args.workdir = args.workdir or Path(tempfile.mkdtemp(prefix="warta-bench-"))
+    try:
+        return {phase: run_phase(phase, args) for phase in phases}
+    finally:
+        if own and not args.keep:
+            shutil.rmtree(args.workdir, ignore_errors=True)
+
+
+def main() -> int:
+    args = parser().parse_args()
+    if args.phase:
+        print(json.dumps(PHASES[args.phase](args)))
+        return 0
+    print(json.dumps(run(args), indent=1))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,409 @@
+"""`make bench` / `make bench-quick`: every benchmark of issue 8 in one run, one table.
+
+    .venv/bin/python bench/run.py [--quick] [--out bench/results.json]
+
+Sections (each in child processes, so memory peaks are their own):
+  publish   incremental publish into archives of 1k, 10k, 100k, 1M articles (quick: 1k, 10k),
+            local default, per event by stage (bench/publish.py)
+  rebuild   every output of 50k articles (AMP included) and the feeds + sitemaps of 1M
+            (quick: 5k both ways)
+  floor     renderers against bare templates (bench/floor.py)
+  cold      handler import times (bench/cold_start.py)
+  aws       publish on the moto-backed AWS stack and what each event costs (bench/aws_publish.py)
+  cost      the monthly bill of 1,000 articles a day with 20 updates each (bench/prices.toml)
+  hugo      the same archive built by Hugo, RSS + sitemap only (bench/hugo.py)
+Writes the results as JSON and prints the table (Markdown, as the README shows it).
+"""
+
+# ruff: noqa: E501  (tables, templates and argparse lines read better whole)
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import platform
+import shutil
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+import tomllib
+from pathlib import Path
+from types import SimpleNamespace
+from typing import Any
+
+HERE = Path(__file__).resolve().parent
+sys.path.insert(0, str(HERE))
+
+import publish  # noqa: E402
+
+TARGET_RATIO = 1.3  # issue 8: median publish at 1M over 1k
+TARGET_CPU_MS = 50  # issue 8: median CPU of a typical publish, every size
+TARGET_FLOOR = 3.0  # issue 8: renderer over bare template
+TARGET_COLD_MS = 600  # issue 8: handler import
+TARGET_REBUILD_MB = 512  # issue 8: 1M feeds + sitemaps
+ARTICLES_PER_DAY, UPDATES_PER_ARTICLE, DAYS_PER_MONTH = 1_000, 20, 30
+
+FULL = {
+    "sizes": [1_000, 10_000, 100_000, 1_000_000],
+    "events": 200,
+    "warmup": 20,
+    "every_output": 50_000,
+    "aws_articles": 100,
+    "aws_events": 20,
+    "cold_runs": 5,
+    "floor_repeat": 5,
+}
+QUICK = {
+    "sizes": [1_000, 10_000],
+    "events": 100,
+    "warmup": 10,
+    "every_output": 5_000,
+    "aws_articles": 30,
+    "aws_events": 8,
+    "cold_runs": 3,
+    "floor_repeat": 3,
+}
+
+
+def log(message: str) -> None:
+    print(message, file=sys.stderr, flush=True)
+
+
+def child_json(command: list[str]) -> dict[str, Any]:
+    out = subprocess.run(command, check=True, capture_output=True, text=True).stdout
+    return json.loads(out.strip().splitlines()[-1])
+
+
+def publish_args(
+    articles: int, config: dict[str, Any], workdir: Path, rebuild: str, fresh: bool = False
+) -> Any:
+    return SimpleNamespace(
+        articles=articles,
+        events=config["events"],
+        warmup=config["warmup"],
+        rebuild=rebuild,
+        workdir=workdir,
+        keep=False,
+        fresh=fresh,
+        profile=None,
+    )
+
+
+def run_publish(articles: int, config: dict[str, Any], root: Path) -> dict[str, Any]:
+    """Load, rebuild feeds + sitemaps, then publish: the local default at one archive size."""
+    workdir = root / f"archive-{articles}"
+    args = publish_args(articles, config, workdir, "feeds-sitemaps")
+    try:
+        result = {phase: publish.run_phase(phase, args) for phase in ("load", "rebuild", "publish")}
+    finally:
+        shutil.rmtree(workdir, ignore_errors=True)
+    return result
+
+
+def run_every_output(articles: int, config: dict[str, Any], root: Path) -> dict[str, Any]:
+    """One archive: feeds + sitemaps rebuild, every-output rebuild (fresh tree), publishes, Hugo."""
+    workdir = root / f"archive-{articles}"
+    args = publish_args(articles, config, workdir, "feeds-sitemaps")
+    try:
+        result = {"load": publish.run_phase("load", args)}
+        result["rebuild_feeds_sitemaps"] = publish.run_phase("rebuild", args)
+        result["rebuild_all"] = publish.run_phase(
+            "rebuild", publish_args(articles, config, workdir, "all", True)
+        )
+        result["publish"] = publish.run_phase("publish", args)
+    finally:
+        shutil.rmtree(workdir, ignore_errors=True)
+    log(f"  hugo, {articles:,} articles")
+    hugo_dir = root / "hugo"
+    try:
+        result["hugo"] = child_json(
+            [sys.executable, str(HERE / "hugo.py"), "--articles", str(articles), "--workdir", str(hugo_dir)]
+        )
+    finally:
+        shutil.rmtree(hugo_dir, ignore_errors=True)
+    return result
+
+
+def run_cold(runs: int) -> dict[str, Any]:
+    import cold_start
+
+    return {
+        name: statistics.median(cold_start.import_seconds(name) * 1000 for _ in range(runs))
+        for name in cold_start.HANDLERS
+    }
+
+
+def monthly_cost(aws: dict[str, Any], prices: dict[str, Any]) -> dict[str, Any]:
+    """The bill of a month of events, each costing what one measured publish cost."""
+    per = aws["per_event"]
+    events = ARTICLES_PER_DAY * (1 + UPDATES_PER_ARTICLE) * DAYS_PER_MONTH
+    # Lambda: one ingest and one render invocation per event (FIFO batches may coalesce some);
+    # their duration is the moto run's wall time split by nothing: an upper bound, since moto
+    # answers slower than the services do in-region.
+    seconds = aws["wall_ms"]["median"] / 1000
+    lam = prices["lambda"]
+    lambda_cost = events * (
+        2 * lam["requests_per_million"] / 1e6 + seconds * lam["gb_second"] * lam["render_memory_gb"]
+    )
+    s3 = prices["s3"]
+    puts = per.get("s3.PutObject", 0)
+    gets = per.get("s3.HeadObject", 0) + per.get("s3.GetObject", 0)
+    s3_cost = events * (puts * s3["put_per_thousand"] + gets * s3["get_per_thousand"]) / 1000
+    ddb = prices["dynamodb"]
+    ddb_cost = (
+        events
+        * (
+            per.get("dynamodb.write_units", 0) * ddb["write_units_per_million"]
+            + per.get("dynamodb.read_units", 0) * ddb["read_units_per_million"]
+        )
+        / 1e6
+    )
+    sqs_calls = sum(v for k, v in per.items() if k.startswith("sqs.") and k != "sqs.messages")
+    sqs_cost = events * sqs_calls * prices["sqs"]["fifo_requests_per_million"] / 1e6
+    cf = prices["cloudfront"]
+    paths = events * per.get("cloudfront.invalidation_paths", 0)
+    cf_cost = max(0.0, paths - cf["free_invalidation_paths"]) * cf["invalidation_path"]
+    parts = {
+        "lambda": lambda_cost,
+        "s3": s3_cost,
+        "dynamodb": ddb_cost,
+        "sqs": sqs_cost,
+        "cloudfront": cf_cost,
+    }
+    return {
+        "events_per_month": events,
+        "region": prices["region"],
+        "prices_as_of": prices["as_of"],
+        "usd": {k: round(v, 2) for k, v in parts.items()},
+        "total_usd": round(sum(parts.values()), 2),
+        "total_without_invalidations_usd": round(sum(parts.values()) - cf_cost, 2),
+        "invalidation_paths_per_month": paths,
+    }
+
+
+def machine() -> dict[str, Any]:
+    model = next(
+        (
+            line.split(":", 1)[1].strip()
+            for line in Path("/proc/cpuinfo").read_text().splitlines()
+            if line.startswith("model name")
+        ),
+        platform.processor(),
+    )
+    memory_kb = next(
+        int(line.split()[1])
+        for line in Path("/proc/meminfo").read_text().splitlines()
+        if line.startswith("MemTotal")
+    )
+    sqlite = subprocess.run(
+        [sys.executable, "-c", "import sqlite3; print(sqlite3.sqlite_version)"],
+        capture_output=True,
+        text=True,
+    ).stdout.strip()
+    return {
+        "nproc": os.cpu_count(),
+        "cpu": model,
+        "ram_gb": round(memory_kb / 1024 / 1024, 1),
+        "python": platform.python_version(),
+        "sqlite": sqlite,
+    }
+
+
+# --- the table ------------------------------------------------------------------------------
+
+
+def _ok(holds: bool) -> str:
+    return "yes" if holds else "**no**"
+
+
+def table(results: dict[str, Any]) -> str:
+    lines: list[str] = []
+    m = results["machine"]
+    lines.append(
+        f"Machine: {m['nproc']} CPUs ({m['cpu']}), {m['ram_gb']} GB RAM, Python {m['python']},"
+        f" SQLite {m['sqlite']}; {results['mode']} run, {results['seconds']:.0f} s."
+    )
+    lines += [
+        "",
+        "**Incremental publish, local default** (one new article per event, warm process; ms per event)",
+        "",
+    ]
+    lines.append(
+        "| archive | median wall | p95 wall | median CPU | p95 CPU | files/event | parse | index | plan | render feeds | render shard | render news | render AMP | render other | store |"
+    )
+    lines.append("|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|")
+    pubs = results["publish"]
+    for size, run in pubs.items():
+        p = run["publish"]
+        st = p["stages_cpu_ms"]
+        other = sum(
+            v
+            for k, v in st.items()
+            if k.startswith("render:") and k.split(":")[1] in ("sitemap_index", "robots", "indexnow_key")
+        )
+        lines.append(
+            f"| {int(size):,} | {p['wall_ms']['median']:.1f} | {p['wall_ms']['p95']:.1f} | {p['cpu_ms']['median']:.1f}"
+            f" | {p['cpu_ms']['p95']:.1f} | {'/'.join(map(str, p['files_per_event']))}"
+            f" | {st.get('parse', 0):.1f} | {st.get('index', 0):.1f} | {st.get('plan', 0):.2f}"
+            f" | {st.get('render:feed', 0):.1f} | {st.get('render:shard', 0):.1f} | {st.get('render:news_sitemap', 0):.1f}"
+            f" | {st.get('render:amp', 0):.1f} | {other:.1f} | {st.get('store', 0):.1f} |"
+        )
+    sizes = sorted(int(s) for s in pubs)
+    small, large = pubs[str(sizes[0])]["publish"], pubs[str(sizes[-1])]["publish"]
+    ratio = large["wall_ms"]["median"] / small["wall_ms"]["median"]
+    cpu_ratio = large["cpu_ms"]["median"] / small["cpu_ms"]["median"]
+    worst_cpu = max(run["publish"]["cpu_ms"]["median"] for run in pubs.values())
+    lines += [
+        "",
+        "Stage columns are median CPU ms. A typical publish writes the AMP page, the home feed (RSS, Atom,"
+        " JSON Feed and 4 aggregator profiles) and the section feed (RSS, Atom, JSON Feed), the shard part,"
+        " the sitemap index, the news sitemap, robots.txt and the IndexNow key file (the last two unchanged).",
+        "",
+        "| target | measured | holds |",
+        "|---|---:|:---:|",
+        f"| median publish {sizes[-1]:,} / {sizes[0]:,} ≤ {TARGET_RATIO} | wall {ratio:.2f}, CPU {cpu_ratio:.2f} | {_ok(ratio <= TARGET_RATIO)} |",
+        f"| median CPU per typical publish ≤ {TARGET_CPU_MS} ms, every size | worst {worst_cpu:.1f} ms | {_ok(worst_cpu <= TARGET_CPU_MS)} |",
+    ]
+    every = results["every_output"]
+    big = pubs[str(sizes[-1])]["rebuild"]
+    rb_all, rb_fs = every["rebuild_all"], every["rebuild_feeds_sitemaps"]
+    lines += [
+        "",
+        "**Full rebuild** (child process, empty public tree)",
+        "",
+        "| archive | outputs | files | seconds | articles/s | peak RSS MB |",
+        "|---:|---|---:|---:|---:|---:|",
+        f"| {rb_all['articles']:,} | every output (AMP included) | {rb_all['files_written']:,} | {rb_all['seconds']:.1f} | {rb_all['articles_per_second']:,} | {rb_all['peak_rss_mb']:.0f} |",
+        f"| {rb_fs['articles']:,} | feeds + sitemaps | {rb_fs['files_written']:,} | {rb_fs['seconds']:.1f} | {rb_fs['articles_per_second']:,} | {rb_fs['peak_rss_mb']:.0f} |",
+        f"| {big['articles']:,} | feeds + sitemaps | {big['files_written']:,} | {big['seconds']:.1f} | {big['articles_per_second']:,} | {big['peak_rss_mb']:.0f} |",
+        "",
+        f"Peak memory of the {big['articles']:,}-article rebuild ≤ {TARGET_REBUILD_MB} MB: {_ok(big['peak_rss_mb'] <= TARGET_REBUILD_MB)}.",
+    ]
+    fl = results["floor"]
+    lines += [
+        "",
+        "**Against the floor** (best of several runs; ms)",
+        "",
+        "| output | ours | bare template | ratio ≤ 3 | same bytes |",
+        "|---|---:|---:|:---:|:---:|",
+        f"| RSS, 50 items (bodies rendered afresh) | {fl['rss_50_items']['ours_ms']:.2f} | {fl['rss_50_items']['floor_ms']:.2f} | {fl['rss_50_items']['ratio']} {_ok(fl['rss_50_items']['ratio'] <= TARGET_FLOOR)} | {_ok(fl['rss_50_items']['same_bytes'])} |",
+        f"| RSS, 50 items (bodies' HTML cached, as in a warm publish) | {fl['rss_50_items']['ours_warm_ms']:.2f} | {fl['rss_50_items']['floor_ms']:.2f} | {fl['rss_50_items']['ours_warm_ms'] / fl['rss_50_items']['floor_ms']:.2f} | |",
+        f"| shard, 50,000 URLs, from the index's fragments | {fl['shard_50000_urls']['ours_ms']:.1f} | {fl['shard_50000_urls']['floor_ms']:.1f} | {fl['shard_50000_urls']['ratio']} {_ok(fl['shard_50000_urls']['ratio'] <= TARGET_FLOOR)} | {_ok(fl['shard_50000_urls']['same_bytes'])} |",
+        f"| shard, 50,000 URLs, fragments rendered afresh (lxml) | {fl['shard_50000_urls']['ours_from_scratch_ms']:.1f} | {fl['shard_50000_urls']['floor_ms']:.1f} | {fl['shard_50000_urls']['ratio_from_scratch']} | |",
+        f"| AMP page | {fl['amp_page']['ours_ms']:.3f} | {fl['amp_page']['floor_ms']:.3f} | {fl['amp_page']['ratio']} {_ok(fl['amp_page']['ratio'] <= TARGET_FLOOR)} | {_ok(fl['amp_page']['same_bytes'])} |",
+    ]
+    cold = results["cold_start_ms"]
+    lines += [
+        "",
+        f"**Cold start** (handler import in a fresh interpreter, median ms; target ≤ {TARGET_COLD_MS})",
+        "",
+    ]
+    lines.append("| " + " | ".join(cold) + " |")
+    lines.append("|" + "---:|" * len(cold))
+    lines.append(
+        "| "
+        + " | ".join(f"{v:.0f} {'' if v <= TARGET_COLD_MS else '**over**'}".strip() for v in cold.values())
+        + " |"
+    )
+    aws = results.get("aws")
+    if aws:
+        per = aws["per_event"]
+        lines += [
+            "",
+            f"**AWS stack on moto** ({aws['articles']} articles, {aws['events']} publishes; moto's latency is not AWS's)",
+            "",
+            f"Per event: median wall {aws['wall_ms']['median']:.0f} ms (p95 {aws['wall_ms']['p95']:.0f}),"
+            f" our CPU {aws['cpu_ms']['median']:.0f} ms; S3 {per.get('s3.PutObject', 0):.0f} PUTs"
+            f" ({per.get('s3.put_bytes', 0) / 1000:.0f} kB), {per.get('s3.HeadObject', 0):.0f} HEADs;"
+            f" DynamoDB {per.get('dynamodb.read_units', 0):.0f} read units ({per.get('dynamodb.items_read', 0):.0f} items)"
+            f" and {per.get('dynamodb.write_units', 0):.0f} write units ({per.get('dynamodb.items_written', 0):.0f} items);"
+            f" {per.get('cloudfront.invalidation_paths', 0):.0f} invalidation paths.",
+        ]
+        cost = results["cost"]
+        usd = cost["usd"]
+        lines += [
+            "",
+            f"Monthly bill, {ARTICLES_PER_DAY:,} articles a day × {1 + UPDATES_PER_ARTICLE} events"
+            f" ({cost['events_per_month']:,} events; {cost['region']} prices of {cost['prices_as_of']}):"
+            f" **${cost['total_usd']:,.2f}**; Lambda ${usd['lambda']:,.2f}, S3 ${usd['s3']:,.2f},"
+            f" DynamoDB ${usd['dynamodb']:,.2f}, SQS ${usd['sqs']:,.2f}, CloudFront invalidations ${usd['cloudfront']:,.2f}"
+            f" ({cost['invalidation_paths_per_month']:,.0f} paths); ${cost['total_without_invalidations_usd']:,.2f}"
+            " without invalidations.",
+        ]
+    hugo = every["hugo"]
+    lines += ["", f"**Hugo side by side** ({every['load']['articles']:,} articles)", ""]
+    if "skipped" in hugo:
+        lines.append(f"Hugo skipped: {hugo['skipped']}.")
+    else:
+        ours_pub = every["publish"]["wall_ms"]["median"] / 1000
+        lines += [
+            "| | seconds | Hugo / ours |",
+            "|---|---:|---:|",
+            f"| Hugo {hugo['version']}, RSS + sitemap (HTML off), cold build | {hugo['build_seconds']:.2f} | |",
+            f"| Hugo, the same after one new article | {hugo['build_after_one_new_article_seconds']:.2f} | |",
+            f"| ours, rebuild feeds + sitemaps | {rb_fs['seconds']:.2f} | {hugo['build_seconds'] / rb_fs['seconds']:.1f}× |",
+            f"| ours, rebuild every output (AMP pages included) | {rb_all['seconds']:.2f} | {hugo['build_seconds'] / rb_all['seconds']:.1f}× |",
+            f"| ours, publish one article (median) | {ours_pub:.3f} | {hugo['build_after_one_new_article_seconds'] / ours_pub:,.0f}× |",
+            "",
+            f"Every-output rebuild faster than Hugo's HTML-off build: {_ok(rb_all['seconds'] < hugo['build_seconds'])}.",
+        ]
+    return "\n".join(lines)
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
+    parser.add_argument("--quick", action="store_true")
+    parser.add_argument("--out", type=Path, default=HERE / "results.json")
+    parser.add_argument("--workdir", type=Path, default=None, help="default: a fresh temporary folder")
+    args = parser.parse_args()
+    config = QUICK if args.quick else FULL
+    root = args.workdir or Path(tempfile.mkdtemp(prefix="warta-bench-"))
+    started = time.perf_counter()
+    results: dict[str, Any] = {
+        "mode": "quick" if args.quick else "full",
+        "machine": machine(),
+        "config": config,
+    }
+    try:
+        log("floor: renderers against bare templates")
+        results["floor"] = child_json(
+            [sys.executable, str(HERE / "floor.py"), "--repeat", str(config["floor_repeat"])]
+        )
+        log("cold start: handler imports")
+        results["cold_start_ms"] = run_cold(config["cold_runs"])
+        results["publish"] = {}
+        for size in config["sizes"]:
+            log(f"publish: {size:,} articles (load, rebuild, {config['events']} publishes)")
+            results["publish"][str(size)] = run_publish(size, config, root)
+        log(f"every output and Hugo: {config['every_output']:,} articles")
+        results["every_output"] = run_every_output(config["every_output"], config, root)
+        log(f"aws on moto: {config['aws_articles']} articles, {config['aws_events']} publishes")
+        results["aws"] = child_json(
+            [
+                sys.executable,
+                str(HERE / "aws_publish.py"),
+                "--articles",
+                str(config["aws_articles"]),
+                "--events",
+                str(config["aws_events"]),
+            ]
+        )
+        prices = tomllib.loads((HERE / "prices.toml").read_text())
+        results["cost"] = monthly_cost(results["aws"], prices)
+    finally:
+        if args.workdir is None:
+            shutil.rmtree(root, ignore_errors=True)
+    results["seconds"] = round(time.perf_counter() - started, 1)
+    results["table"] = table(results)
+    args.out.write_text(json.dumps(results, indent=1))
+    print(results["table"])
+    print(f"\n(results: {args.out})")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
