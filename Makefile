@@ -63,7 +63,7 @@ bench-cold-start: $(STAMP)
 	$(BIN)/python bench/cold_start.py
 
 test: setup lint
-	$(BIN)/pytest -q
+	$(BIN)/pytest -q -n 2
 
 # Full-size reliability runs (make test runs them at reduced size).
 # Prints events, workers, faults injected, outputs checked and the result, local and on moto.

@@ -316,13 +316,29 @@ def test_one_invalidation_per_render_batch_with_unique_paths(
     )["Distribution"]["Id"]
     monkeypatch.setenv("WARTA_DISTRIBUTION_ID", distribution)
     runtime.stack.cache_clear()
-    for path in EVENT_FILES[:3]:
-        aws.eventbridge(json.loads(path.read_bytes()))
+    events = [json.loads(path.read_bytes()) for path in EVENT_FILES[:3]]
+    for event in events:
+        aws.eventbridge(event)
+    aws.drain_render_queue()
+    # The example site invalidates only for takedowns: new articles wait out their max-age.
+    listed = cloudfront.list_invalidations(DistributionId=distribution)["InvalidationList"]
+    assert listed["Quantity"] == 0
+    gone = events[0]["article"]
+    aws.eventbridge(
+        {
+            "spec_version": "1",
+            "event_id": "evt-takedown-invalidation",
+            "type": "article.unpublished",
+            "occurred_at": "2023-09-12T10:00:00+07:00",
+            "article": {"id": gone["id"], "revision": gone["revision"] + 1},
+        }
+    )
     aws.drain_render_queue()
     listed = cloudfront.list_invalidations(DistributionId=distribution)["InvalidationList"]
     assert listed["Quantity"] == 1
     batch = cloudfront.get_invalidation(DistributionId=distribution, Id=listed["Items"][0]["Id"])
     paths = batch["Invalidation"]["InvalidationBatch"]["Paths"]["Items"]
     assert "/feed/index.xml" in paths and len(paths) == len(set(paths))
+    assert "/amp/" + gone["url"].split("/", 3)[3] + ".html" in paths
     assert invalidation_paths(["a b.xml", "/a b.xml", "x"]) == ["/a%20b.xml", "/x"]
     assert invalidation_paths(f"amp/{n}.html" for n in range(600)) == ["/*"]

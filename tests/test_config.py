@@ -83,3 +83,13 @@ def test_unparsable_toml_names_the_file(tmp_path: Path) -> None:
     broken.write_text("[site\n")
     with pytest.raises(ConfigError, match=str(broken)):
         load_site(broken)
+
+
+@pytest.mark.parametrize(("table", "expected"), [({}, "takedowns"), ({"invalidate": "changes"}, "changes")])
+def test_cdn_invalidation_policy(table: dict[str, str], expected: str) -> None:
+    data = _example()
+    data["cdn"] = table
+    assert site_from_mapping(data).cdn_invalidate == expected
+    data["cdn"] = {"invalidate": "everything"}
+    with pytest.raises(ConfigError, match=r"cdn\.invalidate"):
+        site_from_mapping(data)

@@ -38,6 +38,7 @@ from support.faults import NO_RETRIES, FaultInjector, WorkerDied
 INGEST_MAX_RECEIVES = 3  # template.yaml: IngestQueue RedrivePolicy
 RENDER_MAX_RECEIVES = 5  # template.yaml: RenderQueue RedrivePolicy
 STUCK_SECONDS = 600  # no invocation finished for this long while messages wait: stuck
+VISIBILITY_TIMEOUTS = {False: "360", True: "5400"}  # template.yaml: IngestQueue, RenderQueue
 EVENTBRIDGE_ATTEMPTS = 3  # template.yaml: the rule's RetryPolicy MaximumRetryAttempts 2, plus the first
 
 
@@ -142,7 +143,13 @@ def add_dead_letter_queues(aws: AwsHarness) -> dict[str, str]:
             "QueueArn"
         ]
         policy = json.dumps({"deadLetterTargetArn": arn, "maxReceiveCount": receives})
-        aws.sqs_client.set_queue_attributes(QueueUrl=source, Attributes={"RedrivePolicy": policy})
+        # template.yaml's visibility timeouts: a render (or ingest) always ends before its
+        # message can reappear. With moto's 30-60 s a slow render of a big log overlapped the next
+        # one of its site, and its older bytes landed last (a stale AMP page survived a takedown).
+        timeout = VISIBILITY_TIMEOUTS[source == aws.render_queue]
+        aws.sqs_client.set_queue_attributes(
+            QueueUrl=source, Attributes={"RedrivePolicy": policy, "VisibilityTimeout": timeout}
+        )
         urls[source] = url
     aws.ingest_dlq, aws.render_dlq = urls[aws.ingest_queue], urls[aws.render_queue]  # type: ignore[attr-defined]
     return urls

@@ -19,6 +19,7 @@ FeedSelect = Literal["all", "section", "tag"]
 FeedFormat = Literal["rss", "atom", "json"]
 BoilerplateAction = Literal["drop", "related"]
 ShardPeriod = Literal["month", "day"]
+CdnInvalidate = Literal["takedowns", "changes"]
 
 DEFAULT_FEED_SIZE = 50
 FEED_FORMATS: tuple[FeedFormat, ...] = ("rss", "atom", "json")
@@ -157,6 +158,10 @@ class SiteConfig:
     boilerplate: tuple[BoilerplateRule, ...]
     caption_credit: re.Pattern[str] | None
     notify: NotifySpec = NotifySpec()
+    # "takedowns": invalidate the CDN only for renders that removed something (a takedown must
+    # vanish now); other changes reach readers when their Cache-Control max-age runs out.
+    # "changes": invalidate every changed path (CloudFront bills per path past 1,000 a month).
+    cdn_invalidate: CdnInvalidate = "takedowns"
 
     @property
     def domain(self) -> str:
@@ -301,6 +306,13 @@ def _notify(data: Mapping[str, Any]) -> NotifySpec:
     )
 
 
+def _cdn_invalidate(data: Mapping[str, Any]) -> CdnInvalidate:
+    value = data.get("cdn", {}).get("invalidate", "takedowns")
+    if value not in ("takedowns", "changes"):
+        raise ConfigError(f"cdn.invalidate: expected takedowns or changes, got {value!r}")
+    return value
+
+
 def site_from_mapping(data: Mapping[str, Any]) -> SiteConfig:
     site = _require(data, "site", "", dict)
     logo = _require(site, "logo", "site", dict)
@@ -392,6 +404,7 @@ def site_from_mapping(data: Mapping[str, Any]) -> SiteConfig:
         boilerplate=tuple(rules),
         caption_credit=_compile(credit, "captions.credit_pattern") if credit else None,
         notify=_notify(data),
+        cdn_invalidate=_cdn_invalidate(data),
     )
 
 

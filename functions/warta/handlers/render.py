@@ -16,6 +16,7 @@ from aws_lambda_powertools.utilities.data_classes.sqs_event import SQSRecord
 
 from warta.adapters.http_ping import HttpPinger
 from warta.adapters.sqs_queue import site_of_signal
+from warta.app.cdn import paths_to_invalidate
 from warta.app.notify import notify_after_render
 from warta.app.render import RenderReport, render_pending
 from warta.handlers import runtime
@@ -74,7 +75,7 @@ def handler(event: dict[str, Any], context: Any) -> dict[str, Any]:
                 },
             )
             raise
-        changed.extend(report.changed_paths)
+        changed.extend(paths_to_invalidate(report, runtime.stack().deployment.sites[site].cdn_invalidate))
         reports.append(report)
         rendered.add(site)
 
