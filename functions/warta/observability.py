@@ -29,6 +29,9 @@ class _StderrHandler(logging.StreamHandler):  # type: ignore[type-arg]
 
 
 logger = Logger(service="warta", logger_handler=_StderrHandler())
+# The CloudWatch namespace of every handler's metrics; fixed in code so that no handler can
+# flush metrics without one (Powertools refuses), whatever the environment says.
+METRICS_NAMESPACE = "warta"
 
 
 def configure_logging(level: int) -> None:

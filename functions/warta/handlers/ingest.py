@@ -21,14 +21,14 @@ from aws_lambda_powertools.utilities.data_classes.sqs_event import SQSRecord
 from warta.app.ingest import EventOutcome
 from warta.core.events import EventRejected
 from warta.handlers import runtime
-from warta.observability import logger
+from warta.observability import METRICS_NAMESPACE, logger
 
 INBOX_PREFIX = "inbox/"
 REJECTED_PREFIX = "rejected/"
 S3_OBJECT_CREATED = "Object Created"
 
 tracer = Tracer()
-metrics = Metrics()
+metrics = Metrics(namespace=METRICS_NAMESPACE)
 
 
 class RecordRejected(Exception):

@@ -13,10 +13,10 @@ from aws_lambda_powertools.metrics import MetricUnit
 
 from warta.app.rebuild import queue_everything
 from warta.handlers import runtime
-from warta.observability import logger
+from warta.observability import METRICS_NAMESPACE, logger
 
 tracer = Tracer()
-metrics = Metrics()
+metrics = Metrics(namespace=METRICS_NAMESPACE)
 
 
 @logger.inject_lambda_context(clear_state=True)

@@ -20,10 +20,10 @@ from warta.app.cdn import paths_to_invalidate
 from warta.app.notify import notify_after_render
 from warta.app.render import RenderReport, render_pending
 from warta.handlers import runtime
-from warta.observability import logger
+from warta.observability import METRICS_NAMESPACE, logger
 
 tracer = Tracer()
-metrics = Metrics()
+metrics = Metrics(namespace=METRICS_NAMESPACE)
 
 
 def render_site(site: str) -> RenderReport:

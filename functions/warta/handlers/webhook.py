@@ -21,7 +21,7 @@ from aws_lambda_powertools.event_handler import LambdaFunctionUrlResolver, Respo
 from aws_lambda_powertools.metrics import MetricUnit
 
 from warta.handlers import runtime
-from warta.observability import logger
+from warta.observability import METRICS_NAMESPACE, logger
 
 SIGNATURE_HEADER = "x-warta-signature"
 TIMESTAMP_HEADER = "x-warta-timestamp"
@@ -34,7 +34,7 @@ SECRET_CACHE_SECONDS = 300
 
 app = LambdaFunctionUrlResolver()
 tracer = Tracer()
-metrics = Metrics()
+metrics = Metrics(namespace=METRICS_NAMESPACE)
 
 
 def _json(status: int, payload: dict[str, Any]) -> Response:
