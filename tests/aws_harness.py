@@ -244,3 +244,36 @@ class AwsHarness:
 
 def json_bytes(event: dict[str, Any]) -> bytes:
     return json.dumps(event, ensure_ascii=False).encode()
+
+
+def create_test_distribution(monkeypatch: Any, reference: str) -> tuple[Any, str]:
+    """A CloudFront distribution on the moto server, wired into the handlers' environment."""
+    import boto3
+
+    cloudfront = boto3.client("cloudfront")
+    created = cloudfront.create_distribution(
+        DistributionConfig={
+            "CallerReference": reference,
+            "Comment": "",
+            "Enabled": True,
+            "Origins": {
+                "Quantity": 1,
+                "Items": [
+                    {
+                        "Id": "site",
+                        "DomainName": "warta-site.s3.us-east-1.amazonaws.com",
+                        "S3OriginConfig": {"OriginAccessIdentity": ""},
+                    }
+                ],
+            },
+            "DefaultCacheBehavior": {
+                "TargetOriginId": "site",
+                "ViewerProtocolPolicy": "redirect-to-https",
+                "TrustedSigners": {"Enabled": False, "Quantity": 0},
+                "ForwardedValues": {"QueryString": False, "Cookies": {"Forward": "none"}},
+                "MinTTL": 0,
+            },
+        }
+    )["Distribution"]["Id"]
+    monkeypatch.setenv("WARTA_DISTRIBUTION_ID", created)
+    return cloudfront, created

@@ -16,7 +16,7 @@ from pathlib import Path
 
 import pytest
 import requests
-from aws_harness import ENVIRONMENT, STATE_BUCKET, TABLE, AwsHarness, json_bytes
+from aws_harness import ENVIRONMENT, STATE_BUCKET, TABLE, AwsHarness, create_test_distribution, json_bytes
 from lxml import etree
 
 from warta.cli.main import main
@@ -284,37 +284,10 @@ def test_stale_revision_does_not_overwrite_a_newer_one(aws: AwsHarness) -> None:
 def test_one_invalidation_per_render_batch_with_unique_paths(
     aws: AwsHarness, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    import boto3
-
     from warta.adapters.cloudfront_cdn import invalidation_paths
     from warta.handlers import runtime
 
-    cloudfront = boto3.client("cloudfront")
-    distribution = cloudfront.create_distribution(
-        DistributionConfig={
-            "CallerReference": "warta-test",
-            "Comment": "",
-            "Enabled": True,
-            "Origins": {
-                "Quantity": 1,
-                "Items": [
-                    {
-                        "Id": "site",
-                        "DomainName": "warta-site.s3.us-east-1.amazonaws.com",
-                        "S3OriginConfig": {"OriginAccessIdentity": ""},
-                    }
-                ],
-            },
-            "DefaultCacheBehavior": {
-                "TargetOriginId": "site",
-                "ViewerProtocolPolicy": "redirect-to-https",
-                "TrustedSigners": {"Enabled": False, "Quantity": 0},
-                "ForwardedValues": {"QueryString": False, "Cookies": {"Forward": "none"}},
-                "MinTTL": 0,
-            },
-        }
-    )["Distribution"]["Id"]
-    monkeypatch.setenv("WARTA_DISTRIBUTION_ID", distribution)
+    cloudfront, distribution = create_test_distribution(monkeypatch, "warta-test")
     runtime.stack.cache_clear()
     events = [json.loads(path.read_bytes()) for path in EVENT_FILES[:3]]
     for event in events:

@@ -14,9 +14,8 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any
 
-import boto3
 import pytest
-from aws_harness import AwsHarness
+from aws_harness import AwsHarness, create_test_distribution
 
 from warta.cli.main import main
 
@@ -174,33 +173,7 @@ def moto_endpoint() -> Iterator[str]:
 
 
 def distribution(monkeypatch: pytest.MonkeyPatch) -> tuple[Any, str]:
-    cloudfront = boto3.client("cloudfront")
-    created = cloudfront.create_distribution(
-        DistributionConfig={
-            "CallerReference": "warta-takedown",
-            "Comment": "",
-            "Enabled": True,
-            "Origins": {
-                "Quantity": 1,
-                "Items": [
-                    {
-                        "Id": "site",
-                        "DomainName": "warta-site.s3.us-east-1.amazonaws.com",
-                        "S3OriginConfig": {"OriginAccessIdentity": ""},
-                    }
-                ],
-            },
-            "DefaultCacheBehavior": {
-                "TargetOriginId": "site",
-                "ViewerProtocolPolicy": "redirect-to-https",
-                "TrustedSigners": {"Enabled": False, "Quantity": 0},
-                "ForwardedValues": {"QueryString": False, "Cookies": {"Forward": "none"}},
-                "MinTTL": 0,
-            },
-        }
-    )["Distribution"]["Id"]
-    monkeypatch.setenv("WARTA_DISTRIBUTION_ID", created)
-    return cloudfront, created
+    return create_test_distribution(monkeypatch, "warta-takedown")
 
 
 def invalidations(cloudfront: Any, distribution_id: str) -> set[str]:
