@@ -59,3 +59,16 @@ def test_the_render_queue_is_fifo_with_a_dead_letter_queue() -> None:
         "FunctionResponseTypes"
     ] == ["ReportBatchItemFailures"]
     assert "RedrivePolicy" in render and "RedrivePolicy" in resources["IngestQueue"]["Properties"]
+
+
+def test_the_harness_queues_redrive_as_the_template_says() -> None:
+    from support.aws_runs import INGEST_MAX_RECEIVES, RENDER_MAX_RECEIVES, VISIBILITY_TIMEOUTS
+
+    resources = _template()["Resources"]
+    ingest, render = resources["IngestQueue"]["Properties"], resources["RenderQueue"]["Properties"]
+    assert ingest["RedrivePolicy"]["maxReceiveCount"] == INGEST_MAX_RECEIVES
+    assert render["RedrivePolicy"]["maxReceiveCount"] == RENDER_MAX_RECEIVES
+    # A killed invocation returns its whole batch: AWS advises at least 5 receives before the DLQ.
+    assert INGEST_MAX_RECEIVES >= 5
+    assert str(ingest["VisibilityTimeout"]) == VISIBILITY_TIMEOUTS[False]
+    assert str(render["VisibilityTimeout"]) == VISIBILITY_TIMEOUTS[True]

@@ -68,6 +68,7 @@ def main() -> int:
         if "failed_invocations" in run:
             print(f"{'':<12}   invocations: {run['invocations']}, failed: {run['failed_invocations']}")
             print(f"{'':<12}   renders delivered twice: {run['renders_repeated']}")
+            print(f"{'':<12}   dead letters replayed by on-call: {run.get('dlq_replayed', 0)}")
     for test in failed:
         print(f"FAILED {test}")
     return status

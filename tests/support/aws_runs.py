@@ -35,7 +35,7 @@ from lxml import etree
 
 from support.faults import NO_RETRIES, FaultInjector, WorkerDied
 
-INGEST_MAX_RECEIVES = 3  # template.yaml: IngestQueue RedrivePolicy
+INGEST_MAX_RECEIVES = 5  # template.yaml: IngestQueue RedrivePolicy
 RENDER_MAX_RECEIVES = 5  # template.yaml: RenderQueue RedrivePolicy
 STUCK_SECONDS = 600  # no invocation finished for this long while messages wait: stuck
 VISIBILITY_TIMEOUTS = {False: "360", True: "5400"}  # template.yaml: IngestQueue, RenderQueue
@@ -199,6 +199,7 @@ class RunStats:
     deaths: Counter[str] = field(default_factory=Counter)  # WorkerDied, by where
     renders_repeated: int = 0
     eventbridge_dead: list[tuple[str, str]] = field(default_factory=list)  # (event_id, reason)
+    dlq_replayed: int = 0  # messages on-call would replay from the dead-letter queues
     scans: int = 0  # bucket scans after a failed render
     objects_checked: int = 0
     problems: list[str] = field(default_factory=list)
@@ -219,6 +220,7 @@ class AwsRun:
         self._receive = threading.Lock()  # SQS hands out a FIFO group atomically; moto does not
         self._stats_lock = threading.Lock()
         self._eventbridge: list[tuple[dict[str, Any], int]] = []
+        self._eventbridge_events: list[dict[str, Any]] = []
         self._busy = 0
         self._progress = time.monotonic()
         self._context = LambdaContext()
@@ -229,7 +231,8 @@ class AwsRun:
         """The CMS: even positions to the SQS ingest queue, odd ones to EventBridge."""
         self.stats.events += len(events)
         via_sqs = [e for n, e in enumerate(events) if n % 2 == 0]
-        self._eventbridge.extend((e, 0) for n, e in enumerate(events) if n % 2 == 1)
+        self._eventbridge_events = [e for n, e in enumerate(events) if n % 2 == 1]
+        self._eventbridge.extend((e, 0) for e in self._eventbridge_events)
         self._eventbridge.reverse()  # popped from the end: log order
         for start in range(0, len(via_sqs), 10):
             entries = [
@@ -376,6 +379,23 @@ class AwsRun:
             real = [e for e in errors if not str(e).startswith("no progress")]
             raise (real or errors)[0]
         return self.stats
+
+    def replay_dead_letters(self) -> int:
+        """On-call's replay (docs/operations.md): ingest DLQ messages back to the ingest queue,
+        EventBridge's dead events back to EventBridge. Returns how many were replayed."""
+        sqs = self.aws.sqs_client
+        replayed = 0
+        while messages := dead_letters(self.aws, self.aws.ingest_dlq):  # type: ignore[attr-defined]
+            for message in messages:
+                sqs.send_message(QueueUrl=self.aws.ingest_queue, MessageBody=message["Body"])
+                sqs.delete_message(QueueUrl=self.aws.ingest_dlq, ReceiptHandle=message["ReceiptHandle"])  # type: ignore[attr-defined]
+                replayed += 1
+        dead = [event_id for event_id, _ in self.stats.eventbridge_dead]
+        self._eventbridge.extend((e, 0) for e in self._eventbridge_events if e["event_id"] in dead)
+        replayed += len(dead)
+        self.stats.eventbridge_dead.clear()
+        self.stats.dlq_replayed += replayed
+        return replayed
 
     def tick(self, moment: datetime | None = None) -> None:
         """The one-minute schedule, then its render: what wakes outputs a lost signal left pending."""
