@@ -235,3 +235,35 @@ def test_aws_takedown_survives_a_worker_dying_after_the_index_write(
     assert eventbridge(takedown)["status"] == "stale"  # EventBridge retries the failed invocation
     drain(aws)
     assert traces(bucket_tree(aws.s3), VICTIM) == []
+
+
+def test_aws_takedown_render_that_dies_before_invalidating_is_invalidated_by_its_retry(
+    moto_endpoint: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The worst moment to die: every object written and deleted, the invalidation not sent.
+    The retry finds nothing left to change, yet the CDN still serves the page and the feeds."""
+    from warta.adapters.sqs_queue import SqsRenderQueue
+
+    aws = open_aws(moto_endpoint, monkeypatch, NOW)
+    cloudfront, distribution_id = distribution(monkeypatch)
+    publish_on_aws(aws)
+    before = bucket_tree(aws.s3)
+    held = {key for key in before if traces({key: before[key]}, VICTIM)}
+    earlier = invalidations(cloudfront, distribution_id)
+    original: Callable[..., Any] = SqsRenderQueue.done
+    deaths: list[str] = []
+
+    def done(self: Any, *args: Any, **kwargs: Any) -> Any:
+        if not deaths:
+            deaths.append("after the writes, before done and the invalidation")
+            raise WorkerDied(deaths[0])
+        return original(self, *args, **kwargs)
+
+    monkeypatch.setattr(SqsRenderQueue, "done", done)
+    assert eventbridge(json.loads(TAKEDOWN.read_bytes()))["status"] == "accepted"
+    stats = drain(aws)
+    assert deaths and stats.deaths["render"] == 1
+    assert traces(bucket_tree(aws.s3), VICTIM) == []
+    new = invalidations(cloudfront, distribution_id) - earlier
+    invalidated = invalidated_paths(cloudfront, distribution_id, new)
+    assert {"/" + key for key in held} <= invalidated, sorted({"/" + k for k in held} - invalidated)

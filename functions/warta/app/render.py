@@ -30,6 +30,10 @@ from warta.core.planner import OutputKey, outputs_of, site_wide_outputs
 from warta.core.ports import ArticleIndex, ObjectStore, RenderQueue
 
 Outcome = Literal["written", "unchanged", "deleted"]
+
+# Unchanged paths a report keeps for the CDN: past this many a takedown invalidation is a
+# wildcard anyway (adapters.cloudfront_cdn.WILDCARD_THRESHOLD), so a rebuild stays bounded.
+UNCHANGED_PATHS_KEPT = 1_000
 OutputRenderer = Callable[[OutputKey, SiteConfig, ArticleIndex, datetime], list[Change]]
 
 RENDERERS: dict[str, OutputRenderer] = {
@@ -49,6 +53,11 @@ class RenderReport:
     changed_paths: list[str] = field(default_factory=list)  # for the CDN and hubs
     # What changed, by output: WebSub pings changed feeds, IndexNow gets changed article URLs.
     changed_outputs: list[tuple[OutputKey, str, Outcome]] = field(default_factory=list)
+    # An article page rendered as gone, whether or not the object was still there: a render that
+    # died after deleting it leaves its re-render nothing to delete, yet the CDN may still serve
+    # the page and the feeds the dead render rewrote. Those are among the unchanged paths.
+    article_left: bool = False
+    unchanged_paths: list[str] = field(default_factory=list)  # at most UNCHANGED_PATHS_KEPT
 
     def count(self, outcome: Outcome) -> int:
         return sum(n for (_, o), n in self.outcomes.items() if o == outcome)
@@ -97,9 +106,12 @@ def render_pending(
             path = site.output_prefix + change.path
             outcome = _apply(change, path, site, store)
             report.outcomes[(key.kind, outcome)] += 1
+            report.article_left |= key.kind == "amp" and isinstance(change, Delete)
             if outcome != "unchanged":
                 report.changed_paths.append(path)
                 report.changed_outputs.append((key, path, outcome))
+            elif len(report.unchanged_paths) < UNCHANGED_PATHS_KEPT:
+                report.unchanged_paths.append(path)
             if on_output is not None:
                 on_output(key, path, outcome)
     queue.done(taken)
