@@ -70,8 +70,11 @@ test: setup lint
 stress: setup
 	$(BIN)/python tools/stress.py
 
+# Hostile events through the pure core: 20,000 hypothesis examples, then 20,000 atheris inputs.
 fuzz: setup
 	WARTA_FUZZ_EXAMPLES=20000 $(BIN)/pytest -q tests/test_fuzz_pipeline.py
+	mkdir -p .cache/fuzz
+	$(BIN)/python tests/fuzz_atheris.py -runs=20000 -seed=1 -max_len=4096 -len_control=0 -artifact_prefix=.cache/fuzz/
 
 # Hostile bodies → AMP pages, each checked for scripts, handlers, unsafe URLs and by the validator.
 fuzz-amp: setup
