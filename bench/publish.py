@@ -58,9 +58,12 @@ def rebuild_keys(index: Any, site: Any, now: Any, everything: bool) -> set[Any]:
     periods = [r[0] for r in db.execute(f"SELECT DISTINCT period FROM articles WHERE {visible}", params)]
     sections = [r[0] for r in db.execute(f"SELECT DISTINCT section FROM articles WHERE {visible}", params)]
     tags = [r[0] for r in db.execute("SELECT DISTINCT tag FROM article_tags WHERE site = ?", (site.id,))]
+    authors = [
+        r[0] for r in db.execute("SELECT DISTINCT author FROM article_authors WHERE site = ?", (site.id,))
+    ]
     keys = site_wide_outputs(site) | {OutputKey(site.id, "shard", p) for p in periods}
     for spec in site.feeds:
-        values = {"all": [None], "section": sections, "tag": tags}[spec.select]
+        values = {"all": [None], "section": sections, "tag": tags, "author": authors}[spec.select]
         keys |= {OutputKey(site.id, "feed", spec.name if v is None else f"{spec.name}:{v}") for v in values}
     return keys
 

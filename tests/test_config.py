@@ -54,6 +54,11 @@ def test_example_site_matches_the_contract(site: SiteConfig) -> None:
         (lambda d: d["boilerplate"][0].update(pattern="(unclosed"), "boilerplate[0].pattern"),
         (lambda d: d["site"]["logo"].update(width="600"), "site.logo.width: expected int"),
         (lambda d: d["site"].update(output_prefix="../escape"), "site.output_prefix"),
+        # Every author would write the same file; a {tag} in an author feed cannot be filled.
+        (lambda d: d["feeds"]["author"].update(path="feed/author.xml"), "feeds.author: path"),
+        (lambda d: d["feeds"]["author"].update(path="feed/author/{tag}.xml"), "feeds.author: path"),
+        (lambda d: d["feeds"]["section"]["paths"].update(json="feed/json/all.json"), "feeds.section: path"),
+        (lambda d: d["feeds"]["home"].update(path="feed/{section}.xml"), "feeds.home: path"),
     ],
 )
 def test_a_broken_config_names_the_key(edit: Any, named: str) -> None:

@@ -30,8 +30,15 @@ class ListIndex:
         self.articles = articles
 
     def latest(
-        self, site: str, now: datetime, limit: int, section: str | None = None, tag: str | None = None
+        self,
+        site: str,
+        now: datetime,
+        limit: int,
+        section: str | None = None,
+        tag: str | None = None,
+        author: str | None = None,
     ) -> list[Article]:
+        from warta.core.authors import author_slugs
         from warta.core.text import slugify
 
         chosen = [
@@ -39,6 +46,7 @@ class ListIndex:
             for a in self.articles
             if (section is None or a.section.id == section)
             and (tag is None or tag in {slugify(t) for t in a.tags})
+            and (author is None or author in author_slugs(a))
         ]
         return sorted(chosen, key=lambda a: a.published_at, reverse=True)[:limit]
 

@@ -7,7 +7,7 @@ from datetime import datetime, timedelta
 
 import pytest
 
-from warta.core.articles import Article, Section, Tombstone
+from warta.core.articles import Article, Author, Section, Tombstone
 from warta.core.config import SiteConfig
 from warta.core.planner import OutputKey, epoch_micros, in_news_window, outputs_of, plan, shard_period
 
@@ -24,6 +24,8 @@ def test_a_published_article_touches_its_page_feeds_and_shard(
         OutputKey(site.id, "amp", article.url),
         OutputKey(site.id, "feed", "home"),
         OutputKey(site.id, "feed", "section:nasional"),
+        OutputKey(site.id, "feed", "tag:jakarta"),
+        OutputKey(site.id, "feed", "author:redaksi-andalpost"),
         # The shard key names the article's place in its month: only that part is re-rendered.
         OutputKey(site.id, "shard", f"2023-09/{epoch_micros(article.published_at)}/{article.id}"),
     }
@@ -39,6 +41,25 @@ def test_a_section_change_touches_the_old_and_the_new_section_feed(
         OutputKey(site.id, "feed", "section:nasional"),
         OutputKey(site.id, "feed", "section:ekonomi"),
     } <= keys
+
+
+def test_an_author_change_touches_the_old_and_the_new_author_feed(
+    site: SiteConfig, make_article: Callable[..., Article]
+) -> None:
+    before = make_article(authors=(Author("Maya Larasati"), Author("Dimas Arya Putra")))
+    after = make_article(revision=2, authors=(Author("Dimas Arya Putra"), Author("Sekar Ayuningtyas")))
+    feeds = {key.name for key in plan(before, after, site, NOW) if key.name.startswith("author:")}
+    # Maya's feed must lose the article, Sekar's gain it, Dimas's show the new revision.
+    assert feeds == {"author:maya-larasati", "author:dimas-arya-putra", "author:sekar-ayuningtyas"}
+
+
+def test_authors_are_keyed_by_the_slug_of_their_name(
+    site: SiteConfig, make_article: Callable[..., Article]
+) -> None:
+    article = make_article(authors=(Author("Tim Teknologi & Data"), Author("TIM teknologi data")))
+    assert {k.name for k in outputs_of(article, site, NOW) if k.name.startswith("author:")} == {
+        "author:tim-teknologi-data"
+    }
 
 
 def test_a_url_change_touches_both_amp_pages(site: SiteConfig, make_article: Callable[..., Article]) -> None:

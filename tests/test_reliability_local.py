@@ -12,7 +12,13 @@ from lxml import etree
 from conftest import EXAMPLE_SITE
 from support.event_log import EventLog, generate_event_log
 from support.local_runs import publish_batch, publish_concurrently
-from support.reference_model import by_month, expected_live, in_news_window, newest_first
+from support.reference_model import (
+    by_month,
+    expected_feeds,
+    expected_live,
+    in_news_window,
+    is_modelled_feed,
+)
 
 FULL = os.environ.get("WARTA_STRESS_FULL") == "1"
 EVENTS, ARTICLES, WORKERS = (2_000, 300, 8) if FULL else (400, 60, 4)
@@ -62,14 +68,15 @@ def test_log_exercises_the_hard_cases(log: EventLog) -> None:
 
 
 def test_feeds_agree_with_the_model(log: EventLog, concurrent: Path) -> None:
+    """The home feed, each section's, each tag's and each author's."""
     live = list(expected_live(log.events, log.now).values())
-    assert _guids(concurrent / "feed" / "index.xml") == [a.id for a in newest_first(live, 50)]
-    sections = {a.section for a in live}
-    for section in sections:
-        expected = [a.id for a in newest_first([a for a in live if a.section == section], 50)]
-        assert _guids(concurrent / "feed" / f"{section}.xml") == expected, section
-    feeds = {p.stem for p in (concurrent / "feed").glob("*.xml")} - {"index"}
-    assert feeds == sections
+    expected = expected_feeds(live)
+    assert any(path.startswith("feed/tag/") for path in expected)
+    assert any(path.startswith("feed/author/") for path in expected)
+    for path, articles in expected.items():
+        assert _guids(concurrent / path) == [a.id for a in articles], path
+    written = {p.relative_to(concurrent).as_posix() for p in (concurrent / "feed").rglob("*.xml")}
+    assert {p for p in written if is_modelled_feed(p)} == set(expected)
 
 
 def test_sitemaps_and_amp_pages_agree_with_the_model(log: EventLog, concurrent: Path) -> None:

@@ -4,15 +4,17 @@ from __future__ import annotations
 
 import multiprocessing
 import random
+import sqlite3
 import threading
 from collections.abc import Callable, Iterator
+from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
 
 from warta.adapters.sqlite_index import SqliteIndex
-from warta.core.articles import Article, HeroImage, Section, Tombstone
+from warta.core.articles import Article, Author, HeroImage, Section, Tombstone
 from warta.core.body.model import Figure, Image, Paragraph, Quote, Text
 from warta.core.config import SiteConfig
 from warta.core.planner import OutputKey, shard_period
@@ -285,6 +287,130 @@ def test_latest_excludes_tombstoned_and_other_sites(
     assert ids(corpus.latest("lain", NOW, 10)) == ["x1"]
 
 
+# --- authors -----------------------------------------------------------------------------------
+
+
+@pytest.fixture
+def bylines(index: SqliteIndex, site: SiteConfig, make_article: MakeArticle) -> SqliteIndex:
+    """Four articles by two authors; b4 is scheduled after NOW."""
+    maya, dimas = Author("Maya Larasati"), Author("Dimas Arya Putra")
+    for number, (authors, published_at, section) in enumerate(
+        [
+            ((maya,), T0, "nasional"),
+            ((maya, dimas), T0 + timedelta(days=1), "ekonomi"),
+            ((dimas,), T0 + timedelta(days=2), "nasional"),
+            ((maya,), NOW + timedelta(hours=1), "nasional"),
+        ],
+        start=1,
+    ):
+        store(
+            index,
+            site,
+            make_article(
+                id=f"b{number}",
+                authors=authors,
+                published_at=published_at,
+                section=Section(section, section.capitalize()),
+                tags=("Jawa Barat",) if number % 2 else ("Politik",),
+            ),
+        )
+    return index
+
+
+@pytest.mark.parametrize(
+    ("filters", "expected"),
+    [
+        ({"author": "maya-larasati"}, ["b2", "b1"]),
+        ({"author": "dimas-arya-putra"}, ["b3", "b2"]),
+        ({"author": "Maya Larasati"}, []),  # authors are stored as slugs, like tags
+        ({"author": "maya-larasati", "section": "ekonomi"}, ["b2"]),
+        ({"author": "maya-larasati", "tag": "jawa-barat"}, ["b1"]),
+        ({"author": "dimas-arya-putra", "tag": "politik", "section": "nasional"}, []),
+    ],
+)
+def test_latest_filters_by_author_slug(
+    bylines: SqliteIndex, site: SiteConfig, filters: dict[str, str], expected: list[str]
+) -> None:
+    assert ids(bylines.latest(site.id, NOW, 10, **filters)) == expected
+
+
+def test_an_author_feed_holds_its_newest_and_shows_scheduled_ones_when_due(
+    bylines: SqliteIndex, site: SiteConfig
+) -> None:
+    assert ids(bylines.latest(site.id, NOW, 1, author="maya-larasati")) == ["b2"]
+    later = NOW + timedelta(hours=1)
+    assert ids(bylines.latest(site.id, later, 2, author="maya-larasati")) == ["b4", "b2"]
+
+
+def test_a_write_replaces_the_authors_and_a_takedown_removes_them(
+    bylines: SqliteIndex, site: SiteConfig, make_article: MakeArticle
+) -> None:
+    current = bylines.get(site.id, "b2")
+    assert isinstance(current, Article)
+    store(bylines, site, replace(current, revision=2, authors=(Author("Sekar Ayuningtyas"),)))
+    assert ids(bylines.latest(site.id, NOW, 10, author="maya-larasati")) == ["b1"]
+    assert ids(bylines.latest(site.id, NOW, 10, author="sekar-ayuningtyas")) == ["b2"]
+    assert bylines.write(Tombstone(site.id, "b3", 2), None, released=True).applied
+    assert ids(bylines.latest(site.id, NOW, 10, author="dimas-arya-putra")) == []
+    assert bylines.facets(site.id, NOW).feed_values["author"] == ("maya-larasati", "sekar-ayuningtyas")
+
+
+def test_an_index_from_before_author_feeds_is_migrated_on_open(
+    db_path: Path, site: SiteConfig, make_article: MakeArticle
+) -> None:
+    """An index written before article_authors (and article_tags' published_us) existed."""
+    old = SqliteIndex(db_path)
+    for number in (1, 2, 3):
+        store(
+            old,
+            site,
+            make_article(
+                id=f"m{number}",
+                published_at=T0 + timedelta(days=number),
+                authors=(Author("Maya Larasati"), Author("Redaksi Andalpost"))[: number % 2 + 1],
+                tags=("Politik",),
+            ),
+        )
+    old.write(Tombstone(site.id, "m3", 2), None, released=True)
+    old.close()
+    raw = sqlite3.connect(db_path)
+    raw.executescript(
+        """
+        DROP TABLE article_authors;
+        DROP INDEX article_tags_newest;
+        CREATE TABLE tags_then (site TEXT NOT NULL, tag TEXT NOT NULL, id TEXT NOT NULL,
+            PRIMARY KEY (site, tag, id)) WITHOUT ROWID;
+        INSERT INTO tags_then SELECT site, tag, id FROM article_tags;
+        DROP TABLE article_tags;
+        ALTER TABLE tags_then RENAME TO article_tags;
+        CREATE INDEX article_tags_by_article ON article_tags (site, id);
+        """
+    )
+    raw.close()
+
+    migrated = SqliteIndex(db_path)
+    try:
+        assert ids(migrated.latest(site.id, NOW, 10, author="maya-larasati")) == ["m2", "m1"]
+        assert ids(migrated.latest(site.id, NOW, 10, author="redaksi-andalpost")) == ["m1"]
+        assert ids(migrated.latest(site.id, NOW, 1, tag="politik")) == ["m2"]
+        assert migrated.facets(site.id, NOW).feed_values["author"] == ("maya-larasati", "redaksi-andalpost")
+    finally:
+        migrated.close()
+
+
+def test_a_tag_or_author_feed_reads_only_its_newest_members(
+    index: SqliteIndex, site: SiteConfig, make_article: MakeArticle
+) -> None:
+    """The query walks the membership index newest first and stops at the limit: no sort over
+    every member (an author of a big archive has hundreds of thousands)."""
+    store(index, site, make_article())
+    for kind in ("tag", "author"):
+        sql, params = index._latest_query(site.id, NOW, 50, **{kind: "x"})
+        plan = " | ".join(row[3] for row in index._db.execute(f"EXPLAIN QUERY PLAN {sql}", params))
+        assert "TEMP B-TREE" not in plan, plan
+        assert f"article_{kind}s_newest" in plan, plan
+
+
 # --- live_by_url -------------------------------------------------------------------------------
 
 
@@ -510,6 +636,7 @@ def test_facets(corpus: SqliteIndex, site: SiteConfig, make_article: MakeArticle
     assert facets.feed_values == {
         "section": ("ekonomi", "nasional", "olahraga"),
         "tag": ("jawa-barat", "liga-satu", "olahraga-air", "politik"),
+        "author": ("redaksi-andalpost",),  # make_article's author; "lain"'s is another site's
     }
     assert facets.periods == ("2023-09", "2023-10")
     assert facets.urls == tuple(

@@ -124,7 +124,11 @@ def test_local_takedown_leaves_no_trace_and_tells_indexnow(indexnow: IndexNow, t
         NOW.isoformat(),
     ]
     assert main([*args, *map(str, PUBLISHED)]) == 0
-    assert len(traces(local_tree(out), VICTIM)) > 10  # it was everywhere
+    before = local_tree(out)
+    assert len(traces(before, VICTIM)) > 10  # it was everywhere
+    # Its author's and its tags' feeds among them: the scan below covers them too.
+    assert traces({"a": before["feed/author/nadia-puspitasari.xml"]}, VICTIM)
+    assert traces({"t": before["feed/tag/senandung-kabut.xml"]}, VICTIM)
     indexnow.urls.clear()
     assert main([*args, str(TAKEDOWN)]) == 0
     assert traces(local_tree(out), VICTIM) == []
@@ -205,6 +209,8 @@ def test_aws_takedown_leaves_no_trace_invalidates_and_tells_indexnow(
     held = {key for key in before if traces({key: before[key]}, VICTIM)}
     assert f"amp/{VICTIM['url'].split('/', 3)[3]}.html" in held
     assert {"feed/index.xml", "feed/hiburan.xml"} <= held
+    # Its author's and its tags' feeds (the author keeps a feed of her other articles).
+    assert {"feed/author/nadia-puspitasari.xml", "feed/tag/senandung-kabut.xml"} <= held
     assert any(key.startswith("sitemaps/") for key in held)
     earlier = invalidations(cloudfront, distribution_id)
     indexnow.urls.clear()

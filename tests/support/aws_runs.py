@@ -474,7 +474,13 @@ def model_mismatches(
 
     Returns how many outputs were compared and what disagreed.
     """
-    from support.reference_model import by_month, expected_live, in_news_window, newest_first
+    from support.reference_model import (
+        by_month,
+        expected_feeds,
+        expected_live,
+        in_news_window,
+        is_modelled_feed,
+    )
 
     live = list(expected_live(events, now).values())
     problems: list[str] = []
@@ -483,13 +489,11 @@ def model_mismatches(
     def guids(key: str) -> list[str]:
         return [g.split(":", 1)[1] for g in etree.fromstring(tree[key]).xpath("//item/guid/text()")]
 
-    expected_feeds = {"feed/index.xml": newest_first(live, 50)}
-    for section in {a.section for a in live}:
-        expected_feeds[f"feed/{section}.xml"] = newest_first([a for a in live if a.section == section], 50)
-    got_feeds = {k for k in tree if k.startswith("feed/") and k.count("/") == 1 and k.endswith(".xml")}
-    if got_feeds != set(expected_feeds):
-        problems.append(f"feeds {sorted(got_feeds ^ set(expected_feeds))} differ from the model")
-    for key, articles in expected_feeds.items():
+    expected = expected_feeds(live)
+    got_feeds = {k for k in tree if is_modelled_feed(k)}
+    if got_feeds != set(expected):
+        problems.append(f"feeds {sorted(got_feeds ^ set(expected))} differ from the model")
+    for key, articles in expected.items():
         checked += 1
         if key in tree and guids(key) != [a.id for a in articles]:
             problems.append(f"{key}: items differ from the model")

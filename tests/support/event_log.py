@@ -55,7 +55,9 @@ def _article_event(
             "title": title,
             "summary": f"Ringkasan artikel {article} revisi {revision}.",
             "section": {"id": section, "name": section.replace("-", " ").title()},
-            "tags": [f"topik-{article % 7}"],
+            # Tags and byline move between revisions: an article leaves feeds, not only sections.
+            "tags": [f"topik-{article % 7}", f"topik-{(article + revision) % 11}"],
+            "authors": [{"name": f"Penulis {(article * revision) % 5}"}],
             "published_at": published_at.isoformat(),
             "pages": [f"<p>Isi artikel {article} revisi {revision}.</p><p>Paragraf kedua {title}.</p>"],
         },

@@ -19,6 +19,8 @@ class LiveArticle:
     title: str
     section: str
     published_at: datetime
+    tags: tuple[str, ...] = ()
+    authors: tuple[str, ...] = ()
 
 
 def expected_live(events: list[dict[str, Any]], now: datetime) -> dict[str, LiveArticle]:
@@ -44,6 +46,8 @@ def expected_live(events: list[dict[str, Any]], now: datetime) -> dict[str, Live
             article["title"],
             article["section"]["id"],
             published_at,
+            tuple(article.get("tags", ())),
+            tuple(a["name"] for a in article.get("authors", ())),
         )
     return live
 
@@ -63,3 +67,32 @@ def by_month(articles: list[LiveArticle], zone: str) -> dict[str, set[str]]:
 
 def in_news_window(articles: list[LiveArticle], now: datetime, hours: int = 48) -> set[str]:
     return {a.url for a in articles if now - timedelta(hours=hours) < a.published_at <= now}
+
+
+def naive_slug(name: str) -> str:
+    """Enough for the generated log's names ("topik-3", "Penulis 2"): warta's own slugify is
+    what is under test."""
+    return "-".join(name.lower().split())
+
+
+def expected_feeds(live: list[LiveArticle], size: int = 50) -> dict[str, list[LiveArticle]]:
+    """Every RSS feed of the example site and the articles it must hold, newest first: the
+    home feed, one per section, per tag and per author that has a live article."""
+    feeds = {"feed/index.xml": newest_first(live, size)}
+    groups: dict[str, list[LiveArticle]] = {}
+    for article in live:
+        groups.setdefault(f"feed/{article.section}.xml", []).append(article)
+        for tag in set(article.tags):
+            groups.setdefault(f"feed/tag/{naive_slug(tag)}.xml", []).append(article)
+        for author in set(article.authors):
+            groups.setdefault(f"feed/author/{naive_slug(author)}.xml", []).append(article)
+    feeds |= {path: newest_first(articles, size) for path, articles in groups.items()}
+    return feeds
+
+
+def is_modelled_feed(path: str) -> bool:
+    """The RSS feeds the model knows: not the Atom, JSON or aggregator variants."""
+    parts = path.split("/")
+    if not path.endswith(".xml") or parts[0] != "feed":
+        return False
+    return len(parts) == 2 or (len(parts) == 3 and parts[1] in ("tag", "author"))

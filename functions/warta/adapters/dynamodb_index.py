@@ -10,6 +10,7 @@ one small *membership* item per list it belongs to, written in the same transact
     L#<site>                    <published_us>#<id>    the home feed, the news sitemap, facets
     S#<site>#<section>          <published_us>#<id>    section feeds
     G#<site>#<tag slug>         <published_us>#<id>    tag feeds
+    W#<site>#<author slug>      <published_us>#<id>    author feeds (core.authors.author_slug)
     U#<site>#<url>              <published_us>#<id>    the AMP page of a URL
     P#<site>#<period>           <published_us>#<id>    a sitemap shard (its <url> element)
     C#<site>#<period>           <published_us>#<id>    the shard's articles that end a part
@@ -37,6 +38,7 @@ from botocore.exceptions import ClientError
 
 from warta.adapters.sqlite_index import SITEMAP_IMAGES_PER_URL
 from warta.core.articles import Article, ArticleState, Tombstone
+from warta.core.authors import author_slugs
 from warta.core.body.model import iter_images
 from warta.core.planner import epoch_micros
 from warta.core.ports import Facets, ShardPart, WriteResult
@@ -46,6 +48,8 @@ from warta.core.views import NewsEntry, ShardPosition, ShardRow, SitemapEntry, S
 
 # DynamoDB limits (Developer Guide, "Service, account, and table quotas"): 400 KB per item,
 # 100 actions per TransactWriteItems, 25 requests per BatchWriteItem, 100 keys per BatchGetItem.
+# An article's memberships fit one transaction: the contract allows at most 50 tags and 20
+# authors, so 3 + 50 + 20 + 2 (shard, cut) = 75 puts beside the article item.
 ITEM_SIZE_LIMIT = 400 * 1024
 TRANSACT_ITEMS_LIMIT = 100
 BATCH_WRITE_LIMIT = 25
@@ -254,6 +258,7 @@ class DynamoIndex:
         sk = _sort_key(us, article.id)
         base = {"sk": sk, "id": article.id, "us": us}
         tags = sorted({slugify(tag) for tag in article.tags})
+        authors = list(author_slugs(article))
         members = [
             {
                 **base,
@@ -262,6 +267,7 @@ class DynamoIndex:
                 "section": article.section.id,
                 "period": period,
                 "tags": tags,
+                "authors": authors,
                 # What the news sitemap shows, so it never loads article bodies.
                 "title": article.title,
                 "language": article.language,
@@ -270,6 +276,7 @@ class DynamoIndex:
             {**base, "pk": f"S#{site}#{article.section.id}"},
             {**base, "pk": f"U#{site}#{article.url}"},
             *({**base, "pk": f"G#{site}#{tag}"} for tag in tags),
+            *({**base, "pk": f"W#{site}#{author}"} for author in authors),
         ]
         if period is not None:
             entry = _sitemap_entry(article)
@@ -393,17 +400,28 @@ class DynamoIndex:
         limit: int,
         section: str | None = None,
         tag: str | None = None,
+        author: str | None = None,
     ) -> list[Article]:
-        if tag is not None and section is not None:
-            # Both filters (not asked by any feed today): walk the tag list, keep the section.
-            members = self._partition(f"G#{site}#{tag}", _until(now))
-            return [a for a in self._articles_of(members, site) if a.section.id == section][:limit]
-        if tag is not None:
-            pk = f"G#{site}#{tag}"
-        elif section is not None:
-            pk = f"S#{site}#{section}"
-        else:
-            pk = f"L#{site}"
+        lists = [
+            pk
+            for pk, value in (
+                (f"G#{site}#{tag}", tag),
+                (f"W#{site}#{author}", author),
+                (f"S#{site}#{section}", section),
+            )
+            if value is not None
+        ]
+        if len(lists) > 1:
+            # Several filters (not asked by any feed today): walk the first list, keep the rest.
+            members = self._partition(lists[0], _until(now))
+            return [
+                a
+                for a in self._articles_of(members, site)
+                if (tag is None or tag in {slugify(t) for t in a.tags})
+                and (author is None or author in author_slugs(a))
+                and (section is None or a.section.id == section)
+            ][:limit]
+        pk = lists[0] if lists else f"L#{site}"
         return self._articles_of(list(self._partition(pk, _until(now), limit=limit)), site)
 
     def shard_rows(
@@ -475,6 +493,24 @@ class DynamoIndex:
         # The GSI may lag: check each candidate against its item, read consistently.
         return [a for a in self._articles_of(ids, site) if a.is_visible(now) and self._unreleased(site, a.id)]
 
+    def scheduled_count(self, site: str, now: datetime) -> int:
+        """Live articles whose publish time is still ahead, for the status report (the sparse
+        `due` GSI holds only unreleased articles; it may lag a write by a moment)."""
+        request: dict[str, Any] = {
+            "TableName": self.table,
+            "IndexName": DUE_INDEX,
+            "KeyConditionExpression": "due_pk = :site AND due_sk >= :from",
+            "ExpressionAttributeValues": _marshal({":site": site, ":from": _until(now)}),
+            "Select": "COUNT",
+        }
+        count = 0
+        while True:
+            page = self._ddb.query(**request)
+            count += page.get("Count", 0)
+            if not page.get("LastEvaluatedKey"):
+                return count
+            request["ExclusiveStartKey"] = page["LastEvaluatedKey"]
+
     def _unreleased(self, site: str, article_id: str) -> bool:
         item = self._get_item(_article_pk(site, article_id), ARTICLE_SK)
         return item is not None and bool(item.get("live")) and not item.get("released")
@@ -498,15 +534,21 @@ class DynamoIndex:
         sections: set[str] = set()
         periods: set[str] = set()
         tags: set[str] = set()
+        authors: set[str] = set()
         for member in self._partition(f"L#{site}", _until(now)):
             urls.add(member["url"])
             sections.add(member["section"])
             if member.get("period") is not None:
                 periods.add(member["period"])
             tags.update(member.get("tags", []))
+            authors.update(member.get("authors", []))
         return Facets(
             urls=tuple(sorted(urls)),
-            feed_values={"section": tuple(sorted(sections)), "tag": tuple(sorted(tags))},
+            feed_values={
+                "section": tuple(sorted(sections)),
+                "tag": tuple(sorted(tags)),
+                "author": tuple(sorted(authors)),
+            },
             periods=tuple(sorted(periods)),
         )
 

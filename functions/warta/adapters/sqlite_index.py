@@ -12,7 +12,9 @@ from collections.abc import Iterable, Iterator, Sequence
 from datetime import datetime
 from pathlib import Path
 
-from warta.core.articles import Article, ArticleState, Tombstone
+from warta.adapters.sqlite_connect import connect_wal
+from warta.core.articles import Article, ArticleState, Author, Tombstone
+from warta.core.authors import author_slug, author_slugs
 from warta.core.body.model import iter_images
 from warta.core.planner import OutputKey, epoch_micros
 from warta.core.ports import Facets, ShardPart, WriteResult
@@ -22,7 +24,6 @@ from warta.core.views import NewsEntry, ShardPosition, ShardRow, SitemapEntry, S
 
 # Google image sitemaps: at most 1,000 images per URL.
 SITEMAP_IMAGES_PER_URL = 1_000
-BUSY_TIMEOUT_SECONDS = 60
 BULK_CACHE_KIB = 1_048_576  # 1 GiB of page cache while bulk loading
 # Parsed article documents kept per index: a few feeds' worth (50 items each) in a warm process.
 PARSED_CACHE_SIZE = 1_024
@@ -62,14 +63,30 @@ CREATE INDEX IF NOT EXISTS articles_cuts
     ON articles (site, period, published_us, id) WHERE live = 1 AND cut = 1;
 CREATE INDEX IF NOT EXISTS articles_due
     ON articles (site, published_us) WHERE live = 1 AND released = 0;
+-- Tag and author memberships of live articles (tag slugs, core.authors.author_slug). Each row
+-- carries its article's published_us so a feed walks its newest members in index order and
+-- stops at the feed's size: ordering by the articles' column would look every member up first,
+-- some 200,000 rows for an author of a million-article archive.
 CREATE TABLE IF NOT EXISTS article_tags (
     site TEXT NOT NULL,
     tag TEXT NOT NULL,
     id TEXT NOT NULL,
+    published_us INTEGER,
     PRIMARY KEY (site, tag, id)
 ) WITHOUT ROWID;
 -- A write replaces the article's tags: without this, finding them scans every tag row.
 CREATE INDEX IF NOT EXISTS article_tags_by_article ON article_tags (site, id);
+CREATE INDEX IF NOT EXISTS article_tags_newest ON article_tags (site, tag, published_us DESC, id DESC);
+CREATE TABLE IF NOT EXISTS article_authors (
+    site TEXT NOT NULL,
+    author TEXT NOT NULL,
+    id TEXT NOT NULL,
+    published_us INTEGER NOT NULL,
+    PRIMARY KEY (site, author, id)
+) WITHOUT ROWID;
+CREATE INDEX IF NOT EXISTS article_authors_by_article ON article_authors (site, id);
+CREATE INDEX IF NOT EXISTS article_authors_newest
+    ON article_authors (site, author, published_us DESC, id DESC);
 CREATE TABLE IF NOT EXISTS shard_parts (
     site TEXT NOT NULL,
     period TEXT NOT NULL,
@@ -154,7 +171,25 @@ _ADDED_COLUMNS = {
         "lastmod": "TEXT",
     },
     "shard_parts": {"cut": "TEXT"},
+    "article_tags": {"published_us": "INTEGER"},
 }
+# The membership tables a feed's `latest` can walk: (table, column) by `latest`'s argument.
+_MEMBERSHIPS = {"tag": ("article_tags", "tag"), "author": ("article_authors", "author")}
+
+
+MembershipRow = tuple[str, str, str, int]  # site, tag or author slug, article id, published_us
+
+
+def _membership_rows(articles: Iterable[Article]) -> tuple[list[MembershipRow], list[MembershipRow]]:
+    """The article_tags and article_authors rows of live articles."""
+    tags: list[MembershipRow] = []
+    authors: list[MembershipRow] = []
+    for a in articles:
+        us = _micros(a.published_at)
+        tags += [(a.site, slugify(tag), a.id, us) for tag in a.tags]
+        authors += [(a.site, slug, a.id, us) for slug in author_slugs(a)]
+    return tags, authors
+
 
 _ARTICLE_COLUMNS = (
     "site, id, revision, live, url, section, period, published_us, released, sitemap, doc,"
@@ -177,25 +212,54 @@ class SqliteIndex:
 
     def __init__(self, path: Path) -> None:
         path.parent.mkdir(parents=True, exist_ok=True)
-        self._db = sqlite3.connect(path, timeout=BUSY_TIMEOUT_SECONDS, isolation_level=None)
+        self._db = connect_wal(path)
         self._recent: dict[str, Article] = {}
-        self._db.execute("PRAGMA journal_mode=WAL")
-        self._db.execute("PRAGMA synchronous=NORMAL")
         with self._transaction():
-            self._add_missing_columns()
+            added = self._add_missing_columns()
+            had_authors = self._has_table("article_authors")
             for statement in _SCHEMA.split(";"):
                 if statement.strip():
                     self._db.execute(statement)
             self._backfill_sitemap_columns()
+            if ("article_tags", "published_us") in added:
+                self._backfill_tag_times()
+            if not had_authors:
+                self._backfill_authors()
 
-    def _add_missing_columns(self) -> None:
-        """Bring an index written by an earlier release up to this schema (columns only)."""
+    def _add_missing_columns(self) -> set[tuple[str, str]]:
+        """Bring an index written by an earlier release up to this schema (columns only);
+        returns the (table, column) pairs added."""
+        added = set()
         for table, columns in _ADDED_COLUMNS.items():
             present = {row[1] for row in self._db.execute(f"PRAGMA table_info({table})")}
             if present:
                 for name, declaration in columns.items():
                     if name not in present:
                         self._db.execute(f"ALTER TABLE {table} ADD COLUMN {name} {declaration}")
+                        added.add((table, name))
+        return added
+
+    def _has_table(self, name: str) -> bool:
+        found = self._db.execute("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = ?", (name,))
+        return found.fetchone() is not None
+
+    def _backfill_tag_times(self) -> None:
+        self._db.execute(
+            "UPDATE article_tags SET published_us = (SELECT a.published_us FROM articles a"
+            " WHERE a.site = article_tags.site AND a.id = article_tags.id)"
+        )
+
+    def _backfill_authors(self) -> None:
+        """Fill article_authors for the live articles of an index written before it existed."""
+        # SQLite picks the names out of the documents, so no article body is parsed.
+        rows = self._db.execute(
+            "SELECT a.site, a.id, a.published_us, json_extract(j.value, '$.name')"
+            " FROM articles a, json_each(a.doc, '$.authors') j WHERE a.live = 1"
+        ).fetchall()
+        self._db.executemany(
+            "INSERT OR IGNORE INTO article_authors VALUES (?, ?, ?, ?)",
+            [(site, author_slug(Author(name)), article_id, us) for site, article_id, us, name in rows],
+        )
 
     def _backfill_sitemap_columns(self) -> None:
         stale = self._db.execute(
@@ -232,11 +296,9 @@ class SqliteIndex:
                 row.update(site=state.site, id=state.id, revision=state.revision, live=0, released=0, cut=0)
             self._db.execute(_INSERT_ARTICLE, row)
             self._db.execute("DELETE FROM article_tags WHERE site = ? AND id = ?", (state.site, state.id))
+            self._db.execute("DELETE FROM article_authors WHERE site = ? AND id = ?", (state.site, state.id))
             if isinstance(state, Article):
-                self._db.executemany(
-                    "INSERT OR IGNORE INTO article_tags VALUES (?, ?, ?)",
-                    [(state.site, slugify(tag), state.id) for tag in state.tags],
-                )
+                self._insert_memberships([state])
             return WriteResult(applied=True, previous=previous)
 
     def write_many(self, rows: Iterable[tuple[Article, str | None, bool]], batch: int = 10_000) -> int:
@@ -254,10 +316,7 @@ class SqliteIndex:
         def flush() -> None:
             with self._transaction():
                 self._db.executemany(_INSERT_ARTICLE, [_article_row(a, p, r) for a, p, r in pending])
-                self._db.executemany(
-                    "INSERT OR IGNORE INTO article_tags VALUES (?, ?, ?)",
-                    [(a.site, slugify(tag), a.id) for a, _, _ in pending for tag in a.tags],
-                )
+                self._insert_memberships(a for a, _, _ in pending)
             pending.clear()
 
         for row in rows:
@@ -269,6 +328,11 @@ class SqliteIndex:
             flush()
         self._db.execute("PRAGMA cache_size = -2000")  # SQLite's default again
         return count
+
+    def _insert_memberships(self, articles: Iterable[Article]) -> None:
+        tags, authors = _membership_rows(articles)
+        self._db.executemany("INSERT OR IGNORE INTO article_tags VALUES (?, ?, ?, ?)", tags)
+        self._db.executemany("INSERT OR IGNORE INTO article_authors VALUES (?, ?, ?, ?)", authors)
 
     def _articles(self, sql: str, params: Sequence[object]) -> list[Article]:
         return [self._parsed(doc) for (doc,) in self._db.execute(sql, params)]
@@ -301,21 +365,51 @@ class SqliteIndex:
         limit: int,
         section: str | None = None,
         tag: str | None = None,
+        author: str | None = None,
     ) -> list[Article]:
-        where = "a.site = ? AND a.live = 1 AND a.published_us <= ?"
-        params: list[object] = [site, _micros(now)]
-        join = ""
+        return self._articles(*self._latest_query(site, now, limit, section, tag, author))
+
+    def _latest_query(
+        self,
+        site: str,
+        now: datetime,
+        limit: int,
+        section: str | None = None,
+        tag: str | None = None,
+        author: str | None = None,
+    ) -> tuple[str, list[object]]:
+        """The SELECT of `latest` and its parameters."""
+        members = {name: value for name, value in (("tag", tag), ("author", author)) if value is not None}
+        if not members:
+            where = "a.site = ? AND a.live = 1 AND a.published_us <= ?"
+            params: list[object] = [site, _micros(now)]
+            if section is not None:
+                where += " AND a.section = ?"
+                params.append(section)
+            return (
+                f"SELECT a.doc FROM articles a WHERE {where} ORDER BY a.published_us DESC, a.id DESC LIMIT ?",
+                [*params, limit],
+            )
+        # Walk the first membership list newest first; the other filters are checked per row.
+        (first, value), *others = members.items()
+        table, column = _MEMBERSHIPS[first]
+        where = f"m.site = ? AND m.{column} = ? AND m.published_us <= ? AND a.live = 1"
+        params = [site, value, _micros(now)]
         if section is not None:
             where += " AND a.section = ?"
             params.append(section)
-        if tag is not None:
-            join = " JOIN article_tags t ON t.site = a.site AND t.id = a.id AND t.tag = ?"
-            params.insert(0, tag)
-        params.append(limit)
-        return self._articles(
-            f"SELECT a.doc FROM articles a{join} WHERE {where}"
-            " ORDER BY a.published_us DESC, a.id DESC LIMIT ?",
-            params,
+        for name, other in others:
+            other_table, other_column = _MEMBERSHIPS[name]
+            where += (
+                f" AND EXISTS (SELECT 1 FROM {other_table} o"
+                f" WHERE o.site = a.site AND o.{other_column} = ? AND o.id = a.id)"
+            )
+            params.append(other)
+        return (
+            f"SELECT a.doc FROM {table} m INDEXED BY {table}_newest"
+            f" JOIN articles a ON a.site = m.site AND a.id = m.id WHERE {where}"
+            " ORDER BY m.published_us DESC, m.id DESC LIMIT ?",
+            [*params, limit],
         )
 
     def shard_entries(self, site: str, period: str, now: datetime) -> Iterator[SitemapEntry]:
@@ -440,7 +534,20 @@ class SqliteIndex:
                 params,
             )
         )
-        return Facets(urls=urls, feed_values={"section": sections, "tag": tags}, periods=periods)
+        authors = tuple(
+            r[0]
+            for r in self._db.execute(
+                "SELECT DISTINCT w.author FROM article_authors w JOIN articles a"
+                " ON a.site = w.site AND a.id = w.id"
+                " WHERE a.site = ? AND a.live = 1 AND a.published_us <= ? ORDER BY w.author",
+                params,
+            )
+        )
+        return Facets(
+            urls=urls,
+            feed_values={"section": sections, "tag": tags, "author": authors},
+            periods=periods,
+        )
 
     def shard_parts(self, site: str, period: str | None = None) -> list[ShardPart]:
         where, params = (

@@ -1,8 +1,8 @@
 """Operator records beside the local article index: rejected events, takedowns, runs, counts.
 
-Local-only (the status page and `warta validate` read them), so they stay out of the
-`ArticleIndex` port. The tables live in the index's SQLite file; the `articles` table is
-read, never written, here.
+The local `OperatorLog` (core/ports.py) and more: the status page and `warta validate` read
+them; `adapters/dynamodb_ops.py` is the Lambda functions' counterpart. The tables live in the
+index's SQLite file; the `articles` table is read, never written, here.
 """
 
 from __future__ import annotations
@@ -12,6 +12,10 @@ from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
 
+from warta.core.operator_records import ArticleCounts, Rejection, Run
+
+__all__ = ["ArticleCounts", "OpsLog", "Rejection", "Run", "Takedown"]
+
 BUSY_TIMEOUT_SECONDS = 60
 KEEP_REJECTIONS = 1_000  # the status page shows recent ones; older rows are pruned
 
@@ -19,7 +23,8 @@ _SCHEMA = """
 CREATE TABLE IF NOT EXISTS ops_rejections (
     at TEXT NOT NULL,
     source TEXT NOT NULL,
-    reason TEXT NOT NULL
+    reason TEXT NOT NULL,
+    event_id TEXT NOT NULL DEFAULT ''
 );
 CREATE TABLE IF NOT EXISTS ops_takedowns (
     site TEXT NOT NULL,
@@ -42,32 +47,6 @@ CREATE TABLE IF NOT EXISTS ops_runs (
 
 
 @dataclass(frozen=True, slots=True)
-class Rejection:
-    at: str
-    source: str
-    reason: str
-
-
-@dataclass(frozen=True, slots=True)
-class Run:
-    at: str
-    command: str
-    accepted: int
-    stale: int
-    rejected: int
-    written: int
-    unchanged: int
-    deleted: int
-
-
-@dataclass(frozen=True, slots=True)
-class ArticleCounts:
-    live: int  # visible now
-    scheduled: int  # live, published_at still ahead
-    taken_down: int
-
-
-@dataclass(frozen=True, slots=True)
 class Takedown:
     id: str
     url: str  # "" when the article was taken down before its URL was recorded
@@ -77,16 +56,23 @@ class OpsLog:
     def __init__(self, path: Path) -> None:
         self._db = sqlite3.connect(path, timeout=BUSY_TIMEOUT_SECONDS, isolation_level=None)
         self._db.executescript(_SCHEMA)
+        columns = {row[1] for row in self._db.execute("PRAGMA table_info(ops_rejections)")}
+        if "event_id" not in columns:  # a state directory from before event ids were kept
+            try:
+                self._db.execute("ALTER TABLE ops_rejections ADD COLUMN event_id TEXT NOT NULL DEFAULT ''")
+            except sqlite3.OperationalError as exc:
+                if "duplicate column" not in str(exc):  # another process added it first
+                    raise
 
     def close(self) -> None:
         self._db.close()
 
-    def record_rejection(self, at: datetime, source: str, reason: str) -> None:
+    def record_rejection(self, at: datetime, source: str, reason: str, event_id: str = "") -> None:
         with self._db:
             self._db.execute("BEGIN IMMEDIATE")
             self._db.execute(
-                "INSERT INTO ops_rejections VALUES (?, ?, ?)",
-                (at.isoformat(timespec="seconds"), source, reason),
+                "INSERT INTO ops_rejections (at, source, reason, event_id) VALUES (?, ?, ?, ?)",
+                (at.isoformat(timespec="seconds"), source, reason, event_id),
             )
             self._db.execute(
                 "DELETE FROM ops_rejections WHERE rowid <= (SELECT MAX(rowid) FROM ops_rejections) - ?",
@@ -95,7 +81,7 @@ class OpsLog:
 
     def recent_rejections(self, limit: int = 20) -> list[Rejection]:
         rows = self._db.execute(
-            "SELECT at, source, reason FROM ops_rejections ORDER BY rowid DESC LIMIT ?", (limit,)
+            "SELECT at, source, reason, event_id FROM ops_rejections ORDER BY rowid DESC LIMIT ?", (limit,)
         )
         return [Rejection(*row) for row in rows]
 

@@ -8,14 +8,14 @@ from __future__ import annotations
 
 import re
 import tomllib
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Literal
 from urllib.parse import urlsplit
 from zoneinfo import ZoneInfo
 
-FeedSelect = Literal["all", "section", "tag"]
+FeedSelect = Literal["all", "section", "tag", "author"]
 FeedFormat = Literal["rss", "atom", "json"]
 BoilerplateAction = Literal["drop", "related"]
 ShardPeriod = Literal["month", "day"]
@@ -59,7 +59,7 @@ class FeedVariant:
     """One document made from a feed's articles: a format at a path, optionally for a profile."""
 
     format: FeedFormat
-    path: str  # a template like the feed's path: {section} or {tag}
+    path: str  # a template like the feed's path: {section}, {tag} or {author}
     profile: FeedProfile | None = None
 
 
@@ -313,6 +313,16 @@ def _cdn_invalidate(data: Mapping[str, Any]) -> CdnInvalidate:
     return value
 
 
+def _check_feed_placeholders(select: str, paths: Iterable[str], where: str) -> None:
+    """A feed per section, tag or author needs its value in every path, or the feeds overwrite
+    one another; a placeholder of another kind would fail at render time."""
+    wanted = set() if select == "all" else {"{" + select + "}"}
+    for path in paths:
+        if set(re.findall(r"\{[^{}]*\}", path)) != wanted:
+            expected = f"{next(iter(wanted))} and no other placeholder" if wanted else "no placeholder"
+            raise ConfigError(f"{where}: path {path!r} must have {expected}")
+
+
 def site_from_mapping(data: Mapping[str, Any]) -> SiteConfig:
     site = _require(data, "site", "", dict)
     logo = _require(site, "logo", "site", dict)
@@ -323,12 +333,14 @@ def site_from_mapping(data: Mapping[str, Any]) -> SiteConfig:
     for name, table in _require(data, "feeds", "", dict).items():
         where = f"feeds.{name}"
         select = _require(table, "select", where)
-        if select not in ("all", "section", "tag"):
-            raise ConfigError(f"{where}.select: expected all, section or tag, got {select!r}")
+        if select not in ("all", "section", "tag", "author"):
+            raise ConfigError(f"{where}.select: expected all, section, tag or author, got {select!r}")
         path = _require(table, "path", where)
         cache_policy = table.get("cache_policy", "feed")
         if cache_policy not in cache:
             raise ConfigError(f"{where}.cache_policy: no key {cache_policy!r} in [cache_control]")
+        variants = _feed_variants(table, where, path, profiles)
+        _check_feed_placeholders(select, (path, *(v.path for v in variants)), where)
         feeds.append(
             FeedSpec(
                 name=name,
@@ -337,7 +349,7 @@ def site_from_mapping(data: Mapping[str, Any]) -> SiteConfig:
                 title=table.get("title", site.get("name", "")),
                 size=int(table.get("size", DEFAULT_FEED_SIZE)),
                 ttl_minutes=int(table.get("ttl_minutes", 5)),
-                variants=_feed_variants(table, where, path, profiles),
+                variants=variants,
                 cache_policy=cache_policy,
             )
         )

@@ -13,6 +13,7 @@ from datetime import UTC, datetime, timedelta
 from typing import Literal
 
 from warta.core.articles import Article, ArticleState
+from warta.core.authors import author_slugs
 from warta.core.config import SiteConfig
 from warta.core.text import slugify
 
@@ -75,6 +76,8 @@ def feed_names(article: Article, site: SiteConfig) -> set[str]:
             names.add(spec.name)
         elif spec.select == "section":
             names.add(f"{spec.name}:{article.section.id}")
+        elif spec.select == "author":
+            names.update(f"{spec.name}:{slug}" for slug in author_slugs(article))
         else:
             names.update(f"{spec.name}:{slugify(tag)}" for tag in article.tags)
     return names

@@ -11,6 +11,7 @@ from datetime import datetime
 from typing import Literal, Protocol
 
 from warta.core.articles import Article, ArticleState
+from warta.core.operator_records import Rejection
 from warta.core.planner import OutputKey
 from warta.core.views import NewsEntry, ShardPosition, ShardRow, SitemapEntry
 
@@ -39,7 +40,8 @@ class Facets:
     """Everything a full rebuild has to render for one site."""
 
     urls: tuple[str, ...]
-    feed_values: dict[str, tuple[str, ...]]  # "section" -> section ids, "tag" -> tag slugs
+    # "section" -> section ids, "tag" -> tag slugs, "author" -> author slugs
+    feed_values: dict[str, tuple[str, ...]]
     periods: tuple[str, ...]
 
 
@@ -59,8 +61,10 @@ class ArticleIndex(Protocol):
         limit: int,
         section: str | None = None,
         tag: str | None = None,
+        author: str | None = None,
     ) -> list[Article]:
-        """The newest visible live articles, newest first."""
+        """The newest visible live articles, newest first; of a section, a tag slug and/or an
+        author slug (`core.authors.author_slug`) when given."""
         ...
 
     def shard_entries(self, site: str, period: str, now: datetime) -> Iterator[SitemapEntry]:
@@ -127,3 +131,16 @@ class ObjectStore(Protocol):
     def delete(self, path: str) -> bool: ...
 
     def list(self, prefix: str = "") -> Iterator[str]: ...
+
+
+class OperatorLog(Protocol):
+    """Where the entry points note what on-call reads in the status report: rejected events.
+
+    Best effort: callers log and swallow a failure to record, so it never fails an event.
+    """
+
+    def record_rejection(self, at: datetime, source: str, reason: str, event_id: str = "") -> None: ...
+
+    def recent_rejections(self, limit: int = 20) -> list[Rejection]:
+        """Newest first."""
+        ...

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import re
 import unicodedata
 
@@ -35,6 +36,15 @@ def clean_tags(tags: list[str]) -> tuple[str, ...]:
 
 
 def slugify(value: str) -> str:
-    """A URL path segment for a tag or author name: lower-case ASCII words joined by hyphens."""
-    ascii_text = unicodedata.normalize("NFKD", value).encode("ascii", "ignore").decode()
-    return re.sub(r"[^a-z0-9]+", "-", ascii_text.lower()).strip("-") or "x"
+    """A URL path segment for a tag or author name: lower-case ASCII words joined by hyphens.
+
+    A name whose letters do not all reduce to ASCII (智能钱包, Straße) gets a short hash of the
+    name as well: without it every Chinese tag would share the one feed `x`.
+    """
+    decomposed = unicodedata.normalize("NFKD", value)
+    ascii_text = decomposed.encode("ascii", "ignore").decode()
+    slug = re.sub(r"[^a-z0-9]+", "-", ascii_text.lower()).strip("-")
+    if any(c.isalnum() and not c.isascii() for c in decomposed):
+        digest = hashlib.blake2s(unicodedata.normalize("NFC", value).encode(), digest_size=4).hexdigest()
+        return f"{slug or 'x'}-{digest}"
+    return slug or "x"

@@ -6,10 +6,14 @@
 - S3 inbox (`inbox/` of the private state bucket), as an S3 notification or the EventBridge
   "Object Created" event: the object is read, ingested, then deleted; a rejected one is moved to
   `rejected/` with the reason in its metadata. This is the way in for events over 256 KB.
+
+Every rejected event is also recorded for the status report (`AwsStack.record_rejection`), keyed
+by the time its delivery was first sent, so the retries of one delivery make one record.
 """
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
 from typing import Any
 from urllib.parse import unquote_plus
 
@@ -35,6 +39,20 @@ class RecordRejected(Exception):
     """A rejected event: an SQS batch item failure, or an EventBridge delivery that fails."""
 
 
+def _sent_at(value: Any) -> datetime | None:
+    """A delivery's send time: epoch milliseconds (SQS) or ISO 8601 (EventBridge, S3); None if
+    absent or unreadable (the clock is used then)."""
+    try:
+        if isinstance(value, str) and value.isdigit():
+            return datetime.fromtimestamp(int(value) / 1000, UTC)
+        if isinstance(value, str) and value:
+            moment = datetime.fromisoformat(value.replace("Z", "+00:00"))
+            return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
+    except (ValueError, OverflowError):
+        pass
+    return None
+
+
 def _count(outcome: EventOutcome) -> None:
     metrics.add_metric(name=f"Events{outcome.status.capitalize()}", unit=MetricUnit.Count, value=1)
 
@@ -42,14 +60,18 @@ def _count(outcome: EventOutcome) -> None:
 def ingest_eventbridge(event: dict[str, Any], context: Any) -> dict[str, Any]:
     detail = event.get("detail")
     detail_type = event.get("detail-type")
+    sent_at = _sent_at(event.get("time"))
     if detail_type == S3_OBJECT_CREATED:
-        return ingest_inbox_object(detail["bucket"]["name"], detail["object"]["key"], context)
+        return ingest_inbox_object(detail["bucket"]["name"], detail["object"]["key"], context, sent_at)
     stack = runtime.stack()
+    source = f"eventbridge:{event.get('id', '')}"
     if isinstance(detail, dict) and detail.get("type") != detail_type:
-        raise EventRejected(
+        rejected = EventRejected(
             "detail-type", f"{detail_type!r} differs from the event's type {detail.get('type')!r}"
         )
-    outcome = stack.ingest(detail if isinstance(detail, dict) else b"", f"eventbridge:{event.get('id', '')}")
+        stack.record_rejection(source, str(rejected), runtime.event_id_of(detail), sent_at)
+        raise rejected
+    outcome = stack.ingest(detail if isinstance(detail, dict) else b"", source, context, sent_at)
     _count(outcome)
     if outcome.status == "rejected":
         # EventBridge retries, then the function's dead-letter queue keeps it for on-call.
@@ -62,7 +84,8 @@ def ingest_sqs(event: dict[str, Any], context: Any) -> dict[str, Any]:
 
     def record_handler(record: SQSRecord) -> str:
         try:
-            outcome = stack.ingest(record.body, f"sqs:{record.message_id}", context)
+            sent_at = _sent_at(record.attributes.sent_timestamp)
+            outcome = stack.ingest(record.body, f"sqs:{record.message_id}", context, sent_at)
         except Exception as exc:
             # The batch processor keeps only the failure: log why, by message id, which the
             # message keeps in the dead-letter queue after its last try.
@@ -84,7 +107,9 @@ def ingest_sqs(event: dict[str, Any], context: Any) -> dict[str, Any]:
     )
 
 
-def ingest_inbox_object(bucket: str, key: str, context: Any) -> dict[str, Any]:
+def ingest_inbox_object(
+    bucket: str, key: str, context: Any, sent_at: datetime | None = None
+) -> dict[str, Any]:
     stack = runtime.stack()
     if not key.startswith(INBOX_PREFIX):
         logger.warning("object outside the inbox ignored", extra={"bucket": bucket, "key": key})
@@ -94,7 +119,7 @@ def ingest_inbox_object(bucket: str, key: str, context: Any) -> dict[str, Any]:
     except stack.s3.exceptions.NoSuchKey:
         # Already processed and deleted: S3 notifications are delivered at least once.
         return {"status": "gone", "key": key}
-    outcome = stack.ingest(body, f"s3://{bucket}/{key}", context)
+    outcome = stack.ingest(body, f"s3://{bucket}/{key}", context, sent_at)
     _count(outcome)
     if outcome.status == "rejected":
         stack.s3.copy_object(
@@ -111,7 +136,10 @@ def ingest_inbox_object(bucket: str, key: str, context: Any) -> dict[str, Any]:
 def ingest_s3_notification(event: dict[str, Any], context: Any) -> dict[str, Any]:
     results = [
         ingest_inbox_object(
-            record["s3"]["bucket"]["name"], unquote_plus(record["s3"]["object"]["key"]), context
+            record["s3"]["bucket"]["name"],
+            unquote_plus(record["s3"]["object"]["key"]),
+            context,
+            _sent_at(record.get("eventTime")),
         )
         for record in event["Records"]
     ]

@@ -3,10 +3,13 @@
 Each batch renders every pending output of each site it names, once, however many messages
 asked for it: that is the coalescing. Then one CloudFront invalidation covers every path the
 batch changed. The FIFO group keeps renders of one site from overlapping (docs/architecture.md).
+Last, the status report is brought up to date (`warta.app.status_batches`); a failure there is
+logged and counted, never a failed batch.
 """
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
 from typing import Any
 
 from aws_lambda_powertools import Metrics, Tracer
@@ -15,10 +18,13 @@ from aws_lambda_powertools.utilities.batch import SqsFifoPartialProcessor, proce
 from aws_lambda_powertools.utilities.data_classes.sqs_event import SQSRecord
 
 from warta.adapters.http_ping import HttpPinger
+from warta.adapters.s3_status import S3Tree
 from warta.adapters.sqs_queue import site_of_signal
 from warta.app.cdn import paths_to_invalidate
 from warta.app.notify import notify_after_render
 from warta.app.render import RenderReport, render_pending
+from warta.core.config import SiteConfig
+from warta.core.operator_records import ArticleCounts
 from warta.handlers import runtime
 from warta.observability import METRICS_NAMESPACE, logger
 
@@ -50,13 +56,51 @@ def render_site(site: str) -> RenderReport:
     return report
 
 
+def _article_counts(site: SiteConfig) -> ArticleCounts:
+    """From what is cheap to read at every batch: the rendered shard parts count the visible
+    articles, the sparse `due` index the scheduled ones, the operator records the takedowns."""
+    stack = runtime.stack()
+    return ArticleCounts(
+        live=sum(part.url_count for part in stack.index.shard_parts(site.id)),
+        scheduled=stack.index.scheduled_count(site.id, runtime.now()),
+        taken_down=stack.ops.takedown_count(site.id),
+    )
+
+
+def write_status(reports: dict[str, RenderReport]) -> None:
+    """Rewrite the status report after a batch; never raises."""
+    stack = runtime.stack()
+    if stack.status is None or not reports:
+        return
+    try:
+        # Imported here: the feed and sitemap checks it brings are not on the cold-start path.
+        from warta.app.status_batches import write_status_after_render
+
+        location = write_status_after_render(
+            deployment=stack.deployment,
+            tree=S3Tree(stack.store, stack.s3),
+            store=stack.status,
+            rendered=reports,
+            counts=_article_counts,
+            ops=stack.ops,
+            now=runtime.now(),
+            at=datetime.now(UTC),
+            out=f"s3://{stack.store.bucket}",
+        )
+    except Exception as exc:
+        metrics.add_metric(name="StatusReportFailed", unit=MetricUnit.Count, value=1)
+        logger.exception(f"status report not written: {type(exc).__name__}: {exc}")
+        return
+    logger.info("status report written", extra={"location": location, "sites": sorted(reports)})
+
+
 @logger.inject_lambda_context(clear_state=True)
 @tracer.capture_lambda_handler
 @metrics.log_metrics
 def handler(event: dict[str, Any], context: Any) -> dict[str, Any]:
     rendered: set[str] = set()
     changed: list[str] = []
-    reports: list[RenderReport] = []
+    reports: dict[str, RenderReport] = {}
 
     def record_handler(record: SQSRecord) -> None:
         try:
@@ -76,7 +120,7 @@ def handler(event: dict[str, Any], context: Any) -> dict[str, Any]:
             )
             raise
         changed.extend(paths_to_invalidate(report, runtime.stack().deployment.sites[site].cdn_invalidate))
-        reports.append(report)
+        reports[site] = report
         rendered.add(site)
 
     response = process_partial_response(
@@ -86,6 +130,7 @@ def handler(event: dict[str, Any], context: Any) -> dict[str, Any]:
         runtime.stack().cdn.invalidate(changed)
     # After the invalidation: a crawler told of a URL must not fetch the CDN's old copy. Pings
     # never raise; a failing hub or IndexNow endpoint is logged and the batch still succeeds.
-    for report in reports:
+    for report in reports.values():
         notify_after_render(report, runtime.stack().deployment, HttpPinger())
+    write_status(reports)
     return response

@@ -12,6 +12,8 @@ Environment:
     WARTA_DISTRIBUTION_ID     CloudFront distribution to invalidate (empty: none)
     WARTA_SITE_CONFIG         comma-separated site TOML locations: s3://bucket/key or a file
     WARTA_RENDER_PAGE_SIZE    outputs one render invocation takes (default 500)
+    WARTA_STATUS_PREFIX       where in the state bucket the status report goes (default status/;
+                              empty: no report)
 """
 
 from __future__ import annotations
@@ -30,9 +32,12 @@ import boto3
 
 from warta.adapters.cloudfront_cdn import CloudFrontInvalidator
 from warta.adapters.dynamodb_index import DynamoIndex
+from warta.adapters.dynamodb_ops import DynamoOpsLog
+from warta.adapters.s3_status import DEFAULT_STATUS_PREFIX, S3StatusStore
 from warta.adapters.s3_store import S3Store
 from warta.adapters.sqs_queue import DEFAULT_PAGE_SIZE, SqsRenderQueue
 from warta.app.ingest import EventOutcome, ingest_event
+from warta.app.takedown_records import TakedownRecordingIndex
 from warta.core.config import ConfigError, Deployment, SiteConfig, site_from_mapping
 from warta.observability import log_event, logger
 
@@ -51,6 +56,12 @@ def _env(name: str, default: str | None = None) -> str:
     if value is None:
         raise ConfigError(f"environment variable {name} is not set")
     return value
+
+
+def event_id_of(data: Any) -> str:
+    """The event id of a raw event that got far enough to carry one, else ""."""
+    event_id = data.get("event_id") if isinstance(data, dict) else None
+    return event_id if isinstance(event_id, str) else ""
 
 
 def _read_location(location: str, s3: Any) -> bytes:
@@ -93,9 +104,21 @@ class AwsStack:
     s3: Any
     state_bucket: str
     ingest_once: Callable[..., dict[str, Any]]
+    ops: DynamoOpsLog
+    status: S3StatusStore | None  # None: WARTA_STATUS_PREFIX is empty, no status report
 
-    def ingest(self, raw: bytes | str | dict[str, Any], source: str, context: Any = None) -> EventOutcome:
-        """Ingest one raw event, once per event_id; logs it with the article id as correlation id."""
+    def ingest(
+        self,
+        raw: bytes | str | dict[str, Any],
+        source: str,
+        context: Any = None,
+        sent_at: datetime | None = None,
+    ) -> EventOutcome:
+        """Ingest one raw event, once per event_id; logs it with the article id as correlation id.
+
+        A rejection is recorded for the status report; `sent_at` is when the delivery was first
+        sent (the same on every retry, so a retried rejection is recorded once).
+        """
         data: Any = raw
         if not isinstance(raw, dict):
             try:
@@ -112,7 +135,19 @@ class AwsStack:
         else:
             outcome = self._ingest(raw, source, now())
         log_event(outcome)
+        if outcome.status == "rejected":
+            self.record_rejection(source, outcome.reason, event_id_of(data), sent_at)
         return outcome
+
+    def record_rejection(self, source: str, reason: str, event_id: str, sent_at: datetime | None) -> None:
+        """Best effort: a failure to record is logged and never fails the event or its batch."""
+        try:
+            self.ops.record_rejection(sent_at or now(), source, reason, event_id)
+        except Exception as exc:
+            logger.exception(
+                f"rejection not recorded: {type(exc).__name__}: {exc}",
+                extra={"source": source, "event_id": event_id, "reason": reason},
+            )
 
     def _ingest(self, raw: bytes | str | dict[str, Any], source: str, moment: datetime) -> EventOutcome:
         from warta.core.body import build_body
@@ -121,7 +156,7 @@ class AwsStack:
             raw,
             source,
             deployment=self.deployment,
-            index=self.index,
+            index=TakedownRecordingIndex(self.index, self.ops),
             queue=self.queue,
             now=moment,
             build_body=build_body,
@@ -163,6 +198,7 @@ def stack() -> AwsStack:
     ddb = boto3.client("dynamodb")
     table = _env("WARTA_TABLE")
     state_bucket = _env("WARTA_STATE_BUCKET")
+    status_prefix = _env("WARTA_STATUS_PREFIX", DEFAULT_STATUS_PREFIX)
     locations = [loc.strip() for loc in _env("WARTA_SITE_CONFIG").split(",") if loc.strip()]
     return AwsStack(
         deployment=load_deployment_from(locations, s3),
@@ -179,6 +215,8 @@ def stack() -> AwsStack:
         s3=s3,
         state_bucket=state_bucket,
         ingest_once=_idempotent_ingest(lambda *args: stack()._ingest(*args), ddb),
+        ops=DynamoOpsLog(ddb, table),
+        status=S3StatusStore(s3, state_bucket, status_prefix) if status_prefix else None,
     )
 
 

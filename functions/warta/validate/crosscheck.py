@@ -1,7 +1,7 @@
 """The tree against the article index: every live article where it belongs, nothing else.
 
-- every visible live article is in its feeds (when among their newest `size`), in its
-  period's sitemap shard, and has an AMP page;
+- every visible live article is in its feeds (home, section, tag and author feeds, when among
+  their newest `size`), in its period's sitemap shard, and has an AMP page;
 - no output links a URL that is not a live article's, and no taken-down article's URL or
   guid appears in any file;
 - the sitemap index lists every shard file and every shard the index knows, and only files
@@ -16,7 +16,7 @@ from datetime import datetime
 from typing import Protocol
 
 from warta.app.outputs.amp import amp_path
-from warta.app.outputs.feeds import feed_view
+from warta.app.outputs.feeds import feed_articles, feed_view
 from warta.app.outputs.sitemaps import shard_path
 from warta.core.ports import ArticleIndex
 from warta.validate.report import Finding
@@ -80,9 +80,7 @@ def cross_check(
             [None] if spec.select == "all" else facets.feed_values.get(spec.select, ())
         )
         for value in values:
-            section = value if spec.select == "section" else None
-            tag = value if spec.select == "tag" else None
-            newest = index.latest(site.id, now, spec.size, section=section, tag=tag)
+            newest = feed_articles(spec, value, site, index, now)
             for variant in spec.all_variants():
                 rel = feed_view(spec, value, site, variant.path).path
                 expected_feeds.add(rel)
@@ -104,7 +102,7 @@ def cross_check(
                         )
     for rel, feed in sorted(tree.feeds.items()):
         if rel not in expected_feeds:
-            fail(rel, "index", "feed of a section or tag that has no visible live article")
+            fail(rel, "index", "feed of a section, tag or author that has no visible live article")
         for item in feed.summary.items if feed.summary else ():
             if item.guid in gone_guids:
                 fail(rel, "takedown", f"item guid {item.guid} is taken-down article {gone_guids[item.guid]}")

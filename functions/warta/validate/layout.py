@@ -25,7 +25,7 @@ class OutputPath:
     kind: PathKind
     feed: FeedSpec | None = None
     variant: FeedVariant | None = None
-    value: str | None = None  # the section or tag of a feed
+    value: str | None = None  # the section, tag or author slug of a feed
     period: str | None = None  # a shard's period
 
 
@@ -46,7 +46,7 @@ class SiteLayout:
         return cls(
             site=site,
             feeds=tuple(
-                (_template(variant.path, section=value, tag=value), spec, variant)
+                (_template(variant.path, section=value, tag=value, author=value), spec, variant)
                 for spec, variant in variants
             ),
             shard=_template(site.sitemaps.shard_path, period=_PERIOD),

@@ -1,4 +1,4 @@
-"""The feeds the site config defines: home, and one per section or tag that has articles.
+"""The feeds the site config defines: home, and one per section, tag or author that has articles.
 
 One output key renders every variant of its feed (RSS, Atom, JSON Feed, aggregator profiles)
 from one read of the index, so the variants never disagree.
@@ -12,6 +12,7 @@ from datetime import datetime
 
 from warta.app.outputs.changes import Change, Delete, Put
 from warta.core.articles import Article
+from warta.core.authors import author_by_slug
 from warta.core.config import FeedFormat, FeedSpec, FeedVariant, SiteConfig
 from warta.core.planner import OutputKey
 from warta.core.ports import ArticleIndex
@@ -70,6 +71,13 @@ def feed_view(
     elif spec.select == "section":
         name = site.sections.get(value or "", value or "")
         path, link = template.format(section=value), f"{site.base_url}/{value}"
+    elif spec.select == "author":
+        # Titled and linked as the newest article names the author; the author's profile page
+        # is the channel link when the CMS gives one.
+        author = author_by_slug(value or "", articles)
+        name = author.name if author else (value or "")
+        link = author.url if author and author.url else f"{site.base_url}/author/{value}"
+        path = template.format(author=value)
     else:
         name = _tag_name(value or "", articles)
         path, link = template.format(tag=value), f"{site.base_url}/tag/{value}"
@@ -115,19 +123,32 @@ def render_variant(
     return body
 
 
+def feed_articles(
+    spec: FeedSpec, value: str | None, site: SiteConfig, index: ArticleIndex, now: datetime
+) -> list[Article]:
+    """The items of one feed: its `size` newest visible live articles, newest first."""
+    return index.latest(
+        site.id,
+        now,
+        spec.size,
+        section=value if spec.select == "section" else None,
+        tag=value if spec.select == "tag" else None,
+        author=value if spec.select == "author" else None,
+    )
+
+
 def render_feed_output(key: OutputKey, site: SiteConfig, index: ArticleIndex, now: datetime) -> list[Change]:
     found = _feed_spec(site, key.name)
     if found is None:
         return []  # a feed the config no longer defines
     spec, value = found
-    section = value if spec.select == "section" else None
-    tag = value if spec.select == "tag" else None
-    articles = index.latest(site.id, now, spec.size, section=section, tag=tag)
+    articles = feed_articles(spec, value, site, index, now)
     changes: list[Change] = []
     for variant in spec.all_variants():
         view = feed_view(spec, value, site, variant.path, articles)
         if not articles and spec.select != "all":
-            changes.append(Delete(view.path))  # a section or tag feed exists while it has articles
+            # A section, tag or author feed exists while it has articles.
+            changes.append(Delete(view.path))
             continue
         body = render_variant(variant, view, articles, site)
         changes.append(Put(view.path, body, CONTENT_TYPES[variant.format], spec.cache_policy))

@@ -1,0 +1,77 @@
+"""The status report on S3: written under a prefix of the private state bucket, read from the
+public bucket.
+
+The state bucket is no CloudFront origin and blocks public access, so the report (which names
+rejected events and their sources) is never served; on-call reads it with the AWS CLI or a
+presigned URL (docs/operations.md). Nothing is added to the public tree, so the checks that
+compare it with a local tree see only outputs.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from typing import Any
+
+from botocore.exceptions import ClientError
+
+from warta.adapters.s3_store import S3Store
+
+DEFAULT_STATUS_PREFIX = "status/"  # template.yaml: RenderFunction WARTA_STATUS_PREFIX and its policy
+LIST_PAGE_LIMIT = 1_000  # ListObjectsV2 returns at most 1,000 keys a request
+
+
+class S3StatusStore:
+    """`StatusStore` (app/status_batches.py) under one prefix of a bucket."""
+
+    def __init__(self, client: Any, bucket: str, prefix: str = DEFAULT_STATUS_PREFIX) -> None:
+        self._s3 = client
+        self.bucket = bucket
+        self.prefix = prefix
+
+    def read(self, name: str) -> bytes | None:
+        try:
+            return self._s3.get_object(Bucket=self.bucket, Key=self.prefix + name)["Body"].read()
+        except ClientError as exc:
+            if exc.response.get("Error", {}).get("Code") in {"NoSuchKey", "404"}:
+                return None
+            raise
+
+    def write(self, name: str, body: bytes, content_type: str) -> None:
+        self._s3.put_object(
+            Bucket=self.bucket,
+            Key=self.prefix + name,
+            Body=body,
+            ContentType=content_type,
+            CacheControl="no-store",  # a presigned link must show the page as it is now
+        )
+
+    def location(self, name: str) -> str:
+        return f"s3://{self.bucket}/{self.prefix}{name}"
+
+
+class S3Tree:
+    """The public bucket as the status report reads it: `S3Store` reads, plus a resumable listing."""
+
+    def __init__(self, store: S3Store, client: Any) -> None:
+        self._store = store
+        self._s3 = client
+
+    def get(self, path: str) -> bytes | None:
+        return self._store.get(path)
+
+    def list(self, prefix: str = "") -> Iterator[str]:
+        return self._store.list(prefix)
+
+    def list_after(self, prefix: str, after: str, limit: int) -> list[str]:
+        keys: list[str] = []
+        request: dict[str, Any] = {"Bucket": self._store.bucket, "Prefix": prefix}
+        if after:
+            request["StartAfter"] = after
+        while len(keys) < limit:
+            request["MaxKeys"] = min(LIST_PAGE_LIMIT, limit - len(keys))
+            page = self._s3.list_objects_v2(**request)
+            keys += [item["Key"] for item in page.get("Contents", [])]
+            if not page.get("IsTruncated"):
+                break
+            request["ContinuationToken"] = page["NextContinuationToken"]
+        return keys
