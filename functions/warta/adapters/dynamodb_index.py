@@ -36,6 +36,7 @@ from typing import Any
 from boto3.dynamodb.types import Binary, TypeDeserializer, TypeSerializer
 from botocore.exceptions import ClientError
 
+from warta.adapters.dynamodb_count import count_items
 from warta.adapters.sqlite_index import SITEMAP_IMAGES_PER_URL
 from warta.core.articles import Article, ArticleState, Tombstone
 from warta.core.authors import author_slugs
@@ -501,15 +502,8 @@ class DynamoIndex:
             "IndexName": DUE_INDEX,
             "KeyConditionExpression": "due_pk = :site AND due_sk >= :from",
             "ExpressionAttributeValues": _marshal({":site": site, ":from": _until(now)}),
-            "Select": "COUNT",
         }
-        count = 0
-        while True:
-            page = self._ddb.query(**request)
-            count += page.get("Count", 0)
-            if not page.get("LastEvaluatedKey"):
-                return count
-            request["ExclusiveStartKey"] = page["LastEvaluatedKey"]
+        return count_items(self._ddb, request)
 
     def _unreleased(self, site: str, article_id: str) -> bool:
         item = self._get_item(_article_pk(site, article_id), ARTICLE_SK)

@@ -23,6 +23,7 @@ from typing import Any
 from boto3.dynamodb.types import TypeDeserializer, TypeSerializer
 from botocore.exceptions import ClientError
 
+from warta.adapters.dynamodb_count import count_items
 from warta.core.operator_records import Rejection
 
 REJECTIONS_PK = "OPS#rejections"
@@ -115,12 +116,5 @@ class DynamoOpsLog:
             "TableName": self.table,
             "KeyConditionExpression": "pk = :pk",
             "ExpressionAttributeValues": _marshal({":pk": TAKEDOWNS_PK + site}),
-            "Select": "COUNT",
         }
-        count = 0
-        while True:
-            page = self._ddb.query(**request)
-            count += page.get("Count", 0)
-            if not page.get("LastEvaluatedKey"):
-                return count
-            request["ExclusiveStartKey"] = page["LastEvaluatedKey"]
+        return count_items(self._ddb, request)
