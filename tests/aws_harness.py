@@ -157,6 +157,36 @@ class AwsHarness:
         }
         return ingest.handler({"Records": [record]}, self.context)
 
+    def inbox_via_eventbridge(self, name: str, body: bytes, *, url_encoded: bool = True) -> dict[str, Any]:
+        """Drop a file into the inbox and deliver what the template wires up: the EventBridge
+        "Object Created" event of the state bucket (AWS documents its key as a plain string;
+        S3 notification keys are URL-encoded, so both forms are tried)."""
+        from urllib.parse import quote_plus
+
+        from warta.handlers import ingest
+
+        key = f"inbox/{name}"
+        self.s3.put_object(Bucket=STATE_BUCKET, Key=key, Body=body)
+        event = {
+            "version": "0",
+            "id": f"s3-{abs(hash(key)):x}",
+            "detail-type": "Object Created",
+            "source": "aws.s3",
+            "account": ACCOUNT,
+            "time": "2023-09-21T00:00:00Z",
+            "region": REGION,
+            "resources": [f"arn:aws:s3:::{STATE_BUCKET}"],
+            "detail": {
+                "version": "0",
+                "bucket": {"name": STATE_BUCKET},
+                "object": {"key": quote_plus(key, safe="/") if url_encoded else key, "size": len(body)},
+                "request-id": "N4N7GDK58NMKJ12R",
+                "requester": ACCOUNT,
+                "reason": "PutObject",
+            },
+        }
+        return ingest.handler(event, self.context)
+
     def webhook(
         self, body: bytes, now: datetime, *, secret: str = SECRET, headers: dict[str, str] | None = None
     ) -> dict[str, Any]:

@@ -62,7 +62,12 @@ def ingest_eventbridge(event: dict[str, Any], context: Any) -> dict[str, Any]:
     detail_type = event.get("detail-type")
     sent_at = _sent_at(event.get("time"))
     if detail_type == S3_OBJECT_CREATED:
-        return ingest_inbox_object(detail["bucket"]["name"], detail["object"]["key"], context, sent_at)
+        # AWS shows this key plain, while S3 notifications URL-encode theirs: try it as given,
+        # then decoded, so that neither reading loses a file whose name has a space or a colon.
+        key = detail["object"]["key"]
+        return ingest_inbox_object(
+            detail["bucket"]["name"], key, context, sent_at, also_try=unquote_plus(key)
+        )
     stack = runtime.stack()
     source = f"eventbridge:{event.get('id', '')}"
     if isinstance(detail, dict) and detail.get("type") != detail_type:
@@ -108,7 +113,7 @@ def ingest_sqs(event: dict[str, Any], context: Any) -> dict[str, Any]:
 
 
 def ingest_inbox_object(
-    bucket: str, key: str, context: Any, sent_at: datetime | None = None
+    bucket: str, key: str, context: Any, sent_at: datetime | None = None, also_try: str | None = None
 ) -> dict[str, Any]:
     stack = runtime.stack()
     if not key.startswith(INBOX_PREFIX):
@@ -117,7 +122,10 @@ def ingest_inbox_object(
     try:
         body = stack.s3.get_object(Bucket=bucket, Key=key)["Body"].read()
     except stack.s3.exceptions.NoSuchKey:
+        if also_try and also_try != key:
+            return ingest_inbox_object(bucket, also_try, context, sent_at)
         # Already processed and deleted: S3 notifications are delivered at least once.
+        logger.info("inbox object already gone", extra={"bucket": bucket, "key": key})
         return {"status": "gone", "key": key}
     outcome = stack.ingest(body, f"s3://{bucket}/{key}", context, sent_at)
     _count(outcome)
