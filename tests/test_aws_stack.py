@@ -182,6 +182,22 @@ def test_redelivery_is_idempotent(aws: AwsHarness) -> None:
     assert aws.render_messages_waiting() == waiting  # no second push, so no second signal
 
 
+def test_an_event_id_reused_for_another_article_is_rejected_naming_it(aws: AwsHarness) -> None:
+    """Within the idempotency window the stored answer would silently drop the second event."""
+    event = json.loads(EVENT_FILES[0].read_bytes())
+    assert aws.eventbridge(event)["status"] == "accepted"
+    changed = json.loads(EVENT_FILES[0].read_bytes())
+    changed["article"]["revision"] += 1
+    changed["article"]["title"] = "Judul lain dengan id peristiwa yang sama"
+    records, response = aws.sqs([json.dumps(changed), EVENT_FILES[1].read_text()])
+    assert response == {"batchItemFailures": [{"itemIdentifier": records[0]["messageId"]}]}
+    response = aws.webhook(json_bytes(changed), datetime.fromisoformat(NOW))
+    assert response["statusCode"] == 400 and json.loads(response["body"])["field"] == "event_id", response
+    assert aws.eventbridge(event)["status"] == "accepted"  # the true redelivery still gets its answer
+    aws.drain_render_queue()
+    assert changed["article"]["title"].encode() not in aws.bucket_tree()["feed/index.xml"]
+
+
 def test_webhook_refuses_missing_bad_and_stale_signatures(aws: AwsHarness) -> None:
     body = EVENT_FILES[0].read_bytes()
     now = datetime.fromisoformat(NOW)

@@ -39,10 +39,17 @@ from warta.adapters.sqs_queue import DEFAULT_PAGE_SIZE, SqsRenderQueue
 from warta.app.ingest import EventOutcome, ingest_event
 from warta.app.takedown_records import TakedownRecordingIndex
 from warta.core.config import ConfigError, Deployment, SiteConfig, site_from_mapping
+from warta.core.events import EventRejected
 from warta.observability import log_event, logger
 
 IDEMPOTENCY_KEY_PREFIX = "warta.ingest"  # shared by every entry point: one event_id, one ingest
 IDEMPOTENCY_EXPIRY_SECONDS = 24 * 3600
+# What a redelivery must repeat unchanged (occurred_at aside): checked against the stored hash.
+IDEMPOTENT_PAYLOAD = "[type, site, article]"
+REUSED_EVENT_ID = (
+    "already used by a different event in the last 24 hours; a redelivered event repeats its"
+    " type and article unchanged, and a new event needs a new id"
+)
 DOC_PREFIX = "docs/"
 
 
@@ -128,10 +135,17 @@ class AwsStack:
         article = data.get("article") if isinstance(data, dict) else None
         logger.set_correlation_id(article.get("id") if isinstance(article, dict) else None)
         if isinstance(data, dict) and isinstance(data.get("event_id"), str):
+            from aws_lambda_powertools.utilities.idempotency.exceptions import IdempotencyValidationError
+
             try:
                 outcome = EventOutcome(**self.ingest_once(event=data, source=source, now=now()))
             except EventRejectedError as exc:
                 outcome = exc.outcome
+            except IdempotencyValidationError:
+                # The contract: "Unique per event. A redelivered event keeps its id." The same
+                # id with another article is a CMS fault, and the stored answer would hide it.
+                reason = str(EventRejected("event_id", REUSED_EVENT_ID))
+                outcome = EventOutcome(source, "rejected", event_id=data["event_id"], reason=reason)
         else:
             outcome = self._ingest(raw, source, now())
         log_event(outcome)
@@ -172,7 +186,9 @@ def _idempotent_ingest(stack_ingest: Callable[..., EventOutcome], ddb: Any) -> C
 
     persistence = DynamoDBPersistenceLayer(table_name=_env("WARTA_IDEMPOTENCY_TABLE"), boto3_client=ddb)
     config = IdempotencyConfig(
-        event_key_jmespath="event_id", expires_after_seconds=IDEMPOTENCY_EXPIRY_SECONDS
+        event_key_jmespath="event_id",
+        payload_validation_jmespath=IDEMPOTENT_PAYLOAD,
+        expires_after_seconds=IDEMPOTENCY_EXPIRY_SECONDS,
     )
 
     @idempotent_function(
