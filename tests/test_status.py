@@ -36,7 +36,7 @@ CHROMIUM_FLAGS = [
 def _bad_event(tmp: Path) -> Path:
     bad = tmp / "bad" / "999-off-domain.json"
     bad.parent.mkdir()
-    bad.write_text('{"not": "an event"}')
+    bad.write_text('{"event_id": "evt-rusak-999", "not": "an event"}')
     return bad.parent
 
 
@@ -81,6 +81,8 @@ def test_status_writes_a_self_contained_report(published: Path, tmp_path: Path) 
     assert shard.xpath("string(.//*[@data-urls])") == "19"
     rejected = doc.xpath("//tr[@data-rejection]")
     assert len(rejected) == 1 and "999-off-domain.json" in rejected[0].text_content()
+    # The id the CMS gave it, though the event broke the contract: on-call finds it by that.
+    assert rejected[0].xpath("string(.//*[@data-event-id])") == "evt-rusak-999"
     assert "never" not in doc.xpath("string(//*[@data-last='publish'])")
 
 

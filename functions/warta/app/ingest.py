@@ -6,6 +6,7 @@ that arrive together coalesce into one render of each output they share.
 
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, Literal
@@ -17,6 +18,7 @@ from warta.core.planner import outputs_of, plan, shard_period
 from warta.core.ports import ArticleIndex, RenderQueue
 
 Status = Literal["accepted", "stale", "rejected"]
+EVENT_ID_CHARS = 200  # the contract's maxLength: a longer claimed id is cut, not echoed whole
 
 
 @dataclass(frozen=True, slots=True)
@@ -28,6 +30,19 @@ class EventOutcome:
     revision: int = 0
     reason: str = ""
     outputs: int = 0  # outputs queued for rendering
+
+
+def claimed_event_id(raw: bytes | str | dict[str, Any]) -> str:
+    """The `event_id` a rejected event carries, if it got far enough to carry one: on-call
+    finds the event in the CMS by it."""
+    data: Any = raw
+    if not isinstance(raw, dict):
+        try:
+            data = json.loads(raw)
+        except (ValueError, UnicodeDecodeError):
+            return ""
+    event_id = data.get("event_id") if isinstance(data, dict) else None
+    return event_id[:EVENT_ID_CHARS] if isinstance(event_id, str) else ""
 
 
 def ingest_event(
@@ -45,7 +60,7 @@ def ingest_event(
         site = site_of(event, deployment)
         state = state_from_event(event, site, build_body)
     except EventRejected as exc:
-        return EventOutcome(source, "rejected", reason=str(exc))
+        return EventOutcome(source, "rejected", event_id=claimed_event_id(raw), reason=str(exc))
     is_article = isinstance(state, Article)
     # Queued before the write: the outputs only the stored state shows (a takedown's AMP page
     # and feeds, an old URL, a section left). If this worker dies after the write, a redelivery

@@ -88,7 +88,7 @@ class RunObserver:
         if outcome.status == "accepted":
             self._events[outcome.article_id] = outcome
         if outcome.status == "rejected":
-            self.ops.record_rejection(datetime.now(UTC), outcome.source, outcome.reason)
+            self.ops.record_rejection(datetime.now(UTC), outcome.source, outcome.reason, outcome.event_id)
         if self._progress is not None:
             self._progress.advance()
 
