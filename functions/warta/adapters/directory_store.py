@@ -29,14 +29,22 @@ def _relative(path: str) -> PurePosixPath:
     return rel
 
 
-def _write_atomically(target: Path, data: bytes) -> None:
+def _read(path: Path) -> bytes | None:
+    try:
+        return path.read_bytes()
+    except (FileNotFoundError, IsADirectoryError, NotADirectoryError):
+        return None
+
+
+def _write_atomically(target: Path, data: bytes, folder_exists: bool = False) -> None:
     """Readers see the old file or the new one, never a half-written one."""
-    target.parent.mkdir(parents=True, exist_ok=True)
+    if not folder_exists:
+        target.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp = tempfile.mkstemp(prefix=_TEMP_PREFIX, dir=target.parent)
     try:
         with os.fdopen(fd, "wb") as handle:
             handle.write(data)
-        os.chmod(tmp, 0o644)
+            os.fchmod(handle.fileno(), 0o644)
         os.replace(tmp, target)
     except BaseException:
         with contextlib.suppress(FileNotFoundError):
@@ -75,18 +83,18 @@ class DirectoryStore:
             {"content_type": content_type, "cache_control": cache_control}, sort_keys=True
         ).encode()
         meta_file = self._meta(path)
-        if self.get(path) == body and meta_file.exists() and meta_file.read_bytes() == meta:
+        old_body, old_meta = _read(target), _read(meta_file)
+        if old_body == body and old_meta == meta:
             return "unchanged"
-        # Body first: if that fails, the old body keeps its old metadata.
-        _write_atomically(target, body)
-        _write_atomically(meta_file, meta)
+        # Body first: if that fails, the old body keeps its old metadata. A file that was there
+        # has its folder; metadata that is already right (most publishes) is not written again.
+        _write_atomically(target, body, folder_exists=old_body is not None)
+        if old_meta != meta:
+            _write_atomically(meta_file, meta, folder_exists=old_meta is not None)
         return "written"
 
     def get(self, path: str) -> bytes | None:
-        try:
-            return self._file(path).read_bytes()
-        except (FileNotFoundError, IsADirectoryError, NotADirectoryError):
-            return None
+        return _read(self._file(path))
 
     def metadata(self, path: str) -> dict[str, str]:
         try:

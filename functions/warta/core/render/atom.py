@@ -16,12 +16,15 @@ from warta.core.articles import Article
 from warta.core.config import SiteConfig
 from warta.core.render.feed_fields import (
     GENERATOR,
+    ArticleMemo,
     FeedOptions,
     categories,
+    cut_items,
     full_text,
     guid,
     newest_modification,
     rfc3339,
+    splice_items,
     summary,
 )
 from warta.core.render.rss import MEDIA_NS, add_media
@@ -65,7 +68,15 @@ def _feed_head(
     _el(root, "logo", site.logo.url)
 
 
-def _entry(root: etree._Element, article: Article, site: SiteConfig) -> None:
+_ENTRY = b"<entry>"
+_CLOSE = b"</feed>"
+# Finished entries by article and id prefix, as bytes, as rss.py keeps its items. An entry's
+# bytes need only the default namespace and, with an image, the media prefix on <feed>, which
+# every document that lists the article declares.
+_entries: ArticleMemo[bytes] = ArticleMemo()
+
+
+def _entry(root: etree._Element, article: Article, site: SiteConfig) -> etree._Element:
     entry = _el(root, "entry")
     _el(entry, "id", guid(site, article))
     _el(entry, "title", article.title, type="text")
@@ -86,6 +97,7 @@ def _entry(root: etree._Element, article: Article, site: SiteConfig) -> None:
         _el(entry, "content", body, type="html")
     if article.image is not None:
         add_media(entry, article.image)
+    return entry
 
 
 def render_atom(
@@ -99,6 +111,20 @@ def render_atom(
     root.set(XML_LANG, site.language)
     updated = newest_modification(articles) or EMPTY_FEED_UPDATED
     _feed_head(root, feed, site, updated, options.hubs)
-    for article in articles:
-        _entry(root, article, site)
-    return etree.tostring(root.getroottree(), xml_declaration=True, encoding="UTF-8")
+    entries = [_entries.get(article, site.id) for article in articles]
+    fresh = [article for article, entry in zip(articles, entries, strict=True) if entry is None]
+    if fresh:
+        made = [_entry(root, article, site) for article in fresh]
+        cut = iter(
+            cut_items(
+                etree.tostring(root, encoding="UTF-8", xml_declaration=False), _ENTRY, _CLOSE, len(made)
+            )
+        )
+        for element in made:
+            root.remove(element)
+        for position, article in enumerate(articles):
+            if entries[position] is None:
+                entries[position] = entry = next(cut)
+                _entries.put(article, entry, site.id)
+    head = etree.tostring(root.getroottree(), xml_declaration=True, encoding="UTF-8")
+    return splice_items(head, _CLOSE, [entry for entry in entries if entry is not None])

@@ -7,9 +7,12 @@ Titles, links and ids are the article's own strings; dates keep the article's ow
 from __future__ import annotations
 
 import functools
-from collections.abc import Sequence
+import threading
+from collections import OrderedDict
+from collections.abc import Hashable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Generic, TypeVar
 from urllib.parse import urlsplit
 
 from warta.core.articles import Article
@@ -27,6 +30,14 @@ IMAGE_TYPES = {
     ".webp": "image/webp",
     ".avif": "image/avif",
 }
+# Articles whose per-article results a warm process keeps (per renderer and variant). A publish
+# lists some 300 distinct articles (home, section, tag and author feeds; the home and section
+# feeds' are the same from one publish to the next, the tag and author feeds' often recur);
+# each kept result is a few kB, and its Article is mostly one the index keeps parsed anyway
+# (as many as its PARSED_CACHE_SIZE).
+ARTICLE_MEMO_SIZE = 1_024
+
+T = TypeVar("T")
 
 
 @dataclass(frozen=True, slots=True)
@@ -36,6 +47,69 @@ class FeedOptions:
     hubs: tuple[str, ...] = ()  # WebSub hubs, announced as link rel="hub"
     enclosure: bool = False  # the hero image also as an RSS <enclosure>
     snf_logo: str = ""  # SmartNews channel logo; declares the snf namespace
+
+
+class ArticleMemo(Generic[T]):
+    """A bounded LRU of what a pure function made of one article, for a warm process.
+
+    Every document that lists an article (the variants of a feed, the other feeds it is in, the
+    next publish's feeds, which share all but one item) would otherwise make it again. Keyed by
+    the article's (site, id, revision) and the `context` the result also depends on; a hit also
+    needs the very same article value, so an article changed under the same revision is made
+    afresh. Callers store values they never mutate afterwards (or hand out copies).
+    """
+
+    def __init__(self, maxsize: int = ARTICLE_MEMO_SIZE) -> None:
+        self._maxsize = maxsize
+        self._entries: OrderedDict[tuple[Hashable, ...], tuple[Article, T]] = OrderedDict()
+        self._lock = threading.Lock()  # renders run one at a time today; a lock costs ~0.1 µs
+
+    def get(self, article: Article, *context: Hashable) -> T | None:
+        key = (article.site, article.id, article.revision, *context)
+        with self._lock:
+            found = self._entries.get(key)
+            if found is None:
+                return None
+            kept, value = found
+            # Identity first: the index hands out the same parsed Article while it is unchanged.
+            if kept is not article and kept != article:
+                return None
+            self._entries.move_to_end(key)
+            return value
+
+    def put(self, article: Article, value: T, *context: Hashable) -> None:
+        key = (article.site, article.id, article.revision, *context)
+        with self._lock:
+            self._entries[key] = (article, value)
+            self._entries.move_to_end(key)
+            if len(self._entries) > self._maxsize:
+                self._entries.popitem(last=False)
+
+    def __len__(self) -> int:
+        return len(self._entries)
+
+
+def cut_items(document: bytes, start_tag: bytes, close: bytes, count: int) -> list[bytes]:
+    """The serialisations of the last `count` children of a document, cut from its bytes.
+
+    For documents whose items are the last children before `close` (the document's closing
+    tags) and whose item elements start with the bare `start_tag`: character data and attribute
+    values are escaped, so that tag appears only where an item starts. An item's bytes are the
+    same in any document that declares the namespace prefixes the item uses on its root, so a
+    document can be put together from kept items (`splice_items`).
+    """
+    start = document.find(start_tag)
+    pieces = document[start : -len(close)].split(start_tag)[1:]
+    if start < 0 or not document.endswith(close) or len(pieces) != count:
+        raise ValueError(f"{count} items could not be cut from the document")
+    return [start_tag + piece for piece in pieces]
+
+
+def splice_items(head: bytes, close: bytes, items: Sequence[bytes]) -> bytes:
+    """A document without items (`head`, ending in `close`) with `items` put before `close`."""
+    if not head.endswith(close):
+        raise ValueError("the document does not end as expected")
+    return b"".join([head[: -len(close)], *items, close])
 
 
 def guid(site: SiteConfig, article: Article) -> str:

@@ -9,6 +9,7 @@ from typing import Any
 from warta.core.articles import Article
 from warta.core.config import SiteConfig
 from warta.core.render.feed_fields import (
+    ArticleMemo,
     FeedOptions,
     categories,
     full_text,
@@ -61,6 +62,25 @@ def _item(article: Article, site: SiteConfig) -> dict[str, Any]:
     return item
 
 
+def _dumps(value: Any) -> str:
+    # Not ASCII-escaped: the file is UTF-8 and readers show the characters, not \u escapes.
+    return json.dumps(value, ensure_ascii=False, separators=(",", ":"))
+
+
+# Items by article and id prefix, serialised: without indentation json.dumps writes a list's
+# items exactly as it writes each alone, so a document joins the kept strings.
+_items: ArticleMemo[str] = ArticleMemo()
+_NO_ITEMS = '"items":[]}'
+
+
+def _item_json(article: Article, site: SiteConfig) -> str:
+    kept = _items.get(article, site.id)
+    if kept is None:
+        kept = _dumps(_item(article, site))
+        _items.put(article, kept, site.id)
+    return kept
+
+
 def render_json_feed(
     feed: FeedView, articles: Sequence[Article], site: SiteConfig, options: FeedOptions | None = None
 ) -> bytes:
@@ -79,6 +99,9 @@ def render_json_feed(
     document["authors"] = [{"name": site.name, "url": site.base_url}]
     if options.hubs:
         document["hubs"] = [{"type": WEBSUB_HUB_TYPE, "url": hub} for hub in options.hubs]
-    document["items"] = [_item(article, site) for article in articles]
-    # Not ASCII-escaped: the file is UTF-8 and readers show the characters, not \u escapes.
-    return (json.dumps(document, ensure_ascii=False, separators=(",", ":")) + "\n").encode("utf-8")
+    document["items"] = []  # the last key: the items go in before the closing "]}"
+    head = _dumps(document)
+    if not head.endswith(_NO_ITEMS):
+        raise ValueError("the JSON Feed document does not end with its items")
+    items = ",".join(_item_json(article, site) for article in articles)
+    return f"{head[:-2]}{items}]}}\n".encode()

@@ -4,13 +4,20 @@ feedgen writes the channel and the items. What it cannot express or gets wrong f
 afterwards on the tree, deterministically: it stamps lastBuildDate with the clock, its media
 extension cannot nest media:description / media:credit, it knows no WebSub hub link, no
 SmartNews snf:logo, and it declares namespaces whether or not an item uses them.
+
+A warm process keeps each finished item's bytes (ArticleMemo): feedgen writes only the items
+of articles not seen before, and a document is its channel with the kept items spliced in, the
+same bytes as one pass over every item.
 """
 
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import dataclass
 
 from feedgen.entry import FeedEntry
+from feedgen.ext.dc import DcEntryExtension, DcExtension
+from feedgen.ext.media import MediaEntryExtension, MediaExtension
 from feedgen.feed import FeedGenerator
 from lxml import etree
 
@@ -18,12 +25,15 @@ from warta.core.articles import Article, HeroImage
 from warta.core.config import SiteConfig
 from warta.core.render.feed_fields import (
     GENERATOR,
+    ArticleMemo,
     FeedOptions,
     categories,
+    cut_items,
     full_text,
     guid,
     image_type,
     newest_modification,
+    splice_items,
     summary,
 )
 from warta.core.views import FeedView
@@ -48,9 +58,11 @@ __all__ = ["add_media", "guid", "render_rss"]
 
 def _channel(feed: FeedView, articles: Sequence[Article], site: SiteConfig) -> FeedGenerator:
     fg = FeedGenerator()
-    fg.load_extension("dc", atom=False, rss=True)
-    # Loaded only so the root declares the media prefix; add_media writes the elements.
-    fg.load_extension("media", atom=False, rss=True)
+    # What load_extension("dc") and ("media") register, without the import attempts it makes
+    # for their (absent) *_entry modules on every call.
+    fg.register_extension("dc", DcExtension, DcEntryExtension, atom=False, rss=True)
+    # Registered only so the root declares the media prefix; add_media writes the elements.
+    fg.register_extension("media", MediaExtension, MediaEntryExtension, atom=False, rss=True)
     fg.title(feed.title)
     # feedgen takes the channel <link> from the last link given: self first, then the page.
     fg.link(href=site.public_url(feed.path), rel="self", type="application/rss+xml")
@@ -135,31 +147,79 @@ def _add_channel_extras(root: etree._Element, options: FeedOptions) -> etree._El
     return root
 
 
-def _finish(root: etree._Element, articles: Sequence[Article], options: FeedOptions) -> etree._Element:
-    root = _add_channel_extras(root, options)
-    channel = root[0]
-    if not articles:
-        # feedgen's default lastBuildDate is now(): with no item to date the feed, omit it.
-        for stale in channel.iterfind("lastBuildDate"):
-            channel.remove(stale)
-    for item, article in zip(channel.iterfind("item"), articles, strict=True):
-        if article.image is not None:
-            if options.enclosure:
-                _add_enclosure(item, article.image)
-            add_media(item, article.image)
-    # feedgen declares atom, content, dc and media up front; keep only those in use.
-    etree.cleanup_namespaces(root)
-    return root
+def _finish_item(item: etree._Element, article: Article, options: FeedOptions) -> None:
+    if article.image is not None:
+        if options.enclosure:
+            _add_enclosure(item, article.image)
+        add_media(item, article.image)
+
+
+@dataclass(frozen=True, slots=True)
+class _Item:
+    """One finished <item> as a document serialises it, and the prefixes it needs declared."""
+
+    xml: bytes
+    prefixes: frozenset[str]
+
+
+def _prefixes(item: etree._Element) -> frozenset[str]:
+    used = set()
+    for element in item.iter():
+        if element.prefix:
+            used.add(element.prefix)
+        for name in element.attrib:
+            if name.startswith("{"):
+                uri = etree.QName(name).namespace
+                used.update(prefix for prefix, known in element.nsmap.items() if prefix and known == uri)
+    return frozenset(used)
+
+
+_ITEM = b"<item>"
+_CLOSE = b"</channel></rss>"
+# Finished items by article, guid prefix and enclosure, as bytes: feedgen and the media pass
+# cost most of a document, and a publish's feeds list mostly the items of the last publish's.
+_items: ArticleMemo[_Item] = ArticleMemo()
 
 
 def render_rss(
     feed: FeedView, articles: Sequence[Article], site: SiteConfig, options: FeedOptions | None = None
 ) -> bytes:
-    """The RSS 2.0 document of one feed; articles come newest first and keep that order."""
+    """The RSS 2.0 document of one feed; articles come newest first and keep that order.
+
+    feedgen writes the channel and the items not kept from an earlier document; the document is
+    the channel's serialisation with every item's bytes put before `</channel>`, the bytes
+    feedgen and lxml would give for all items in one pass.
+    """
+    options = options or FeedOptions()
     fg = _channel(feed, articles, site)
-    for article in articles:
+    items = [_items.get(article, site.id, options.enclosure) for article in articles]
+    fresh = [article for article, item in zip(articles, items, strict=True) if item is None]
+    for article in fresh:
         # feedgen prepends by default, which would reverse the caller's order.
         _item(fg.add_entry(order="append"), article, site)
-    root = etree.fromstring(fg.rss_str(pretty=False))
-    root = _finish(root, articles, options or FeedOptions())
-    return etree.tostring(root.getroottree(), xml_declaration=True, encoding="UTF-8")
+    root = _add_channel_extras(etree.fromstring(fg.rss_str(pretty=False)), options)
+    channel = root[0]
+    if not articles:
+        # feedgen's default lastBuildDate is now(): with no item to date the feed, omit it.
+        for stale in channel.iterfind("lastBuildDate"):
+            channel.remove(stale)
+    if fresh:
+        made = channel.findall("item")
+        for element, article in zip(made, fresh, strict=True):
+            _finish_item(element, article, options)
+        # Cut while <rss> still declares every namespace: the items' bytes then declare none.
+        whole = etree.tostring(root, encoding="UTF-8", xml_declaration=False)
+        pieces = cut_items(whole, _ITEM, _CLOSE, len(made))
+        cut = iter([_Item(xml, _prefixes(element)) for xml, element in zip(pieces, made, strict=True)])
+        for element in made:
+            channel.remove(element)
+        for position, article in enumerate(articles):
+            if items[position] is None:
+                items[position] = item = next(cut)
+                _items.put(article, item, site.id, options.enclosure)
+    kept = [item for item in items if item is not None]
+    # feedgen declares atom, content, dc and media up front; keep only those in use.
+    used = frozenset().union(*(item.prefixes for item in kept))
+    etree.cleanup_namespaces(root, keep_ns_prefixes=sorted(used))
+    head = etree.tostring(root.getroottree(), xml_declaration=True, encoding="UTF-8")
+    return splice_items(head, _CLOSE, [item.xml for item in kept])
