@@ -63,7 +63,9 @@ def test_concurrent_run_is_byte_identical_to_sequential(sequential: Path, concur
 def test_log_exercises_the_hard_cases(log: EventLog) -> None:
     kinds = {e["type"] for e in log.events}
     assert kinds == {"article.published", "article.updated", "article.unpublished"}
+    assert len(log.events) == EVENTS  # the size the issue names (2,000 in make stress)
     assert log.duplicates > 0
+    assert len({e["article"]["id"] for e in log.events}) == ARTICLES
     assert any(e["article"].get("published_at", "") > log.now.isoformat() for e in log.events)
 
 

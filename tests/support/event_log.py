@@ -6,6 +6,8 @@ Publishes, updates, takedowns, republishes at new URLs, scheduled articles, dupl
 
 from __future__ import annotations
 
+import itertools
+import math
 import random
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -72,9 +74,14 @@ def generate_event_log(
     now: datetime = JUDGED_AT,
 ) -> EventLog:
     rng = random.Random(seed)
-    per_article = max(1, events // articles)
-    log: list[dict[str, Any]] = []
+    # Exactly `events` lines: about 1 in 21 a duplicate, the rest each article's revisions, the
+    # trailing revisions of some articles dropped to fit (dropping the newest keeps a history).
+    originals_wanted = max(articles, events - events // 21)
+    per_article = max(1, math.ceil(originals_wanted / articles))
+    histories: list[list[dict[str, Any]]] = []
     for article in range(1, articles + 1):
+        history: list[dict[str, Any]] = []
+        histories.append(history)
         section = rng.choice(SECTIONS)
         slug = 1
         # Mostly the past 60 days; some scheduled beyond `now`, some scheduled and since due.
@@ -96,8 +103,16 @@ def generate_event_log(
                     section = rng.choice(SECTIONS)
                 if roll < 0.36:
                     published_at += timedelta(hours=rng.randint(-48, 48))
-            log.append(_article_event(rng, article, revision, kind, slug, section, published_at))
-    duplicates = [dict(e) for e in rng.sample(log, k=len(log) // 20)]
+            history.append(_article_event(rng, article, revision, kind, slug, section, published_at))
+    total = sum(map(len, histories))
+    for n in itertools.cycle(range(articles)):
+        if total <= originals_wanted:
+            break
+        if len(histories[n]) > 1:
+            histories[n].pop()
+            total -= 1
+    log = [event for history in histories for event in history]
+    duplicates = [dict(e) for e in rng.sample(log, k=min(len(log), max(0, events - len(log))))]
     log.extend(duplicates)
     rng.shuffle(log)
     return EventLog(events=log, now=now, articles=articles, duplicates=len(duplicates))
