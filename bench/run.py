@@ -258,8 +258,9 @@ def table(results: dict[str, Any]) -> str:
     lines += [
         "",
         "Stage columns are median CPU ms. A typical publish writes the AMP page, the home feed (RSS, Atom,"
-        " JSON Feed and 4 aggregator profiles) and the section feed (RSS, Atom, JSON Feed), the shard part,"
-        " the sitemap index, the news sitemap, robots.txt and the IndexNow key file (the last two unchanged).",
+        " JSON Feed and 4 aggregator profiles), the section feed (RSS, Atom, JSON Feed), the RSS feed of each"
+        " of its tags and of its author, the shard part, the sitemap index, the news sitemap, robots.txt and"
+        " the IndexNow key file (the last two unchanged).",
         "",
         "| target | measured | holds |",
         "|---|---:|:---:|",
@@ -289,7 +290,8 @@ def table(results: dict[str, Any]) -> str:
         "| output | ours | bare template | ratio ≤ 3 | same bytes |",
         "|---|---:|---:|:---:|:---:|",
         f"| RSS, 50 items (bodies rendered afresh) | {fl['rss_50_items']['ours_ms']:.2f} | {fl['rss_50_items']['floor_ms']:.2f} | {fl['rss_50_items']['ratio']} {_ok(fl['rss_50_items']['ratio'] <= TARGET_FLOOR)} | {_ok(fl['rss_50_items']['same_bytes'])} |",
-        f"| RSS, 50 items (bodies' HTML cached, as in a warm publish) | {fl['rss_50_items']['ours_warm_ms']:.2f} | {fl['rss_50_items']['floor_ms']:.2f} | {fl['rss_50_items']['ours_warm_ms'] / fl['rss_50_items']['floor_ms']:.2f} | |",
+        f"| RSS, 50 items (bodies' HTML cached, items made again) | {fl['rss_50_items']['ours_warm_ms']:.2f} | {fl['rss_50_items']['floor_ms']:.2f} | {fl['rss_50_items']['ours_warm_ms'] / fl['rss_50_items']['floor_ms']:.2f} | |",
+        f"| RSS, 50 items (items cached, as in a warm publish) | {fl['rss_50_items']['ours_items_cached_ms']:.2f} | {fl['rss_50_items']['floor_ms']:.2f} | {fl['rss_50_items']['ours_items_cached_ms'] / fl['rss_50_items']['floor_ms']:.2f} | |",
         f"| shard, 50,000 URLs, from the index's fragments | {fl['shard_50000_urls']['ours_ms']:.1f} | {fl['shard_50000_urls']['floor_ms']:.1f} | {fl['shard_50000_urls']['ratio']} {_ok(fl['shard_50000_urls']['ratio'] <= TARGET_FLOOR)} | {_ok(fl['shard_50000_urls']['same_bytes'])} |",
         f"| shard, 50,000 URLs, fragments rendered afresh (lxml) | {fl['shard_50000_urls']['ours_from_scratch_ms']:.1f} | {fl['shard_50000_urls']['floor_ms']:.1f} | {fl['shard_50000_urls']['ratio_from_scratch']} | |",
         f"| AMP page | {fl['amp_page']['ours_ms']:.3f} | {fl['amp_page']['floor_ms']:.3f} | {fl['amp_page']['ratio']} {_ok(fl['amp_page']['ratio'] <= TARGET_FLOOR)} | {_ok(fl['amp_page']['same_bytes'])} |",

@@ -8,11 +8,12 @@ from __future__ import annotations
 
 import functools
 import threading
+import weakref
 from collections import OrderedDict
 from collections.abc import Hashable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Generic, TypeVar
+from typing import Any, Generic, TypeVar
 from urllib.parse import urlsplit
 
 from warta.core.articles import Article
@@ -49,6 +50,18 @@ class FeedOptions:
     snf_logo: str = ""  # SmartNews channel logo; declares the snf namespace
 
 
+_MEMOS: weakref.WeakSet[ArticleMemo[Any]] = weakref.WeakSet()
+
+
+def forget_rendered_items(*, keep_bodies: bool = False) -> None:
+    """Empty every item memo and (unless `keep_bodies`) the body HTML cache: the next documents
+    make their items again, as a cold process does. Benchmarks measure both."""
+    for memo in list(_MEMOS):
+        memo.clear()
+    if not keep_bodies:
+        _body_html.cache_clear()
+
+
 class ArticleMemo(Generic[T]):
     """A bounded LRU of what a pure function made of one article, for a warm process.
 
@@ -63,6 +76,11 @@ class ArticleMemo(Generic[T]):
         self._maxsize = maxsize
         self._entries: OrderedDict[tuple[Hashable, ...], tuple[Article, T]] = OrderedDict()
         self._lock = threading.Lock()  # renders run one at a time today; a lock costs ~0.1 µs
+        _MEMOS.add(self)
+
+    def clear(self) -> None:
+        with self._lock:
+            self._entries.clear()
 
     def get(self, article: Article, *context: Hashable) -> T | None:
         key = (article.site, article.id, article.revision, *context)
