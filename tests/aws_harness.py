@@ -63,6 +63,21 @@ class LambdaContext:
         return 300_000
 
 
+def eventbridge_envelope(event: dict[str, Any]) -> dict[str, Any]:
+    """A CMS event as the EventBridge rule hands it to the ingest function."""
+    return {
+        "version": "0",
+        "id": str(uuid.uuid4()),
+        "detail-type": event.get("type", ""),
+        "source": "cms.andalpost",
+        "account": ACCOUNT,
+        "time": "2023-09-21T00:00:00Z",
+        "region": REGION,
+        "resources": [],
+        "detail": event,
+    }
+
+
 @dataclass
 class AwsHarness:
     site_toml: Path
@@ -97,18 +112,7 @@ class AwsHarness:
     def eventbridge(self, event: dict[str, Any]) -> dict[str, Any]:
         from warta.handlers import ingest
 
-        envelope = {
-            "version": "0",
-            "id": str(uuid.uuid4()),
-            "detail-type": event.get("type", ""),
-            "source": "cms.andalpost",
-            "account": ACCOUNT,
-            "time": "2023-09-21T00:00:00Z",
-            "region": REGION,
-            "resources": [],
-            "detail": event,
-        }
-        return ingest.handler(envelope, self.context)
+        return ingest.handler(eventbridge_envelope(event), self.context)
 
     def sqs_record(self, body: str, queue: str = INGEST_QUEUE, group: str | None = None) -> dict[str, Any]:
         attributes = {

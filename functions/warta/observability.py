@@ -83,3 +83,12 @@ def log_output(
         "event_id": event_id,
     }
     logger.info(f"output {outcome}", extra=fields)
+
+
+def log_record_failure(stage: str, message_id: str, receive_count: int | str, exc: BaseException) -> None:
+    """An SQS record that failed: the batch processor keeps only the failure, so log why, by the
+    message id the dead-letter queue keeps after the last try."""
+    logger.exception(
+        f"{stage} failed: {type(exc).__name__}: {exc}",
+        extra={"message_id": message_id, "receive_count": receive_count},
+    )

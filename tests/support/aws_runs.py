@@ -21,7 +21,6 @@ import logging
 import random
 import threading
 import time
-import uuid
 from collections import Counter
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
@@ -29,7 +28,15 @@ from datetime import datetime
 from typing import Any
 
 import boto3
-from aws_harness import ACCOUNT, INGEST_QUEUE, REGION, RENDER_QUEUE, SITE_BUCKET, AwsHarness
+from aws_harness import (
+    ACCOUNT,
+    INGEST_QUEUE,
+    REGION,
+    RENDER_QUEUE,
+    SITE_BUCKET,
+    AwsHarness,
+    eventbridge_envelope,
+)
 from botocore.config import Config
 from lxml import etree
 
@@ -153,20 +160,6 @@ def add_dead_letter_queues(aws: AwsHarness) -> dict[str, str]:
         urls[source] = url
     aws.ingest_dlq, aws.render_dlq = urls[aws.ingest_queue], urls[aws.render_queue]  # type: ignore[attr-defined]
     return urls
-
-
-def eventbridge_envelope(event: dict[str, Any]) -> dict[str, Any]:
-    return {
-        "version": "0",
-        "id": str(uuid.uuid4()),
-        "detail-type": event.get("type", ""),
-        "source": "cms.andalpost",
-        "account": ACCOUNT,
-        "time": "2023-09-21T00:00:00Z",
-        "region": REGION,
-        "resources": [],
-        "detail": event,
-    }
 
 
 def sqs_event(messages: list[dict[str, Any]], queue: str) -> dict[str, Any]:

@@ -25,7 +25,7 @@ from aws_lambda_powertools.utilities.data_classes.sqs_event import SQSRecord
 from warta.app.ingest import EventOutcome
 from warta.core.events import EventRejected
 from warta.handlers import runtime
-from warta.observability import METRICS_NAMESPACE, logger
+from warta.observability import METRICS_NAMESPACE, log_record_failure, logger
 
 INBOX_PREFIX = "inbox/"
 REJECTED_PREFIX = "rejected/"
@@ -92,15 +92,7 @@ def ingest_sqs(event: dict[str, Any], context: Any) -> dict[str, Any]:
             sent_at = _sent_at(record.attributes.sent_timestamp)
             outcome = stack.ingest(record.body, f"sqs:{record.message_id}", context, sent_at)
         except Exception as exc:
-            # The batch processor keeps only the failure: log why, by message id, which the
-            # message keeps in the dead-letter queue after its last try.
-            logger.exception(
-                f"ingest failed: {type(exc).__name__}: {exc}",
-                extra={
-                    "message_id": record.message_id,
-                    "receive_count": record.attributes.approximate_receive_count,
-                },
-            )
+            log_record_failure("ingest", record.message_id, record.attributes.approximate_receive_count, exc)
             raise
         _count(outcome)
         if outcome.status == "rejected":

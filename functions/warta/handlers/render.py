@@ -26,7 +26,7 @@ from warta.app.render import RenderReport, render_pending
 from warta.core.config import SiteConfig
 from warta.core.operator_records import ArticleCounts
 from warta.handlers import runtime
-from warta.observability import METRICS_NAMESPACE, logger
+from warta.observability import METRICS_NAMESPACE, log_record_failure, logger
 
 tracer = Tracer()
 metrics = Metrics(namespace=METRICS_NAMESPACE)
@@ -109,15 +109,7 @@ def handler(event: dict[str, Any], context: Any) -> dict[str, Any]:
                 return  # this batch rendered the site after every message in it was sent
             report = render_site(site)
         except Exception as exc:
-            # The batch processor keeps only the failure: log why, by message id, which the
-            # message keeps in the dead-letter queue after its last try.
-            logger.exception(
-                f"render failed: {type(exc).__name__}: {exc}",
-                extra={
-                    "message_id": record.message_id,
-                    "receive_count": record.attributes.approximate_receive_count,
-                },
-            )
+            log_record_failure("render", record.message_id, record.attributes.approximate_receive_count, exc)
             raise
         changed.extend(paths_to_invalidate(report, runtime.stack().deployment.sites[site].cdn_invalidate))
         reports[site] = report
