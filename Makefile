@@ -8,15 +8,17 @@ EXAMPLE := examples/andalpost
 
 .PHONY: setup demo test lint serve clean stress fuzz fuzz-amp bench-sitemaps
 
-$(STAMP): pyproject.toml
+# The venv takes the Lambda artifact's pinned versions (functions/requirements.lock), so the tests
+# run on the packages Lambda runs.
+$(STAMP): pyproject.toml functions/requirements.lock
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
-	$(BIN)/python -m pip install --quiet --disable-pip-version-check -e '.[dev]'
+	$(BIN)/python -m pip install --quiet --disable-pip-version-check -e '.[dev]' -c functions/requirements.lock
 	@touch $(STAMP)
 
 $(AMP_VALIDATOR): tools/amp-validator/install.sh
 	bash tools/amp-validator/install.sh
 
-setup: $(STAMP) $(AMP_VALIDATOR) chromium
+setup: $(STAMP) $(AMP_VALIDATOR) chromium lambda-python
 
 # Headless Chromium for the status page test (about 30 s from apt). Skipped when present;
 # without apt or root the test skips itself, so this never fails the build.
@@ -57,9 +59,25 @@ lint-template: $(STAMP) $(SAM_VENV)/.installed $(CHECKOV_VENV)/.installed
 	SAM_CLI_TELEMETRY=0 AWS_DEFAULT_REGION=us-east-1 $(SAM_VENV)/bin/sam validate --lint -t template.yaml
 	$(CHECKOV_VENV)/bin/checkov -f template.yaml --framework cloudformation --compact --quiet --skip-download
 
+# The Lambda runtime's Python (template.yaml: python3.12): on PATH or from pyenv. It resolves the
+# lock and runs the artifact tests; `sam build` itself needs only make and a pip.
+LAMBDA_PYTHON_VERSION := 3.12
+LAMBDA_PYTHON ?= $(shell command -v python$(LAMBDA_PYTHON_VERSION) >/dev/null 2>&1 \
+	&& python$(LAMBDA_PYTHON_VERSION) -c '' 2>/dev/null && command -v python$(LAMBDA_PYTHON_VERSION) \
+	|| ls -d $${PYENV_ROOT:-$$HOME/.pyenv}/versions/$(LAMBDA_PYTHON_VERSION).*/bin/python$(LAMBDA_PYTHON_VERSION) 2>/dev/null | sort -V | tail -n 1)
+export WARTA_LAMBDA_PYTHON := $(LAMBDA_PYTHON)
+
+# functions/requirements.lock: what the Lambda artifact ships, pinned. Run after changing
+# pyproject.toml's dependencies (a test fails until the lock agrees).
+.PHONY: lock lambda-python
+lambda-python:
+	@test -n "$(LAMBDA_PYTHON)" || { echo "Python $(LAMBDA_PYTHON_VERSION) (the Lambda runtime) not found: pyenv install $(LAMBDA_PYTHON_VERSION)" >&2; exit 2; }
+lock: lambda-python
+	$(LAMBDA_PYTHON) tools/lambda/lock.py
+
 # Cold start: import time of each Lambda handler in a fresh interpreter (median of runs).
 .PHONY: bench-cold-start
-bench-cold-start: $(STAMP)
+bench-cold-start: $(STAMP) lambda-python
 	$(BIN)/python bench/cold_start.py
 
 test: setup lint

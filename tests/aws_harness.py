@@ -280,6 +280,26 @@ def json_bytes(event: dict[str, Any]) -> bytes:
     return json.dumps(event, ensure_ascii=False).encode()
 
 
+def send_corpus_through_every_entry_point(aws: AwsHarness, event_files: list[Path], now: str) -> None:
+    """Round robin: EventBridge, SQS, the signed webhook, the S3 inbox (S3 notification and
+    EventBridge "Object Created", the one template.yaml wires up)."""
+    for number, path in enumerate(event_files):
+        raw = path.read_bytes()
+        route = number % 5
+        if route == 0:
+            aws.eventbridge(json.loads(raw))
+        elif route == 1:
+            _, response = aws.sqs([raw.decode()])
+            assert response == {"batchItemFailures": []}
+        elif route == 2:
+            response = aws.webhook(raw, datetime.fromisoformat(now))
+            assert response["statusCode"] in (200, 202), response
+        elif route == 3:
+            assert aws.inbox(path.name, raw)["results"][0]["status"] in ("accepted", "stale")
+        else:
+            assert aws.inbox_via_eventbridge(path.name, raw)["status"] in ("accepted", "stale")
+
+
 def create_test_distribution(monkeypatch: Any, reference: str) -> tuple[Any, str]:
     """A CloudFront distribution on the moto server, wired into the handlers' environment."""
     import boto3

@@ -16,7 +16,15 @@ from pathlib import Path
 
 import pytest
 import requests
-from aws_harness import ENVIRONMENT, STATE_BUCKET, TABLE, AwsHarness, create_test_distribution, json_bytes
+from aws_harness import (
+    ENVIRONMENT,
+    STATE_BUCKET,
+    TABLE,
+    AwsHarness,
+    create_test_distribution,
+    json_bytes,
+    send_corpus_through_every_entry_point,
+)
 from lxml import etree
 
 from warta.cli.main import main
@@ -76,29 +84,9 @@ def local_tree(tmp: Path, now: str = NOW) -> tuple[dict[str, bytes], Path]:
     return files, state / "objects"
 
 
-def send_corpus_through_every_entry_point(aws: AwsHarness) -> None:
-    """Round robin: EventBridge, SQS, the signed webhook, the S3 inbox (S3 notification and
-    EventBridge "Object Created", the one template.yaml wires up)."""
-    for number, path in enumerate(EVENT_FILES):
-        raw = path.read_bytes()
-        route = number % 5
-        if route == 0:
-            aws.eventbridge(json.loads(raw))
-        elif route == 1:
-            _, response = aws.sqs([raw.decode()])
-            assert response == {"batchItemFailures": []}
-        elif route == 2:
-            response = aws.webhook(raw, datetime.fromisoformat(NOW))
-            assert response["statusCode"] in (200, 202), response
-        elif route == 3:
-            assert aws.inbox(path.name, raw)["results"][0]["status"] in ("accepted", "stale")
-        else:
-            assert aws.inbox_via_eventbridge(path.name, raw)["status"] in ("accepted", "stale")
-
-
 def test_corpus_through_aws_gives_the_local_tree_byte_for_byte(aws: AwsHarness, tmp_path: Path) -> None:
     expected, meta_root = local_tree(tmp_path)
-    send_corpus_through_every_entry_point(aws)
+    send_corpus_through_every_entry_point(aws, EVENT_FILES, NOW)
     assert aws.drain_render_queue() >= 1
     got = aws.bucket_tree()
     assert sorted(got) == sorted(expected)
@@ -121,7 +109,7 @@ def test_rebuild_fans_out_in_pages_and_restores_the_tree(
     from warta.handlers import rebuild, runtime
 
     expected, _ = local_tree(tmp_path)
-    send_corpus_through_every_entry_point(aws)
+    send_corpus_through_every_entry_point(aws, EVENT_FILES, NOW)
     aws.drain_render_queue()
     for key in aws.bucket_tree():
         aws.s3.delete_object(Bucket="warta-site", Key=key)
@@ -393,3 +381,32 @@ def test_an_author_change_on_aws_moves_the_article_between_author_feeds(
     assert [a.id for a in index.latest("andalpost", now, 10, author="maya-larasati", section="opini")] == [
         "48180"
     ]
+
+
+def test_every_site_config_under_the_prefix_is_a_site_and_changes_reach_a_warm_container(
+    aws: AwsHarness, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """template.yaml points WARTA_SITE_CONFIG at a prefix of the state bucket (SiteConfigPrefix)."""
+    from warta.handlers import runtime
+
+    toml = EXAMPLE_SITE.read_text()
+    second = toml.replace('id = "andalpost"', 'id = "kabarkota"').replace(
+        'output_prefix = ""', 'output_prefix = "kota/"'
+    )
+    aws.s3.put_object(Bucket=STATE_BUCKET, Key="sites/a-andalpost.toml", Body=toml.encode())
+    aws.s3.put_object(Bucket=STATE_BUCKET, Key="sites/b-kabarkota.toml", Body=second.encode())
+    aws.s3.put_object(Bucket=STATE_BUCKET, Key="sites/README.md", Body=b"not a site")
+    monkeypatch.setenv("WARTA_SITE_CONFIG", f"s3://{STATE_BUCKET}/sites/")
+    monkeypatch.setenv("WARTA_CONFIG_RECHECK_SECONDS", "3600")
+    runtime.stack.cache_clear()
+    deployment = runtime.stack().deployment
+    assert list(deployment.sites) == ["andalpost", "kabarkota"]
+    assert deployment.default_site == "andalpost"
+
+    renamed = second.replace('name = "Andalpost"', 'name = "Kabar Kota"')
+    aws.s3.put_object(Bucket=STATE_BUCKET, Key="sites/b-kabarkota.toml", Body=renamed.encode())
+    assert runtime.stack().deployment.sites["kabarkota"].name == "Andalpost"  # not due yet
+    monkeypatch.setenv("WARTA_CONFIG_RECHECK_SECONDS", "0")
+    assert runtime.stack().deployment.sites["kabarkota"].name == "Kabar Kota"
+    unchanged = runtime.stack()
+    assert runtime.stack() is unchanged  # same configs: the warm stack is kept

@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import json
 import subprocess
 import sys
 from pathlib import Path
 
+import pytest
 from cfnlint.decode import decode
 
 from warta.adapters.dynamodb_index import table_definition
@@ -72,3 +74,84 @@ def test_the_harness_queues_redrive_as_the_template_says() -> None:
     assert INGEST_MAX_RECEIVES >= 5
     assert str(ingest["VisibilityTimeout"]) == VISIBILITY_TIMEOUTS[False]
     assert str(render["VisibilityTimeout"]) == VISIBILITY_TIMEOUTS[True]
+
+
+# --- what a real account needs (issue 13) ------------------------------------------------------
+
+
+def _statements(resource: dict) -> list[dict]:
+    return [s for policy in resource["Properties"].get("Policies", []) for s in policy["Statement"]]
+
+
+def test_cloudwatch_may_use_the_alarm_topic_key() -> None:
+    """An SNS topic under the AWS managed key drops every alarm CloudWatch publishes."""
+    resources = _template()["Resources"]
+    key_ref = resources["AlarmTopic"]["Properties"].get("KmsMasterKeyId")
+    if key_ref is None:
+        return  # no SSE: CloudWatch publishes as it would to any topic
+    assert key_ref == {"Ref": "AlarmTopicKey"}, "alias/aws/sns cannot be granted to CloudWatch"
+    grants = [
+        statement
+        for statement in resources["AlarmTopicKey"]["Properties"]["KeyPolicy"]["Statement"]
+        if statement["Principal"] == {"Service": "cloudwatch.amazonaws.com"}
+    ]
+    assert grants and {"kms:Decrypt", "kms:GenerateDataKey*"} <= set(grants[0]["Action"])
+    alarms = [r for r in resources.values() if r["Type"] == "AWS::CloudWatch::Alarm"]
+    assert alarms and all(r["Properties"]["AlarmActions"] == [{"Ref": "AlarmTopic"}] for r in alarms)
+
+
+@pytest.mark.parametrize("name", ["IndexTable", "IdempotencyTable", "StateBucket"])
+def test_state_survives_a_deleted_or_replaced_stack(name: str) -> None:
+    resource = _template()["Resources"][name]
+    assert resource.get("DeletionPolicy") == "Retain"
+    assert resource.get("UpdateReplacePolicy") == "Retain"
+
+
+def test_cloudfront_can_list_the_site_bucket_so_a_missing_object_is_404_not_403() -> None:
+    statements = _template()["Resources"]["SiteBucketPolicy"]["Properties"]["PolicyDocument"]["Statement"]
+    cloudfront = [s for s in statements if s.get("Principal") == {"Service": "cloudfront.amazonaws.com"}]
+    granted = {(s["Action"], json.dumps(s["Resource"])) for s in cloudfront if s["Effect"] == "Allow"}
+    assert ("s3:ListBucket", json.dumps({"Fn::GetAtt": ["SiteBucket", "Arn"]})) in granted
+    assert all("AWS:SourceArn" in s["Condition"]["StringEquals"] for s in cloudfront)
+    distribution = _template()["Resources"]["Distribution"]["Properties"]["DistributionConfig"]
+    for response in distribution.get("CustomErrorResponses", []):
+        assert response.get("ResponseCode") not in (403, "403"), response
+
+
+def test_every_function_may_read_every_site_config_it_is_told_to() -> None:
+    template = _template()
+    location = template["Globals"]["Function"]["Environment"]["Variables"]["WARTA_SITE_CONFIG"]
+    assert location == {"Fn::Sub": "s3://${StateBucket}/${SiteConfigPrefix}"}
+    assert template["Parameters"]["SiteConfigPrefix"]["AllowedPattern"].endswith("/$")
+    for name, resource in template["Resources"].items():
+        if resource["Type"] != "AWS::Serverless::Function":
+            continue
+        statements = _statements(resource)
+        reads = [
+            s
+            for s in statements
+            if "s3:GetObject" in (s["Action"] if isinstance(s["Action"], list) else [s["Action"]])
+        ]
+        resources = [
+            json.dumps(r)
+            for s in reads
+            for r in (s["Resource"] if isinstance(s["Resource"], list) else [s["Resource"]])
+        ]
+        assert json.dumps({"Fn::Sub": "${StateBucket.Arn}/${SiteConfigPrefix}*"}) in resources, name
+        lists = [
+            s
+            for s in statements
+            if s["Action"] == "s3:ListBucket" and s["Resource"] == {"Fn::GetAtt": ["StateBucket", "Arn"]}
+        ]
+        assert lists, f"{name} cannot list the config prefix"
+
+
+def test_reserved_concurrency_is_off_unless_asked_for() -> None:
+    template = _template()
+    assert template["Parameters"]["ReservedConcurrency"]["Default"] == "off"
+    for name, resource in template["Resources"].items():
+        if resource["Type"] == "AWS::Serverless::Function":
+            reserved = resource["Properties"].get("ReservedConcurrentExecutions")
+            assert reserved is None or reserved["Fn::If"][0] == "ReservesConcurrency", name
+            if reserved is not None:
+                assert reserved["Fn::If"][2] == {"Ref": "AWS::NoValue"}, name

@@ -108,7 +108,7 @@ class ThreadStacks:
     def install(self, monkeypatch: Any) -> None:
         from warta.handlers import runtime
 
-        self._build = runtime.stack.__wrapped__
+        self._build = runtime._build_stack.__wrapped__
         monkeypatch.setattr(runtime, "boto3", self)
         stacks = self
 

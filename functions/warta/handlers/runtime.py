@@ -10,7 +10,10 @@ Environment:
     WARTA_STATE_BUCKET        the private bucket: inbox/, big article documents, site config
     WARTA_RENDER_QUEUE_URL    the render signal FIFO queue
     WARTA_DISTRIBUTION_ID     CloudFront distribution to invalidate (empty: none)
-    WARTA_SITE_CONFIG         comma-separated site TOML locations: s3://bucket/key or a file
+    WARTA_SITE_CONFIG         comma-separated site TOML locations: s3://bucket/key, a file, or
+                              s3://bucket/prefix/ for every *.toml under it (in key order)
+    WARTA_CONFIG_RECHECK_SECONDS  how often a warm container looks for changed site configs
+                              (default 60): a changed config takes effect within that time
     WARTA_RENDER_PAGE_SIZE    outputs one render invocation takes (default 500)
     WARTA_STATUS_PREFIX       where in the state bucket the status report goes (default status/;
                               empty: no report)
@@ -20,13 +23,14 @@ from __future__ import annotations
 
 import json
 import os
+import time
 import tomllib
 from collections.abc import Callable
 from dataclasses import asdict, dataclass
 from datetime import UTC, datetime
 from functools import cache
 from pathlib import Path
-from typing import Any
+from typing import Any, ClassVar
 
 import boto3
 
@@ -78,8 +82,42 @@ def _read_location(location: str, s3: Any) -> bytes:
     return Path(location).read_bytes()
 
 
+DEFAULT_CONFIG_RECHECK_SECONDS = 60
+
+
+def config_versions(locations: list[str], s3: Any) -> list[tuple[str, str]]:
+    """Each site config the locations name, with a version that changes when its bytes do.
+
+    An `s3://bucket/prefix/` location (trailing slash) names every *.toml under the prefix, in
+    key order; one LIST request covers them all, so a warm container can re-check cheaply."""
+    found: list[tuple[str, str]] = []
+    for location in locations:
+        if location.startswith("s3://") and location.endswith("/"):
+            bucket, _, prefix = location[len("s3://") :].partition("/")
+            for page in s3.get_paginator("list_objects_v2").paginate(Bucket=bucket, Prefix=prefix):
+                found.extend(
+                    (f"s3://{bucket}/{item['Key']}", item["ETag"])
+                    for item in page.get("Contents", [])
+                    if item["Key"].endswith(".toml")
+                )
+        elif location.startswith("s3://"):
+            bucket, _, key = location[len("s3://") :].partition("/")
+            found.append((location, s3.head_object(Bucket=bucket, Key=key)["ETag"]))
+        else:
+            found.append((location, str(Path(location).stat().st_mtime_ns)))
+    return found
+
+
 def load_deployment_from(locations: list[str], s3: Any) -> Deployment:
     sites: dict[str, SiteConfig] = {}
+    prefixes = [loc for loc in locations if loc.startswith("s3://") and loc.endswith("/")]
+    if prefixes:
+        expanded = {loc for loc, _ in config_versions(prefixes, s3)}
+        locations = [
+            found
+            for loc in locations
+            for found in (sorted(x for x in expanded if x.startswith(loc)) if loc in prefixes else [loc])
+        ]
     for location in locations:
         try:
             site = site_from_mapping(tomllib.loads(_read_location(location, s3).decode("utf-8")))
@@ -207,15 +245,42 @@ def _idempotent_ingest(stack_ingest: Callable[..., EventOutcome], ddb: Any) -> C
     return ingest_once
 
 
-@cache
+def _config_locations() -> list[str]:
+    return [loc.strip() for loc in _env("WARTA_SITE_CONFIG").split(",") if loc.strip()]
+
+
+class _ConfigWatch:
+    """When the site configs were last compared with what the cached stack was built from."""
+
+    checked_at = 0.0
+    versions: ClassVar[list[tuple[str, str]]] = []
+
+
 def stack() -> AwsStack:
-    """The AWS stack for this container, from the environment."""
+    """The AWS stack for this container, from the environment; rebuilt when a site config
+    changed (looked at no more than once per WARTA_CONFIG_RECHECK_SECONDS)."""
+    built = _build_stack()
+    interval = float(_env("WARTA_CONFIG_RECHECK_SECONDS", str(DEFAULT_CONFIG_RECHECK_SECONDS)))
+    if time.monotonic() - _ConfigWatch.checked_at >= interval:
+        versions = config_versions(_config_locations(), built.s3)
+        _ConfigWatch.checked_at = time.monotonic()
+        if versions != _ConfigWatch.versions:
+            logger.info("site configuration changed: reloading", extra={"configs": [v[0] for v in versions]})
+            _build_stack.cache_clear()
+            built = _build_stack()
+    return built
+
+
+@cache
+def _build_stack() -> AwsStack:
     s3 = boto3.client("s3")
     ddb = boto3.client("dynamodb")
     table = _env("WARTA_TABLE")
     state_bucket = _env("WARTA_STATE_BUCKET")
     status_prefix = _env("WARTA_STATUS_PREFIX", DEFAULT_STATUS_PREFIX)
-    locations = [loc.strip() for loc in _env("WARTA_SITE_CONFIG").split(",") if loc.strip()]
+    locations = _config_locations()
+    _ConfigWatch.versions = config_versions(locations, s3)
+    _ConfigWatch.checked_at = time.monotonic()
     return AwsStack(
         deployment=load_deployment_from(locations, s3),
         index=DynamoIndex(ddb, table, s3_client=s3, doc_bucket=state_bucket, doc_prefix=DOC_PREFIX),
@@ -234,6 +299,15 @@ def stack() -> AwsStack:
         ops=DynamoOpsLog(ddb, table),
         status=S3StatusStore(s3, state_bucket, status_prefix) if status_prefix else None,
     )
+
+
+def _clear_stack() -> None:
+    """Forget the stack and the configs it was built from (tests change the environment)."""
+    _build_stack.cache_clear()
+    _ConfigWatch.checked_at, _ConfigWatch.versions = 0.0, []
+
+
+stack.cache_clear = _clear_stack  # type: ignore[attr-defined]
 
 
 def register_context(context: Any) -> None:
