@@ -109,7 +109,9 @@ def _runs(root: lxml.html.HtmlElement) -> list[_Run]:
 
 
 def _source_runs(html: str) -> list[_Run]:
-    return _runs(lxml.html.document_fromstring(html))
+    # Text hygiene: a control character that stood between two words reads as a space (lxml
+    # would drop it and join the words).
+    return _runs(lxml.html.document_fromstring(re.sub("[\x00-\x08\x0b\x0c\x0e-\x1f]", " ", html)))
 
 
 def _amp_text(doc: lxml.html.HtmlElement) -> str:

@@ -204,7 +204,7 @@ def oversized(
     }
     with monkeypatch.context() as patch:
         patch.setattr(webhook, "base64", Forbidden("base64"))
-        patch.setattr(runtime, "json", Forbidden("json"))
+        patch.setattr(runtime, "decode_event", Forbidden("decode_event"))
         patch.setattr(ingest, "parse_event", Forbidden("parse_event"))
         patch.setattr(webhook, "_secret", Forbidden("the secret"))
         return webhook.handler(request, aws.context)

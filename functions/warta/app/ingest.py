@@ -6,13 +6,13 @@ that arrive together coalesce into one render of each output they share.
 
 from __future__ import annotations
 
-import json
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, Literal
 
 from warta.core.articles import Article
 from warta.core.config import Deployment
+from warta.core.event_json import decode_event, surrogate_path
 from warta.core.events import BodyBuilder, EventRejected, parse_event, site_of, state_from_event
 from warta.core.planner import outputs_of, plan, shard_period
 from warta.core.ports import ArticleIndex, RenderQueue
@@ -38,11 +38,13 @@ def claimed_event_id(raw: bytes | str | dict[str, Any]) -> str:
     data: Any = raw
     if not isinstance(raw, dict):
         try:
-            data = json.loads(raw)
-        except (ValueError, UnicodeDecodeError):
+            data = decode_event(raw)
+        except EventRejected:
             return ""
     event_id = data.get("event_id") if isinstance(data, dict) else None
-    return event_id[:EVENT_ID_CHARS] if isinstance(event_id, str) else ""
+    if not isinstance(event_id, str) or surrogate_path(event_id) is not None:
+        return ""  # logs, SQLite and DynamoDB hold UTF-8: a lone surrogate is not
+    return event_id[:EVENT_ID_CHARS]
 
 
 def ingest_event(

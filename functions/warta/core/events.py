@@ -10,7 +10,7 @@ from __future__ import annotations
 import json
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import UTC, datetime, timedelta
 from functools import cache
 from importlib import resources
 from typing import Any, Literal
@@ -21,19 +21,31 @@ import jsonschema
 from warta.core.articles import Article, Author, HeroImage, Section, Tombstone
 from warta.core.body.model import Body
 from warta.core.config import Deployment, SiteConfig
-from warta.core.text import clean_line, clean_tags, clean_text
+from warta.core.event_errors import EventRejected
+from warta.core.event_json import decode_event, surrogate_path
+from warta.core.text import clean_line, clean_tags, clean_text, is_visible
 
 EventType = Literal["article.published", "article.updated", "article.unpublished"]
 BodyBuilder = Callable[[Sequence[str], str, SiteConfig], Body]
 
 
-class EventRejected(ValueError):
-    """An event that breaks the contract or a rule of its site. It changes nothing."""
+__all__ = ["ArticleEvent", "BodyBuilder", "EventRejected", "parse_event", "site_of", "state_from_event"]
 
-    def __init__(self, field: str, reason: str) -> None:
-        super().__init__(f"{field}: {reason}")
-        self.field = field
-        self.reason = reason
+# XML Schema 1.1 Part 2, 3.3.7 dateTime (what the sitemap XSDs use): a time zone offset lies
+# within ±14:00. RFC 3339 allows up to ±23:59; such a time is rejected rather than rewritten.
+MAX_UTC_OFFSET = timedelta(hours=14)
+# Every time must be writable in every output: four-digit years (W3C datetime, RFC 822), and a
+# day of margin each side of Python's datetime range so any site time zone can show it.
+EARLIEST_INSTANT = datetime(1000, 1, 1, tzinfo=UTC)
+LATEST_INSTANT = datetime(9998, 12, 31, tzinfo=UTC)
+DATE_FIELDS = ("occurred_at", "article/published_at", "article/updated_at")
+# Fields that identify rather than describe: a character the text hygiene would drop from a
+# title is a rejection here, since dropping it would make another identifier.
+IDENTIFIER_FIELDS = ("event_id", "site", "article/id", "article/url", "article/image/url")
+# The largest image side any format we write can describe (JPEG and AVIF: 65,535 pixels).
+MAX_IMAGE_SIDE = 65_535
+# Plain-text fields: the hygiene table drops what XML cannot hold (lone surrogates included).
+TEXT_FIELDS = ("title", "summary", "tags", "pages")
 
 
 @dataclass(frozen=True, slots=True)
@@ -63,26 +75,87 @@ def _field_of(error: jsonschema.ValidationError) -> str:
     return "/".join(str(part) for part in error.absolute_path) or "(root)"
 
 
+def _get(data: dict[str, Any], field: str) -> Any:
+    value: Any = data
+    for part in field.split("/"):
+        value = value.get(part) if isinstance(value, dict) else None
+    return value
+
+
+def _instant(value: str, field: str) -> datetime:
+    """A contract time (schema-checked: RFC 3339 with an offset) that every output can write."""
+    moment = datetime.fromisoformat(value.replace("Z", "+00:00"))
+    offset = moment.utcoffset()
+    if offset is None or abs(offset) > MAX_UTC_OFFSET:
+        raise EventRejected(
+            field, f"offset {value[19:][-6:]} is beyond ±14:00, the range the sitemap schemas allow"
+        )
+    try:
+        utc = moment.astimezone(UTC)
+    except OverflowError:
+        utc = None
+    if utc is None or not EARLIEST_INSTANT <= utc <= LATEST_INSTANT:
+        raise EventRejected(
+            field, f"{value} is outside {EARLIEST_INSTANT:%Y-%m-%d} to {LATEST_INSTANT:%Y-%m-%d} UTC"
+        )
+    return moment
+
+
+def _without_text_surrogates(data: dict[str, Any]) -> dict[str, Any]:
+    """The event with lone surrogates dropped from plain-text fields (the contract's hygiene)."""
+
+    def scrub(value: Any) -> Any:
+        if isinstance(value, str):
+            return "".join(c for c in value if not "\ud800" <= c <= "\udfff")
+        if isinstance(value, list):
+            return [scrub(item) for item in value]
+        if isinstance(value, dict):
+            return {key: scrub(item) if key not in ("id", "url") else item for key, item in value.items()}
+        return value
+
+    article = data.get("article")
+    if not isinstance(article, dict):
+        return data
+    cleaned = {key: scrub(value) if key in (*TEXT_FIELDS, "section", "authors", "image") else value
+               for key, value in article.items()}  # fmt: skip
+    return {**data, "article": cleaned}
+
+
 def parse_event(raw: bytes | str | dict[str, Any]) -> ArticleEvent:
-    """Decode and validate one event against the contract's JSON Schema."""
-    if isinstance(raw, dict):
-        data: Any = raw
-    else:
-        try:
-            data = json.loads(raw)
-        except (json.JSONDecodeError, UnicodeDecodeError) as exc:
-            raise EventRejected("(event)", f"not valid JSON: {exc}") from None
-    error = jsonschema.exceptions.best_match(_validator().iter_errors(data))
+    """Decode and validate one event against the contract's JSON Schema and what every output
+    can hold (times, identifiers, sizes)."""
+    data: Any = raw if isinstance(raw, dict) else decode_event(raw)
+    if isinstance(data, dict):
+        data = _without_text_surrogates(data)
+        field = surrogate_path(data)
+        if field is not None:
+            raise EventRejected(field, "holds a lone UTF-16 surrogate, which is no character")
+    try:
+        error = jsonschema.exceptions.best_match(_validator().iter_errors(data))
+    except RecursionError:
+        raise EventRejected("(event)", "nested deeper than any event can be") from None
     if error is not None:
         raise EventRejected(_field_of(error), error.message)
+    for field in DATE_FIELDS:
+        value = _get(data, field)
+        if value is not None:
+            _instant(value, field)
+    for field in IDENTIFIER_FIELDS:
+        value = _get(data, field)
+        if isinstance(value, str) and clean_line(value) != value:
+            raise EventRejected(field, "holds control, format or space characters an identifier cannot")
+    image = _get(data, "article/image") or {}
+    for side in ("width", "height"):
+        if side in image and image[side] > MAX_IMAGE_SIDE:
+            raise EventRejected(f"article/image/{side}", f"is over {MAX_IMAGE_SIDE:,} pixels")
     article = data["article"]
     return ArticleEvent(
         event_id=data["event_id"],
         type=data["type"],
-        occurred_at=datetime.fromisoformat(data["occurred_at"]),
+        occurred_at=_instant(data["occurred_at"], "occurred_at"),
         site=data.get("site"),
         article_id=article["id"],
-        revision=article["revision"],
+        revision=int(article["revision"]),
         article=article,
     )
 
@@ -106,10 +179,11 @@ def _check_site_rules(article: dict[str, Any], site: SiteConfig) -> None:
 def _hero_image(data: dict[str, Any] | None) -> HeroImage | None:
     if data is None:
         return None
+    width, height = data.get("width"), data.get("height")
     return HeroImage(
         url=data["url"],
-        width=data.get("width"),
-        height=data.get("height"),
+        width=int(width) if width is not None else None,  # JSON Schema counts 600.0 as an integer
+        height=int(height) if height is not None else None,
         alt=clean_line(data.get("alt", "")),
         caption=clean_line(data.get("caption", "")),
         credit=clean_line(data.get("credit", "")),
@@ -124,8 +198,11 @@ def state_from_event(event: ArticleEvent, site: SiteConfig, build_body: BodyBuil
     _check_site_rules(data, site)
     pages: list[str] = data["pages"]
     title = clean_line(data["title"])
-    if not title:
-        raise EventRejected("article/title", "is empty once characters XML cannot hold are removed")
+    if not is_visible(title):
+        raise EventRejected(
+            "article/title",
+            "shows nothing once the text hygiene rules apply (only controls, spaces or invisible characters)",
+        )
     return Article(
         site=site.id,
         id=event.article_id,
@@ -137,8 +214,8 @@ def state_from_event(event: ArticleEvent, site: SiteConfig, build_body: BodyBuil
         section=Section(data["section"]["id"], clean_line(data["section"]["name"])),
         tags=clean_tags(data.get("tags", [])),
         authors=tuple(Author(clean_line(a["name"]), a.get("url", "")) for a in data.get("authors", [])),
-        published_at=datetime.fromisoformat(data["published_at"]),
-        updated_at=datetime.fromisoformat(data["updated_at"]) if "updated_at" in data else None,
+        published_at=_instant(data["published_at"], "article/published_at"),
+        updated_at=_instant(data["updated_at"], "article/updated_at") if "updated_at" in data else None,
         image=_hero_image(data.get("image")),
         access=data.get("access", "free"),
         body=build_body([clean_text(page) for page in pages], data["url"], site),

@@ -6,20 +6,56 @@ import hashlib
 import re
 import unicodedata
 
-# XML 1.0 section 2.2 "Char": tab, newline and carriage return are the only C0 controls allowed;
-# the contract keeps tab and newline. U+FFFE/U+FFFF and lone surrogates are never characters.
-_XML_ILLEGAL = re.compile("[\x00-\x08\x0b\x0c\x0d\x0e-\x1f\ufffe\uffff\ud800-\udfff]")
+# The one rule for every piece of text an event carries (contract README, "text hygiene"):
+# titles, summaries, names, tags, captions and the body HTML all go through `clean_text`. Each
+# row is a class of characters and what becomes of it. A control that stood between two words
+# becomes a space, not nothing (`Tayang\x0bPerdana` must not read `TayangPerdana`).
+SPACE, NEWLINE, PARAGRAPH, DROP = " ", "\n", "\n\n", ""
+HYGIENE_TABLE: tuple[tuple[str, range | tuple[int, ...], str], ...] = (
+    # XML 1.0 §2.2 Char: tab and newline are the only C0 controls the contract keeps; CR is
+    # folded into newlines before the table applies.
+    ("C0 controls but tab and newline", (*range(0x00, 0x09), 0x0B, 0x0C, *range(0x0E, 0x20)), SPACE),
+    (
+        "DEL and C1 controls but NEL (the W3C feed validator: bad characters)",
+        (0x7F, *range(0x80, 0x85), *range(0x86, 0xA0)),
+        SPACE,
+    ),
+    ("NEL, LINE SEPARATOR: line breaks", (0x85, 0x2028), NEWLINE),
+    ("PARAGRAPH SEPARATOR", (0x2029,), PARAGRAPH),
+    # Trojan Source (CVE-2021-42574): embeddings, overrides and isolates reorder what a reader
+    # sees; LRM/RLM (U+200E/F) stay, Arabic and Hebrew text needs them.
+    ("bidi embeddings, overrides and isolates", (*range(0x202A, 0x202F), *range(0x2066, 0x206A)), DROP),
+    ("BOM / zero-width no-break space", (0xFEFF,), DROP),
+    (
+        "noncharacters (Unicode §23.7)",
+        (*range(0xFDD0, 0xFDF0), *(plane * 0x10000 + low for plane in range(17) for low in (0xFFFE, 0xFFFF))),
+        DROP,
+    ),
+    ("lone surrogates: never characters", range(0xD800, 0xE000), DROP),
+)
+_TRANSLATION = {code: action for _, codes, action in HYGIENE_TABLE for code in codes}
 _SPACES = re.compile(r"\s+")
+# Characters that show nothing: a title made only of these is empty to a reader.
+_INVISIBLE_CATEGORIES = {"Cc", "Cf", "Cs", "Co", "Cn", "Zs", "Zl", "Zp", "Mn", "Me"}
+_INVISIBLE_LETTERS = {"\u115f", "\u1160", "\u3164", "\uffa0", "\u2800"}  # Hangul fillers, braille blank
 
 
 def clean_text(value: str) -> str:
-    """Drop characters XML 1.0 cannot hold and normalise to NFC."""
-    return unicodedata.normalize("NFC", _XML_ILLEGAL.sub("", value))
+    """Apply `HYGIENE_TABLE` (carriage returns become newlines first) and normalise to NFC."""
+    value = value.replace("\r\n", "\n").replace("\r", "\n")
+    return unicodedata.normalize("NFC", value.translate(_TRANSLATION))
 
 
 def clean_line(value: str) -> str:
     """`clean_text`, with runs of white space (including no-break spaces) folded to one space."""
     return _SPACES.sub(" ", clean_text(value).replace("\xa0", " ")).strip()
+
+
+def is_visible(value: str) -> bool:
+    """Whether any character of the text shows something (not only spaces, marks, format chars)."""
+    return any(
+        unicodedata.category(c) not in _INVISIBLE_CATEGORIES and c not in _INVISIBLE_LETTERS for c in value
+    )
 
 
 def clean_tags(tags: list[str]) -> tuple[str, ...]:

@@ -21,7 +21,6 @@ Environment:
 
 from __future__ import annotations
 
-import json
 import os
 import time
 import tomllib
@@ -40,9 +39,10 @@ from warta.adapters.dynamodb_ops import DynamoOpsLog
 from warta.adapters.s3_status import DEFAULT_STATUS_PREFIX, S3StatusStore
 from warta.adapters.s3_store import S3Store
 from warta.adapters.sqs_queue import DEFAULT_PAGE_SIZE, SqsRenderQueue
-from warta.app.ingest import EventOutcome, ingest_event
+from warta.app.ingest import EventOutcome, claimed_event_id, ingest_event
 from warta.app.takedown_records import TakedownRecordingIndex
 from warta.core.config import ConfigError, Deployment, SiteConfig, site_from_mapping
+from warta.core.event_json import decode_event
 from warta.core.events import EventRejected
 from warta.observability import log_event, logger
 
@@ -71,8 +71,7 @@ def _env(name: str, default: str | None = None) -> str:
 
 def event_id_of(data: Any) -> str:
     """The event id of a raw event that got far enough to carry one, else ""."""
-    event_id = data.get("event_id") if isinstance(data, dict) else None
-    return event_id if isinstance(event_id, str) else ""
+    return claimed_event_id(data) if isinstance(data, dict) else ""
 
 
 def _read_location(location: str, s3: Any) -> bytes:
@@ -167,8 +166,8 @@ class AwsStack:
         data: Any = raw
         if not isinstance(raw, dict):
             try:
-                data = json.loads(raw)
-            except (json.JSONDecodeError, UnicodeDecodeError):
+                data = decode_event(raw)
+            except EventRejected:
                 data = None
         article = data.get("article") if isinstance(data, dict) else None
         logger.set_correlation_id(article.get("id") if isinstance(article, dict) else None)

@@ -14,6 +14,7 @@ import hashlib
 import hmac
 import json
 import os
+import re
 from typing import Any
 
 from aws_lambda_powertools import Metrics, Tracer
@@ -27,6 +28,9 @@ SIGNATURE_HEADER = "x-warta-signature"
 TIMESTAMP_HEADER = "x-warta-timestamp"
 SIGNATURE_SCHEME = "sha256="
 REPLAY_WINDOW_SECONDS = 5 * 60
+# Unix seconds in ASCII digits only: int() would also take " 17", "+17", "1_7" and Arabic-Indic
+# or fullwidth digits, and the signature covers the header's bytes, not the number.
+TIMESTAMP_FORMAT = re.compile(r"[0-9]{1,12}")
 # A synchronous Lambda invocation carries at most 6 MB of request (Lambda quotas); a body may
 # reach 2 MB a page, so the default leaves room for a long article without nearing the cap.
 DEFAULT_MAX_BODY_BYTES = 5 * 1024 * 1024
@@ -64,10 +68,9 @@ def _signature_problem(headers: dict[str, str], body: bytes) -> str | None:
     signature = headers.get(SIGNATURE_HEADER, "")
     if not timestamp or not signature:
         return "missing signature or timestamp header"
-    try:
-        sent_at = int(timestamp)
-    except ValueError:
-        return "timestamp is not Unix seconds"
+    if not TIMESTAMP_FORMAT.fullmatch(timestamp):
+        return "timestamp is not Unix seconds (ASCII digits)"
+    sent_at = int(timestamp)
     if abs(runtime.now().timestamp() - sent_at) > REPLAY_WINDOW_SECONDS:
         return "timestamp outside the replay window"
     if not hmac.compare_digest(signature.encode("utf-8"), signature_for(_secret(), timestamp, body).encode()):
