@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import html
 from collections.abc import Callable
 from datetime import UTC, datetime, timedelta, timezone
 
@@ -239,15 +240,17 @@ def test_hostile_text_round_trips_as_text(
     )
     data = render_rss(feed, [article], site)
     item = xml(data).find("channel/item")
-    assert item.findtext("title") == HOSTILE
-    assert item.findtext("description") == HOSTILE
+    # Title and description are HTML to readers: plain text escaped for HTML, then for XML.
+    assert html.unescape(item.findtext("title")) == HOSTILE
+    assert html.unescape(item.findtext("description")) == HOSTILE
+    assert "<" not in item.findtext("title") and "<" not in item.findtext("description")
     assert item.findall("category")[1].text == HOSTILE
     assert item.findtext("dc:creator", namespaces=NS) == HOSTILE
     assert item.findtext("media:content/media:credit", namespaces=NS) == HOSTILE
     body = etree.fromstring(f"<div>{item.findtext('content:encoded', namespaces=NS)}</div>")
     assert body.findtext("p") == HOSTILE and body.find(".//b") is None
     entry = feedparser.parse(data).entries[0]
-    assert entry.title == HOSTILE
+    assert html.unescape(entry.title) == HOSTILE and entry.title_detail.type == "text/html"
 
 
 def test_missing_feed_description_falls_back_to_the_site(

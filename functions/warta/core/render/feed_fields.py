@@ -7,6 +7,7 @@ Titles, links and ids are the article's own strings; dates keep the article's ow
 from __future__ import annotations
 
 import functools
+import re
 import threading
 import weakref
 from collections import OrderedDict
@@ -153,6 +154,18 @@ def categories(article: Article) -> list[str]:
 def rfc3339(moment: datetime) -> str:
     """RFC 3339 to the second in the value's own offset: the sitemaps' W3C datetime, too."""
     return moment.isoformat(timespec="seconds")
+
+
+_HTML_SIGNIFICANT = re.compile(r"[<>]|&(?=[#A-Za-z])")
+
+
+def html_text(text: str) -> str:
+    """Plain text made safe for an RSS field that readers take as HTML (item and channel
+    <title> and <description>: RSS 2.0 has no type attribute, and feedparser, rss-parser and
+    most readers parse them as HTML). `<` and `>` always; `&` where an HTML parser would start
+    a character reference, so "Ekonomi & Bisnis" stays as it is for readers that show text.
+    The XML serialiser then escapes the result once more."""
+    return _HTML_SIGNIFICANT.sub(lambda m: {"<": "&lt;", ">": "&gt;"}.get(m.group(), "&amp;"), text)
 
 
 def summary(article: Article) -> str:

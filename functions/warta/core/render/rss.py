@@ -31,6 +31,7 @@ from warta.core.render.feed_fields import (
     cut_items,
     full_text,
     guid,
+    html_text,
     image_type,
     newest_modification,
     splice_items,
@@ -63,12 +64,12 @@ def _channel(feed: FeedView, articles: Sequence[Article], site: SiteConfig) -> F
     fg.register_extension("dc", DcExtension, DcEntryExtension, atom=False, rss=True)
     # Registered only so the root declares the media prefix; add_media writes the elements.
     fg.register_extension("media", MediaExtension, MediaEntryExtension, atom=False, rss=True)
-    fg.title(feed.title)
+    fg.title(html_text(feed.title))
     # feedgen takes the channel <link> from the last link given: self first, then the page.
     fg.link(href=site.public_url(feed.path), rel="self", type="application/rss+xml")
     fg.link(href=feed.link, rel="alternate")
     # RSS requires a channel description; feedgen refuses to render without one.
-    fg.description(feed.description or site.description or feed.title)
+    fg.description(html_text(feed.description or site.description or feed.title))
     fg.language(site.language)
     fg.ttl(feed.ttl_minutes)
     fg.docs(RSS_DOCS)
@@ -78,7 +79,7 @@ def _channel(feed: FeedView, articles: Sequence[Article], site: SiteConfig) -> F
     # A logo beyond RSS's limits goes without its size: readers then scale it themselves.
     fg.image(
         url=logo.url,
-        title=feed.title,
+        title=html_text(feed.title),
         link=feed.link,
         width=str(logo.width) if fits else None,
         height=str(logo.height) if fits else None,
@@ -90,12 +91,12 @@ def _channel(feed: FeedView, articles: Sequence[Article], site: SiteConfig) -> F
 
 
 def _item(entry: FeedEntry, article: Article, site: SiteConfig) -> None:
-    entry.title(article.title)
+    entry.title(html_text(article.title))
     entry.link(href=article.url)
     entry.guid(guid(site, article), permalink=False)
     # feedgen keeps the datetime's own offset: the time the article page shows.
     entry.pubDate(article.published_at)
-    entry.description(summary(article))
+    entry.description(html_text(summary(article)))
     body = full_text(article)
     if body is not None:
         entry.content(body)
