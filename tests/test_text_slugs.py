@@ -34,3 +34,21 @@ def test_names_with_letters_beyond_ascii_carry_a_hash(name: str) -> None:
 def test_different_non_latin_names_get_different_feeds() -> None:
     names = ["智能钱包", "智能手机", "钱包", "Ёлка", "Ёлки"]
     assert len({slugify(n) for n in names}) == len(names)
+
+
+@pytest.mark.parametrize("letters", [1, 99, 100, 101, 400, 5_000])
+def test_slugs_stay_file_names_and_distinct(letters: int) -> None:
+    from warta.core.text import SLUG_CHARS_LIMIT
+
+    name = "a" * letters
+    slug = slugify(name)
+    assert 0 < len(slug.encode()) <= SLUG_CHARS_LIMIT
+    assert slugify(name + "b") != slug
+
+
+def test_nfkd_growth_is_capped() -> None:
+    from warta.core.text import SLUG_CHARS_LIMIT
+
+    slug = slugify("Ⅷ" * 100)  # NFKD: "VIII" × 100, 400 letters
+    assert len(slug) <= SLUG_CHARS_LIMIT
+    assert slug != slugify("Ⅷ" * 101)

@@ -9,7 +9,7 @@ from __future__ import annotations
 import json
 import sqlite3
 from collections.abc import Iterable, Iterator, Sequence
-from datetime import datetime
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 from warta.adapters.sqlite_connect import connect_wal
@@ -17,7 +17,7 @@ from warta.core.articles import Article, ArticleState, Author, Tombstone
 from warta.core.authors import author_slug, author_slugs
 from warta.core.body.model import iter_images
 from warta.core.planner import OutputKey, epoch_micros
-from warta.core.ports import Facets, ShardPart, WriteResult
+from warta.core.ports import Facets, QuarantinedOutput, ShardPart, WriteResult
 from warta.core.render.sitemaps import SITEMAP_FRAGMENT_FORMAT, ends_part, url_fragment
 from warta.core.text import slugify
 from warta.core.views import NewsEntry, ShardPosition, ShardRow, SitemapEntry, SitemapImage
@@ -101,6 +101,15 @@ CREATE TABLE IF NOT EXISTS pending (
     kind TEXT NOT NULL,
     name TEXT NOT NULL,
     version INTEGER NOT NULL,
+    PRIMARY KEY (site, kind, name)
+) WITHOUT ROWID;
+CREATE TABLE IF NOT EXISTS quarantine (
+    site TEXT NOT NULL,
+    kind TEXT NOT NULL,
+    name TEXT NOT NULL,
+    reason TEXT NOT NULL,
+    attempts INTEGER NOT NULL,
+    retry_at INTEGER NOT NULL,
     PRIMARY KEY (site, kind, name)
 ) WITHOUT ROWID;
 """
@@ -608,6 +617,47 @@ class SqliteIndex:
                 "DELETE FROM pending WHERE site = ? AND kind = ? AND name = ? AND version = ?",
                 [(key.site, key.kind, key.name, version) for key, version in taken],
             )
+
+    def quarantine(self, key: OutputKey, reason: str, retry_at: datetime) -> int:
+        with self._transaction():
+            self._db.execute(
+                "INSERT INTO quarantine VALUES (?, ?, ?, ?, 1, ?) ON CONFLICT (site, kind, name)"
+                " DO UPDATE SET reason = excluded.reason, attempts = attempts + 1,"
+                " retry_at = excluded.retry_at",
+                (key.site, key.kind, key.name, reason, _micros(retry_at)),
+            )
+            row = self._db.execute(
+                "SELECT attempts FROM quarantine WHERE site = ? AND kind = ? AND name = ?",
+                (key.site, key.kind, key.name),
+            ).fetchone()
+        return int(row[0])
+
+    def due_quarantined(self, now: datetime) -> list[OutputKey]:
+        rows = self._db.execute(
+            "SELECT site, kind, name FROM quarantine WHERE retry_at <= ?", (_micros(now),)
+        )
+        return [OutputKey(site, kind, name) for site, kind, name in rows]
+
+    def release(self, keys: Iterable[OutputKey]) -> None:
+        with self._transaction():
+            self._db.executemany(
+                "DELETE FROM quarantine WHERE site = ? AND kind = ? AND name = ?",
+                [(key.site, key.kind, key.name) for key in keys],
+            )
+
+    def quarantined(self) -> list[QuarantinedOutput]:
+        rows = self._db.execute(
+            "SELECT site, kind, name, reason, attempts, retry_at FROM quarantine ORDER BY site, kind, name"
+        )
+        return [
+            QuarantinedOutput(
+                OutputKey(site, kind, name),
+                reason,
+                attempts,
+                datetime(1970, 1, 1, tzinfo=UTC) + timedelta(microseconds=retry_at),
+            )
+            for site, kind, name, reason, attempts, retry_at in rows
+        ]
 
 
 class _Transaction:

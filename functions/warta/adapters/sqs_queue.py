@@ -14,12 +14,14 @@ from __future__ import annotations
 import json
 import uuid
 from collections.abc import Iterable
+from datetime import datetime
 from typing import Any
 
 from boto3.dynamodb.types import TypeDeserializer, TypeSerializer
 from botocore.exceptions import ClientError
 
 from warta.core.planner import OutputKey
+from warta.core.ports import QuarantinedOutput
 
 DEFAULT_PAGE_SIZE = 500  # outputs one render invocation takes; the rest wait for the next one
 
@@ -29,6 +31,10 @@ _de = TypeDeserializer()
 
 def _pending_key(key: OutputKey) -> dict[str, Any]:
     return {"pk": _ser.serialize(f"Q#{key.site}"), "sk": _ser.serialize(f"{key.kind}|{key.name}")}
+
+
+def _quarantine_key(key: OutputKey) -> dict[str, Any]:
+    return {"pk": _ser.serialize(f"QX#{key.site}"), "sk": _ser.serialize(f"{key.kind}|{key.name}")}
 
 
 def render_signal(site: str) -> str:
@@ -136,3 +142,61 @@ class SqsRenderQueue:
                 # Pushed again since it was taken: it stays, and that push sent its own signal.
                 if exc.response.get("Error", {}).get("Code") != "ConditionalCheckFailedException":
                     raise
+
+    # --- quarantine: outputs that could not be rendered or written (items `QX#<site>`) ---------
+
+    def quarantine(self, key: OutputKey, reason: str, retry_at: datetime) -> int:
+        response = self._ddb.update_item(
+            TableName=self.table,
+            Key=_quarantine_key(key),
+            UpdateExpression=(
+                "ADD attempts :one SET kind = :kind, #name = :name, reason = :reason, retry_at = :at"
+            ),
+            ExpressionAttributeNames={"#name": "name"},
+            ExpressionAttributeValues={
+                ":one": _ser.serialize(1),
+                ":kind": _ser.serialize(key.kind),
+                ":name": _ser.serialize(key.name),
+                ":reason": _ser.serialize(reason),
+                ":at": _ser.serialize(retry_at.isoformat()),
+            },
+            ReturnValues="UPDATED_NEW",
+        )
+        return int(_de.deserialize(response["Attributes"]["attempts"]))
+
+    def _quarantine_items(self) -> list[dict[str, Any]]:
+        items: list[dict[str, Any]] = []
+        kwargs: dict[str, Any] = {
+            "TableName": self.table,
+            "KeyConditionExpression": "pk = :pk",
+            "ExpressionAttributeValues": {":pk": _ser.serialize(f"QX#{self._site()}")},
+            "ConsistentRead": True,
+        }
+        while True:
+            response = self._ddb.query(**kwargs)
+            items += [{k: _de.deserialize(v) for k, v in raw.items()} for raw in response.get("Items", [])]
+            if "LastEvaluatedKey" not in response:
+                return items
+            kwargs["ExclusiveStartKey"] = response["LastEvaluatedKey"]
+
+    def due_quarantined(self, now: datetime) -> list[OutputKey]:
+        return [
+            OutputKey(self._site(), item["kind"], item["name"])
+            for item in self._quarantine_items()
+            if datetime.fromisoformat(item["retry_at"]) <= now
+        ]
+
+    def release(self, keys: Iterable[OutputKey]) -> None:
+        for key in keys:
+            self._ddb.delete_item(TableName=self.table, Key=_quarantine_key(key))
+
+    def quarantined(self) -> list[QuarantinedOutput]:
+        return [
+            QuarantinedOutput(
+                OutputKey(self._site(), item["kind"], item["name"]),
+                item["reason"],
+                int(item["attempts"]),
+                datetime.fromisoformat(item["retry_at"]),
+            )
+            for item in self._quarantine_items()
+        ]

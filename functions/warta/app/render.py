@@ -8,10 +8,12 @@ render of every output reads an index that holds every write before it.
 
 from __future__ import annotations
 
+import errno
+import logging
 from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Literal
 
 from warta.app.outputs.amp import render_amp_output
@@ -30,6 +32,19 @@ from warta.core.planner import OutputKey, outputs_of, site_wide_outputs
 from warta.core.ports import ArticleIndex, ObjectStore, RenderQueue
 
 Outcome = Literal["written", "unchanged", "deleted"]
+log = logging.getLogger("warta.render")
+
+# A quarantined output is tried again after 1 minute, then 2, 4, ... and at least once a day:
+# what broke it may be fixed by a later event (a shorter URL, the article taken down) or a fix.
+QUARANTINE_FIRST_RETRY = timedelta(minutes=1)
+QUARANTINE_LONGEST_WAIT = timedelta(days=1)
+# Store failures that come from the output's path itself (input), not from the store being
+# down: the file system refuses the name, or another article's file stands where a folder must.
+UNWRITABLE_ERRNOS = frozenset(
+    {errno.ENAMETOOLONG, errno.EISDIR, errno.ENOTDIR, errno.EEXIST, errno.EILSEQ, errno.EINVAL}
+)
+INFRASTRUCTURE_MODULES = frozenset({"botocore", "boto3", "s3transfer", "urllib3", "sqlite3"})
+UNWRITABLE_S3_CODES = frozenset({"KeyTooLongError", "InvalidObjectName", "InvalidArgument"})
 
 # Unchanged paths a report keeps for the CDN: past this many a takedown invalidation is a
 # wildcard anyway (adapters.cloudfront_cdn.WILDCARD_THRESHOLD), so a rebuild stays bounded.
@@ -58,6 +73,8 @@ class RenderReport:
     # the page and the feeds the dead render rewrote. Those are among the unchanged paths.
     article_left: bool = False
     unchanged_paths: list[str] = field(default_factory=list)  # at most UNCHANGED_PATHS_KEPT
+    # Outputs that could not be rendered or written this run, with why: set aside, retried later.
+    quarantined: list[tuple[OutputKey, str]] = field(default_factory=list)
 
     def count(self, outcome: Outcome) -> int:
         return sum(n for (_, o), n in self.outcomes.items() if o == outcome)
@@ -99,23 +116,78 @@ def render_pending(
     keys = {key for key, _ in taken}
     for site_id in {key.site for key in keys}:
         keys |= site_wide_outputs(deployment.sites[site_id])
+    retrying = {key for key in queue.due_quarantined(now) if key.site in deployment.sites}
+    keys |= retrying
     keys = coalesce_shard_keys(keys, index, now)
+    attempts: dict[OutputKey, int] | None = None
+    recovered: list[OutputKey] = []
     for key in sorted(keys, key=OutputKey.sort_key):
         site = deployment.sites[key.site]
-        for change in render_key(key, site, index, now):
-            path = site.output_prefix + change.path
-            outcome = _apply(change, path, site, store)
-            report.outcomes[(key.kind, outcome)] += 1
-            report.article_left |= key.kind == "amp" and isinstance(change, Delete)
-            if outcome != "unchanged":
-                report.changed_paths.append(path)
-                report.changed_outputs.append((key, path, outcome))
-            elif len(report.unchanged_paths) < UNCHANGED_PATHS_KEPT:
-                report.unchanged_paths.append(path)
-            if on_output is not None:
-                on_output(key, path, outcome)
+        try:
+            _render_one(key, site, index, store, now, report, on_output)
+        except Exception as exc:
+            if not _is_output_fault(exc):
+                raise  # the store or the index is down: the run fails and is retried whole
+            if attempts is None:
+                attempts = {q.key: q.attempts for q in queue.quarantined()}
+            reason = f"{type(exc).__name__}: {exc}"[:500]
+            wait = min(QUARANTINE_FIRST_RETRY * 2 ** attempts.get(key, 0), QUARANTINE_LONGEST_WAIT)
+            count = queue.quarantine(key, reason, now + wait)
+            report.quarantined.append((key, reason))
+            log.error(
+                "output quarantined",
+                extra={
+                    "kind": key.kind,
+                    "output": key.name,
+                    "site": key.site,
+                    "reason": reason,
+                    "attempts": count,
+                },
+            )
+        else:
+            if key in retrying:
+                recovered.append(key)
+    if recovered:
+        queue.release(recovered)
     queue.done(taken)
     return report
+
+
+def _render_one(
+    key: OutputKey,
+    site: SiteConfig,
+    index: ArticleIndex,
+    store: ObjectStore,
+    now: datetime,
+    report: RenderReport,
+    on_output: Callable[[OutputKey, str, Outcome], None] | None,
+) -> None:
+    for change in render_key(key, site, index, now):
+        path = site.output_prefix + change.path
+        outcome = _apply(change, path, site, store)
+        report.outcomes[(key.kind, outcome)] += 1
+        report.article_left |= key.kind == "amp" and isinstance(change, Delete)
+        if outcome != "unchanged":
+            report.changed_paths.append(path)
+            report.changed_outputs.append((key, path, outcome))
+        elif len(report.unchanged_paths) < UNCHANGED_PATHS_KEPT:
+            report.unchanged_paths.append(path)
+        if on_output is not None:
+            on_output(key, path, outcome)
+
+
+def _is_output_fault(exc: Exception) -> bool:
+    """Whether the failure belongs to this one output (quarantine it) rather than to the store
+    or the index as a whole (fail the run so it is retried)."""
+    if isinstance(exc, OSError) and exc.errno is not None:
+        return exc.errno in UNWRITABLE_ERRNOS
+    response = getattr(exc, "response", None)  # botocore's ClientError, without importing it
+    if isinstance(response, dict):
+        return response.get("Error", {}).get("Code") in UNWRITABLE_S3_CODES
+    # The AWS SDK, HTTP and the index database failing are faults of the infrastructure.
+    infrastructure = type(exc).__module__.split(".")[0] in INFRASTRUCTURE_MODULES
+    # Otherwise a renderer (pure code) could not render this output from this input.
+    return not (infrastructure or isinstance(exc, ConnectionError | TimeoutError | MemoryError))
 
 
 def _apply(change: Change, path: str, site: SiteConfig, store: ObjectStore) -> Outcome:

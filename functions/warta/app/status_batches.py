@@ -15,7 +15,7 @@ then shows one site as of its previous batch until that site's next batch.
 from __future__ import annotations
 
 import json
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import asdict, dataclass, field
 from datetime import datetime
 from typing import Protocol
@@ -28,12 +28,13 @@ from warta.app.status_report import (
     SiteFiles,
     StatusReport,
     check_files,
+    quarantine_notes,
     render_status_html,
     site_status,
 )
 from warta.core.config import Deployment, SiteConfig
 from warta.core.operator_records import ArticleCounts, Run
-from warta.core.ports import OperatorLog
+from warta.core.ports import OperatorLog, QuarantinedOutput
 from warta.validate.layout import SiteLayout
 
 STATE_VERSION = 1
@@ -200,6 +201,7 @@ def write_status_after_render(
     now: datetime,
     at: datetime,
     out: str,
+    quarantined: Sequence[QuarantinedOutput] = (),
 ) -> str:
     """Update the rendered sites' states, then write the page; returns where it was written.
 
@@ -214,7 +216,7 @@ def write_status_after_render(
         update_site_state(state, site, deployment, tree, report, now, at)
         store.write(_state_name(site_id), state.to_json(), STATE_CONTENT_TYPE)
         states[site_id] = state
-    notes: list[str] = []
+    notes: list[str] = quarantine_notes(quarantined)
     sites = []
     for site in deployment.sites.values():
         state = states.get(site.id) or SiteState.from_json(store.read(_state_name(site.id)))

@@ -9,7 +9,7 @@ and the SQLite state (`collect_status`); the render Lambda keeps it up to date b
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from html import escape
@@ -19,6 +19,7 @@ from typing import Protocol
 
 from warta.core.config import Deployment, SiteConfig
 from warta.core.operator_records import ArticleCounts, Rejection, Run
+from warta.core.ports import QuarantinedOutput
 from warta.validate.layout import SiteLayout
 from warta.validate.report import ValidationReport
 from warta.validate.site_tree import SiteTree
@@ -204,8 +205,22 @@ def site_status(
     return status
 
 
+def quarantine_notes(quarantined: Sequence[QuarantinedOutput]) -> list[str]:
+    """One line per output set aside because it could not be rendered or written."""
+    return [
+        f"{q.key.site}: {q.key.kind} {q.key.name or '(site-wide)'} is quarantined after {q.attempts}"
+        f" attempt(s), next try at {q.retry_at.isoformat(timespec='seconds')}: {q.reason}"
+        for q in quarantined
+    ]
+
+
 def collect_status(
-    deployment: Deployment, store: ReadableTree, ops: StatusOps | None, now: datetime, out: str
+    deployment: Deployment,
+    store: ReadableTree,
+    ops: StatusOps | None,
+    now: datetime,
+    out: str,
+    quarantined: Sequence[QuarantinedOutput] = (),
 ) -> StatusReport:
     """The whole report from a tree and the local operator log (None: no state yet)."""
     checked = check_files(deployment, store, now)
@@ -227,6 +242,7 @@ def collect_status(
         out=out,
         sites=sites,
         rejections=ops.recent_rejections(RECENT_REJECTIONS) if ops else [],
+        notes=quarantine_notes(quarantined),
     )
 
 

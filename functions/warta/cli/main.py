@@ -75,6 +75,10 @@ def _print_summary(outcomes: list[EventOutcome], report: RenderReport) -> None:
             if report.outcomes[(kind, o)]
         )
         print(f"  {kind}: {parts}")
+    if report.quarantined:
+        print(f"quarantined: {len(report.quarantined)} outputs not rendered or written (retried later):")
+        for key, reason in report.quarantined:
+            print(f"  {key.kind} {key.name or '(site-wide)'}: {reason}")
 
 
 def _render(stack: LocalStack, now: datetime, observer: RunObserver | None = None) -> RenderReport:

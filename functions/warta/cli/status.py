@@ -24,9 +24,18 @@ def status_page(config: list[Path], out: Path, state: Path, now: datetime | None
     deployment = load_deployment(config)
     index_file = state / INDEX_FILE
     ops = OpsLog(index_file) if index_file.is_file() else None
+    quarantined = []
+    if index_file.is_file():
+        from warta.adapters.sqlite_index import SqliteIndex
+
+        index = SqliteIndex(index_file)
+        try:
+            quarantined = index.quarantined()
+        finally:
+            index.close()
     try:
         store = DirectoryStore(out, meta_root=state / "objects")
-        report = collect_status(deployment, store, ops, now or datetime.now(UTC), str(out))
+        report = collect_status(deployment, store, ops, now or datetime.now(UTC), str(out), quarantined)
     finally:
         if ops is not None:
             ops.close()

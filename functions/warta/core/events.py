@@ -44,6 +44,10 @@ DATE_FIELDS = ("occurred_at", "article/published_at", "article/updated_at")
 IDENTIFIER_FIELDS = ("event_id", "site", "article/id", "article/url", "article/image/url")
 # The largest image side any format we write can describe (JPEG and AVIF: 65,535 pixels).
 MAX_IMAGE_SIDE = 65_535
+# libxml2 refuses a text node over 10,000,000 bytes (XML_MAX_TEXT_LENGTH) unless told to trust
+# the input, and a feed carries the whole body in one: the pages together stay well under it,
+# leaving room for the markup and escaping the renderers add.
+BODY_BYTES_LIMIT = 8_000_000
 # Plain-text fields: the hygiene table drops what XML cannot hold (lone surrogates included).
 TEXT_FIELDS = ("title", "summary", "tags", "pages")
 
@@ -125,17 +129,16 @@ def parse_event(raw: bytes | str | dict[str, Any]) -> ArticleEvent:
     """Decode and validate one event against the contract's JSON Schema and what every output
     can hold (times, identifiers, sizes)."""
     data: Any = raw if isinstance(raw, dict) else decode_event(raw)
-    if isinstance(data, dict):
-        data = _without_text_surrogates(data)
-        field = surrogate_path(data)
-        if field is not None:
-            raise EventRejected(field, "holds a lone UTF-16 surrogate, which is no character")
     try:
         error = jsonschema.exceptions.best_match(_validator().iter_errors(data))
     except RecursionError:
         raise EventRejected("(event)", "nested deeper than any event can be") from None
     if error is not None:
         raise EventRejected(_field_of(error), error.message)
+    data = _without_text_surrogates(data)
+    field = surrogate_path(data)
+    if field is not None:
+        raise EventRejected(field, "holds a lone UTF-16 surrogate, which is no character")
     for field in DATE_FIELDS:
         value = _get(data, field)
         if value is not None:
@@ -144,6 +147,12 @@ def parse_event(raw: bytes | str | dict[str, Any]) -> ArticleEvent:
         value = _get(data, field)
         if isinstance(value, str) and clean_line(value) != value:
             raise EventRejected(field, "holds control, format or space characters an identifier cannot")
+    pages = _get(data, "article/pages") or []
+    body_bytes = sum(len(page.encode("utf-8", "surrogatepass")) for page in pages)
+    if body_bytes > BODY_BYTES_LIMIT:
+        raise EventRejected(
+            "article/pages", f"{body_bytes:,} bytes in all, over the {BODY_BYTES_LIMIT:,} a feed can carry"
+        )
     image = _get(data, "article/image") or {}
     for side in ("width", "height"):
         if side in image and image[side] > MAX_IMAGE_SIDE:

@@ -109,6 +109,14 @@ class ArticleIndex(Protocol):
     def set_shard_parts(self, site: str, period: str, parts: Sequence[ShardPart]) -> None: ...
 
 
+@dataclass(frozen=True)
+class QuarantinedOutput:
+    key: OutputKey
+    reason: str
+    attempts: int
+    retry_at: datetime
+
+
 class RenderQueue(Protocol):
     """Outputs waiting to be rendered. Pushing a key that waits already coalesces with it."""
 
@@ -120,6 +128,24 @@ class RenderQueue(Protocol):
 
     def done(self, taken: Iterable[tuple[OutputKey, int]]) -> None:
         """Forget keys rendered at their taken version; a key pushed again since stays queued."""
+        ...
+
+    def quarantine(self, key: OutputKey, reason: str, retry_at: datetime) -> int:
+        """Set aside an output that could not be rendered or written; returns its attempt count.
+
+        A quarantined key is not taken again until `due_quarantined` hands it back."""
+        ...
+
+    def due_quarantined(self, now: datetime) -> list[OutputKey]:
+        """Quarantined keys whose retry time has come (the caller renders them again)."""
+        ...
+
+    def release(self, keys: Iterable[OutputKey]) -> None:
+        """Forget the quarantine of keys that rendered and wrote."""
+        ...
+
+    def quarantined(self) -> list[QuarantinedOutput]:
+        """Every quarantined output (the status page and on-call read them)."""
         ...
 
 

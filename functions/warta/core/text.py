@@ -71,6 +71,11 @@ def clean_tags(tags: list[str]) -> tuple[str, ...]:
     return tuple(kept)
 
 
+# A slug is a file name (`feed/tag/<slug>.xml`): far under NAME_MAX (255 bytes, POSIX) and
+# S3's 1,024-byte keys, with room for the site prefix and the folder.
+SLUG_CHARS_LIMIT = 100
+
+
 def slugify(value: str) -> str:
     """A URL path segment for a tag or author name: lower-case ASCII words joined by hyphens.
 
@@ -80,7 +85,11 @@ def slugify(value: str) -> str:
     decomposed = unicodedata.normalize("NFKD", value)
     ascii_text = decomposed.encode("ascii", "ignore").decode()
     slug = re.sub(r"[^a-z0-9]+", "-", ascii_text.lower()).strip("-")
+    digest = hashlib.blake2s(unicodedata.normalize("NFC", value).encode(), digest_size=4).hexdigest()
+    if len(slug) > SLUG_CHARS_LIMIT:
+        # NFKD can multiply a name (100 × "Ⅷ" is 400 letters): the slug keeps its head and a
+        # hash of the whole name, so it stays a file name and stays distinct.
+        return f"{slug[: SLUG_CHARS_LIMIT - 9].rstrip('-')}-{digest}"
     if any(c.isalnum() and not c.isascii() for c in decomposed):
-        digest = hashlib.blake2s(unicodedata.normalize("NFC", value).encode(), digest_size=4).hexdigest()
         return f"{slug or 'x'}-{digest}"
     return slug or "x"

@@ -44,6 +44,8 @@ def render_site(site: str) -> RenderReport:
         metrics.add_metric(
             name=f"Outputs{outcome.capitalize()}", unit=MetricUnit.Count, value=report.count(outcome)
         )
+    # The OutputsQuarantined alarm (template.yaml) pages on-call: an output is being held back.
+    metrics.add_metric(name="OutputsQuarantined", unit=MetricUnit.Count, value=len(report.quarantined))
     logger.info(
         "rendered",
         extra={
@@ -51,6 +53,7 @@ def render_site(site: str) -> RenderReport:
             "written": report.count("written"),
             "unchanged": report.count("unchanged"),
             "deleted": report.count("deleted"),
+            "quarantined": [f"{key.kind}|{key.name}: {reason}" for key, reason in report.quarantined],
         },
     )
     return report
@@ -86,6 +89,7 @@ def write_status(reports: dict[str, RenderReport]) -> None:
             now=runtime.now(),
             at=datetime.now(UTC),
             out=f"s3://{stack.store.bucket}",
+            quarantined=[q for site in sorted(reports) for q in stack.queue.for_site(site).quarantined()],
         )
     except Exception as exc:
         metrics.add_metric(name="StatusReportFailed", unit=MetricUnit.Count, value=1)
