@@ -231,7 +231,9 @@ def has_news(site: SiteConfig, index: ArticleIndex, now: datetime) -> bool:
 def render_robots_output(
     key: OutputKey, site: SiteConfig, index: ArticleIndex, now: datetime
 ) -> list[Change]:
-    count = len(split_sitemap_index(listed_sitemaps(site, index)))
+    listed = listed_sitemaps(site, index)
+    # No shard, no sitemap index (it must list one sitemap): robots.txt names none then.
+    count = len(split_sitemap_index(listed)) if listed else 0
     urls = [site.public_url(listed_path(site, index_path(site, n))) for n in range(1, count + 1)]
     if has_news(site, index, now):
         urls.append(site.public_url(listed_path(site, site.sitemaps.news_path)))
