@@ -102,3 +102,30 @@ def test_rebuild_lambda_refuses_an_empty_table_beside_a_populated_bucket(
     keys = _keys(aws)
     assert not {k for k in keys if k.startswith(("amp/", "sitemaps/", "feed/ekonomi"))}
     assert "feed/index.xml" in keys  # the home feed is planned even when empty
+
+
+def test_ingest_refuses_an_empty_table_beside_a_populated_bucket(
+    aws: AwsHarness, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from warta.app.sweep import EmptyIndexError
+
+    _publish(aws)
+    for item in aws.ddb.scan(TableName=TABLE, ProjectionExpression="pk, sk")["Items"]:
+        aws.ddb.delete_item(TableName=TABLE, Key=item)
+    before = {key: body for key, body in aws.bucket_tree().items()}
+    from warta.handlers import runtime
+
+    runtime.stack.cache_clear()
+    capsys.readouterr()
+    event = json.loads(EVENT_FILES[2].read_bytes())
+    with pytest.raises(EmptyIndexError):  # fails, so it is retried and lands in a dead-letter queue
+        aws.eventbridge(event)
+    assert aws.ddb.scan(TableName=TABLE)["Count"] == 0  # nothing written
+    aws.drain_render_queue()
+    assert aws.bucket_tree() == before  # the tree did not shrink
+    assert '"EmptyIndexRefused"' in capsys.readouterr().out
+    # The operator accepts the table as it is; then events go through again.
+    assert _rebuild(aws, {"new_index": True})["strays_removed"] > 0
+    aws.drain_render_queue()
+    runtime.stack.cache_clear()
+    assert aws.eventbridge(event)["status"] == "accepted"
