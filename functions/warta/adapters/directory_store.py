@@ -13,9 +13,10 @@ import tempfile
 from collections.abc import Iterator
 from pathlib import Path, PurePosixPath
 
+from warta.core.output_scopes import TEMP_FILE_PREFIX
 from warta.core.ports import PutOutcome
 
-_TEMP_PREFIX = ".warta-tmp-"
+_TEMP_PREFIX = TEMP_FILE_PREFIX
 
 
 class UnsafePath(ValueError):
@@ -115,13 +116,13 @@ class DirectoryStore:
         _remove_empty_parents(target, self.root)
         return True
 
-    def list(self, prefix: str = "") -> Iterator[str]:
-        """Paths in lexicographic order, as S3 lists keys."""
+    def list(self, prefix: str = "", include_temp: bool = False) -> Iterator[str]:
+        """Paths in lexicographic order, as S3 lists keys; temp files of writes only if asked."""
         found = []
         for dirpath, _, filenames in os.walk(self.root):
             base = Path(dirpath).relative_to(self.root)
             for name in filenames:
                 path = (base / name).as_posix()
-                if not name.startswith(_TEMP_PREFIX) and path.startswith(prefix):
+                if (include_temp or not name.startswith(_TEMP_PREFIX)) and path.startswith(prefix):
                     found.append(path)
         yield from sorted(found)

@@ -16,6 +16,7 @@ one small *membership* item per list it belongs to, written in the same transact
     C#<site>#<period>           <published_us>#<id>    the shard's articles that end a part
     SP#<site>                   <period>#<part>        rendered shard parts, for the index
     Q#<site>                    <kind>|<name>          pending outputs (`SqsRenderQueue`)
+    T#<site>                    TEMPLATES              output path templates ever used (a set)
 
 The one GSI, `due`, is sparse: only live articles not yet released carry its keys. The
 scheduler tolerates its lag (a due article is released a minute later at worst).
@@ -59,6 +60,7 @@ BATCH_GET_LIMIT = 100
 INLINE_DOC_LIMIT = ITEM_SIZE_LIMIT - 64 * 1024
 WRITE_ATTEMPTS = 8
 ARTICLE_SK = "ARTICLE"
+TEMPLATES_SK = "TEMPLATES"
 DUE_INDEX = "due"
 
 _ser = TypeSerializer()
@@ -595,6 +597,35 @@ class DynamoIndex:
             for sk in sorted(existing - wanted.keys())
         ]
         self._batch_write(requests)
+
+    def output_templates(self, site: str) -> set[str]:
+        item = self._get_item(f"T#{site}", TEMPLATES_SK)
+        return set(item.get("templates", ())) if item else set()
+
+    def remember_output_templates(self, site: str, templates: Iterable[str]) -> None:
+        wanted = set(templates)
+        if not wanted:
+            return
+        self._ddb.update_item(
+            TableName=self.table,
+            Key=_marshal({"pk": f"T#{site}", "sk": TEMPLATES_SK}),
+            UpdateExpression="ADD templates :t",
+            ExpressionAttributeValues={":t": {"SS": sorted(wanted)}},
+        )
+
+    def holds_site(self, site: str) -> bool:
+        """Whether the table has anything of the site: a live article, a shard part or templates."""
+        for pk in (f"L#{site}", f"SP#{site}", f"T#{site}"):
+            found = self._ddb.query(
+                TableName=self.table,
+                KeyConditionExpression="pk = :pk",
+                ExpressionAttributeValues=_marshal({":pk": pk}),
+                ConsistentRead=True,
+                Limit=1,
+            )
+            if found.get("Items"):
+                return True
+        return False
 
 
 def _is_condition_failure(exc: ClientError) -> bool:

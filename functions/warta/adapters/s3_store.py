@@ -85,8 +85,10 @@ class S3Store:
         self._s3.delete_object(Bucket=self.bucket, Key=self._key(path))
         return True
 
-    def list(self, prefix: str = "") -> Iterator[str]:
-        """Keys in lexicographic (UTF-8 byte) order, as S3 lists them."""
+    def list(self, prefix: str = "", include_temp: bool = False) -> Iterator[str]:
+        """Keys in lexicographic (UTF-8 byte) order, as S3 lists them, a page (1,000) at a time.
+
+        S3 writes are atomic: there are no temp files, so `include_temp` changes nothing."""
         paginator = self._s3.get_paginator("list_objects_v2")
         for page in paginator.paginate(Bucket=self.bucket, Prefix=self._key(prefix)):
             for item in page.get("Contents", []):

@@ -96,6 +96,11 @@ CREATE TABLE IF NOT EXISTS shard_parts (
     cut TEXT,
     PRIMARY KEY (site, period, part)
 ) WITHOUT ROWID;
+CREATE TABLE IF NOT EXISTS output_templates (
+    site TEXT NOT NULL,
+    template TEXT NOT NULL,
+    PRIMARY KEY (site, template)
+) WITHOUT ROWID;
 CREATE TABLE IF NOT EXISTS pending (
     site TEXT NOT NULL,
     kind TEXT NOT NULL,
@@ -594,6 +599,22 @@ class SqliteIndex:
                     for p in parts
                 ],
             )
+
+    def output_templates(self, site: str) -> set[str]:
+        rows = self._db.execute("SELECT template FROM output_templates WHERE site = ?", (site,))
+        return {row[0] for row in rows}
+
+    def remember_output_templates(self, site: str, templates: Iterable[str]) -> None:
+        with self._transaction():
+            self._db.executemany(
+                "INSERT OR IGNORE INTO output_templates VALUES (?, ?)", [(site, t) for t in templates]
+            )
+
+    def holds_site(self, site: str) -> bool:
+        for table in ("articles", "output_templates", "shard_parts"):
+            if self._db.execute(f"SELECT 1 FROM {table} WHERE site = ? LIMIT 1", (site,)).fetchone():
+                return True
+        return False
 
     # --- RenderQueue ------------------------------------------------------------------------
 

@@ -28,6 +28,7 @@ from warta.app.outputs.sitemaps import (
     render_sitemap_index_output,
 )
 from warta.core.config import Deployment, SiteConfig
+from warta.core.output_scopes import site_templates
 from warta.core.planner import OutputKey, outputs_of, site_wide_outputs
 from warta.core.ports import ArticleIndex, ObjectStore, RenderQueue
 
@@ -85,6 +86,13 @@ def render_key(key: OutputKey, site: SiteConfig, index: ArticleIndex, now: datet
     return RENDERERS[key.kind](key, site, index, now)
 
 
+def remember_templates(site: SiteConfig, index: ArticleIndex) -> None:
+    """Note the site's output path templates, so a later sweep finds files of an old config."""
+    current = site_templates(site)
+    if not current <= index.output_templates(site.id):
+        index.remember_output_templates(site.id, current)
+
+
 def release_due(deployment: Deployment, index: ArticleIndex, queue: RenderQueue, now: datetime) -> int:
     """Queue the outputs of scheduled articles whose time has come."""
     released = 0
@@ -113,11 +121,12 @@ def render_pending(
     release_due(deployment, index, queue, now)
     # Outputs of sites this run has no config for stay queued for a run that has it.
     taken = [(key, version) for key, version in queue.take() if key.site in deployment.sites]
-    keys = {key for key, _ in taken}
+    # Quarantined outputs whose retry time has come are rendered again with the rest.
+    retrying = {key for key in queue.due_quarantined(now) if key.site in deployment.sites}
+    keys = {key for key, _ in taken} | retrying
     for site_id in {key.site for key in keys}:
         keys |= site_wide_outputs(deployment.sites[site_id])
-    retrying = {key for key in queue.due_quarantined(now) if key.site in deployment.sites}
-    keys |= retrying
+        remember_templates(deployment.sites[site_id], index)
     keys = coalesce_shard_keys(keys, index, now)
     attempts: dict[OutputKey, int] | None = None
     recovered: list[OutputKey] = []

@@ -111,11 +111,28 @@ def _event_count(specs: list[str]) -> int | None:
     return sum(len(list(Path(s).glob("*.json"))) if Path(s).is_dir() else 1 for s in specs)
 
 
+def _refuse_empty_index(stack: LocalStack, args: argparse.Namespace) -> str | None:
+    """Why this run must not go on (an empty or new index beside a published tree), or None."""
+    from warta.app.sweep import EmptyIndexError, check_index_matches_tree
+
+    if args.new_index:
+        return None
+    try:
+        check_index_matches_tree(stack.deployment, stack.index, stack.store)
+    except EmptyIndexError as exc:
+        return f"warta: refused: {exc} (--state {args.state}, --out {args.out})"
+    return None
+
+
 def cmd_publish(args: argparse.Namespace) -> int:
     from warta.app.ingest import ingest_event
     from warta.core.body import build_body
 
     stack = _open_stack(args)
+    refusal = _refuse_empty_index(stack, args)
+    if refusal:
+        print(refusal, file=sys.stderr)
+        return EXIT_REJECTED
     observer = _observer(args, stack)
     observer.start("events", _event_count(args.events))
     outcomes = []
@@ -153,13 +170,54 @@ def _notify(stack: LocalStack, report: RenderReport, args: argparse.Namespace) -
 
 def cmd_rebuild(args: argparse.Namespace) -> int:
     from warta.app.rebuild import queue_everything
+    from warta.app.sweep import sweep_site
 
+    if args.now_given and args.now > datetime.now(UTC):
+        # A rebuild "as of" a future time would publish embargoed articles that nothing takes
+        # back when the real clock catches up: only publish may look ahead (for demos, tests).
+        print(
+            f"warta: refused: rebuild --now {args.now.isoformat()} is ahead of the real clock;"
+            " a rebuild would expose scheduled articles early. Leave --now out (or give a past time).",
+            file=sys.stderr,
+        )
+        return EXIT_REJECTED
     stack = _open_stack(args)
+    refusal = _refuse_empty_index(stack, args)
+    if refusal:
+        print(refusal, file=sys.stderr)
+        return EXIT_REJECTED
+    if args.dry_run:
+        with stack.render_lock():
+            for site_id in stack.deployment.sites:
+                result = sweep_site(
+                    stack.deployment,
+                    site_id,
+                    stack.index,
+                    stack.store,
+                    args.now,
+                    dry_run=True,
+                    on_stray=lambda path: print(f"stray {path}"),
+                    new_index=args.new_index,
+                )
+                print(f"{site_id}: {result.removed} stray files would be removed")
+        return EXIT_OK
     queue_everything(stack.deployment, stack.index, stack.index, args.now)
     observer = _observer(args, stack)
     report = _render(stack, args.now, observer)
+    removed = 0
+    with stack.render_lock():
+        for site_id in stack.deployment.sites:
+            result = sweep_site(
+                stack.deployment, site_id, stack.index, stack.store, args.now, new_index=args.new_index
+            )
+            for path in result.paths:
+                logging.getLogger("warta.sweep").info("stray removed", extra={"path": path})
+            removed += result.removed
+            report.outcomes[("stray", "deleted")] += result.removed
+            report.changed_paths += result.paths
     observer.finish([], report)
     _print_summary([], report)
+    print(f"swept: {removed} stray files removed")
     _notify(stack, report, args)
     return EXIT_OK
 
@@ -224,11 +282,21 @@ def build_parser() -> argparse.ArgumentParser:
     publish.set_defaults(run=cmd_publish)
     rebuild = sub.add_parser("rebuild", parents=[common], help="render every output again")
     rebuild.set_defaults(run=cmd_rebuild)
+    rebuild.add_argument(
+        "--dry-run",
+        action="store_true",
+        help="render and delete nothing: list the stray files a rebuild would remove",
+    )
     for command in (publish, rebuild):
         command.add_argument(
             "--no-ping",
             action="store_true",
             help="send no WebSub or IndexNow ping, whatever the site config says",
+        )
+        command.add_argument(
+            "--new-index",
+            action="store_true",
+            help="go on although the index holds nothing of a site whose tree holds outputs",
         )
     serve = sub.add_parser("serve", parents=[common], help="serve the output tree on 127.0.0.1")
     serve.add_argument("--port", type=int, default=8000)
@@ -241,6 +309,7 @@ def build_parser() -> argparse.ArgumentParser:
 def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     args.config = args.config or ["site.toml"]
+    args.now_given = args.now is not None
     if args.now is None:
         args.now = datetime.now(UTC)
     from warta.observability import configure_logging

@@ -108,6 +108,16 @@ class ArticleIndex(Protocol):
 
     def set_shard_parts(self, site: str, period: str, parts: Sequence[ShardPart]) -> None: ...
 
+    def output_templates(self, site: str) -> set[str]:
+        """Every output path template the site was rendered with (`core.output_scopes`)."""
+        ...
+
+    def remember_output_templates(self, site: str, templates: Iterable[str]) -> None: ...
+
+    def holds_site(self, site: str) -> bool:
+        """Whether the index holds anything of the site: False for a new or emptied index."""
+        ...
+
 
 @dataclass(frozen=True)
 class QuarantinedOutput:
@@ -156,7 +166,9 @@ class ObjectStore(Protocol):
 
     def delete(self, path: str) -> bool: ...
 
-    def list(self, prefix: str = "") -> Iterator[str]: ...
+    def list(self, prefix: str = "", include_temp: bool = False) -> Iterator[str]:
+        """Paths under a prefix; `include_temp` also gives temp files of interrupted writes."""
+        ...
 
 
 class OperatorLog(Protocol):

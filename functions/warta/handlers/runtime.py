@@ -25,7 +25,7 @@ import os
 import time
 import tomllib
 from collections.abc import Callable
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, field
 from datetime import UTC, datetime
 from functools import cache
 from pathlib import Path
@@ -150,6 +150,38 @@ class AwsStack:
     ingest_once: Callable[..., dict[str, Any]]
     ops: DynamoOpsLog
     status: S3StatusStore | None  # None: WARTA_STATUS_PREFIX is empty, no status report
+    # Sites whose table was seen to hold something: checked once per container, not per event.
+    indexed_sites: set[str] = field(default_factory=set)
+
+    def check_index_matches_bucket(self) -> None:
+        """Refuse (raise `EmptyIndexError`) to ingest into a table that holds nothing of a site
+        whose bucket holds its outputs: the next render would shrink the tree to one article.
+
+        The event is not rejected but fails, so it is retried and ends in a dead-letter queue;
+        the refusal is logged and counted (`EmptyIndexRefused`, alarmed). A rebuild with
+        `{"new_index": true}` accepts the table as it is, after which events go through.
+        """
+        from aws_lambda_powertools.metrics import MetricUnit, single_metric
+
+        from warta.app.sweep import EmptyIndexError, check_index_matches_tree
+        from warta.observability import METRICS_NAMESPACE
+
+        unchecked = [site for site in self.deployment.sites if site not in self.indexed_sites]
+        if not unchecked:
+            return
+        try:
+            check_index_matches_tree(self.deployment, self.index, self.store, unchecked)
+        except EmptyIndexError as exc:
+            logger.error(
+                "ingest refused: empty index beside a populated bucket",
+                extra={"site": exc.site_id, "example": exc.example, "reason": str(exc)},
+            )
+            with single_metric(
+                name="EmptyIndexRefused", unit=MetricUnit.Count, value=1, namespace=METRICS_NAMESPACE
+            ):
+                pass
+            raise
+        self.indexed_sites.update(site for site in unchecked if self.index.holds_site(site))
 
     def ingest(
         self,
@@ -171,6 +203,7 @@ class AwsStack:
                 data = None
         article = data.get("article") if isinstance(data, dict) else None
         logger.set_correlation_id(article.get("id") if isinstance(article, dict) else None)
+        self.check_index_matches_bucket()
         if isinstance(data, dict) and isinstance(data.get("event_id"), str):
             from aws_lambda_powertools.utilities.idempotency.exceptions import IdempotencyValidationError
 

@@ -179,7 +179,7 @@ def _render_around(
 # --- index, news, robots --------------------------------------------------------------------
 
 
-def _listed_sitemaps(site: SiteConfig, index: ArticleIndex) -> list[IndexedSitemap]:
+def listed_sitemaps(site: SiteConfig, index: ArticleIndex) -> list[IndexedSitemap]:
     return [
         IndexedSitemap(site.public_url(listed_path(site, shard_path(site, p.period, p.part))), p.lastmod)
         for p in index.shard_parts(site.id)
@@ -189,7 +189,7 @@ def _listed_sitemaps(site: SiteConfig, index: ArticleIndex) -> list[IndexedSitem
 def render_sitemap_index_output(
     key: OutputKey, site: SiteConfig, index: ArticleIndex, now: datetime
 ) -> list[Change]:
-    listed = _listed_sitemaps(site, index)
+    listed = listed_sitemaps(site, index)
     bodies = render_sitemap_indexes(listed) if listed else []
     changes: list[Change] = []
     for number, body in enumerate(bodies, start=1):
@@ -206,16 +206,35 @@ def render_sitemap_index_output(
 def render_news_sitemap_output(
     key: OutputKey, site: SiteConfig, index: ArticleIndex, now: datetime
 ) -> list[Change]:
-    since = now - timedelta(hours=site.sitemaps.news_window_hours)
-    recent = index.news_entries(site.id, since, now, NEWS_URL_LIMIT)
+    """The news sitemap, or its removal on a quiet day.
+
+    sitemaps.org wants at least one `<url>` in a `<urlset>`, and some sitemap parsers reject
+    an empty one; so with nothing in the window the file is deleted and robots.txt stops
+    naming it, and both come back with the next article in the window.
+    """
+    recent = index.news_entries(site.id, news_window_start(site, now), now, NEWS_URL_LIMIT)
+    if not recent:
+        return _deletes(site.sitemaps.news_path)
     body = render_news_sitemap(recent, site)
     return _puts(site, site.sitemaps.news_path, body, XML_CONTENT_TYPE, "news_sitemap")
+
+
+def news_window_start(site: SiteConfig, now: datetime) -> datetime:
+    return now - timedelta(hours=site.sitemaps.news_window_hours)
+
+
+def has_news(site: SiteConfig, index: ArticleIndex, now: datetime) -> bool:
+    """Whether the news sitemap has an entry now (and so exists, and robots.txt names it)."""
+    return bool(index.news_entries(site.id, news_window_start(site, now), now, 1))
 
 
 def render_robots_output(
     key: OutputKey, site: SiteConfig, index: ArticleIndex, now: datetime
 ) -> list[Change]:
-    count = len(split_sitemap_index(_listed_sitemaps(site, index)))
+    listed = listed_sitemaps(site, index)
+    # No shard, no sitemap index (it must list one sitemap): robots.txt names none then.
+    count = len(split_sitemap_index(listed)) if listed else 0
     urls = [site.public_url(listed_path(site, index_path(site, n))) for n in range(1, count + 1)]
-    urls.append(site.public_url(listed_path(site, site.sitemaps.news_path)))
+    if has_news(site, index, now):
+        urls.append(site.public_url(listed_path(site, site.sitemaps.news_path)))
     return [Put(site.sitemaps.robots_path, render_robots_txt(site, urls), TEXT_CONTENT_TYPE, "robots")]
