@@ -24,7 +24,7 @@ from warta.core.config import Deployment, SiteConfig
 from warta.core.event_errors import EventRejected
 from warta.core.event_json import decode_event, surrogate_path
 from warta.core.text import clean_line, clean_tags, clean_text, is_visible
-from warta.core.urls import InvalidUrl, normalise_url
+from warta.core.urls import InvalidUrl, is_valid_link, normalise_url
 
 EventType = Literal["article.published", "article.updated", "article.unpublished"]
 BodyBuilder = Callable[[Sequence[str], str, SiteConfig], Body]
@@ -185,9 +185,15 @@ def _check_site_rules(article: dict[str, Any], site: SiteConfig) -> None:
         raise EventRejected("article/section/id", f"unknown section {section_id!r}")
 
 
+def _author(data: dict[str, Any]) -> Author:
+    # A link that cannot be valid becomes no link: the name stays, as text.
+    url = data.get("url", "")
+    return Author(clean_line(data["name"]), url if is_valid_link(url) else "")
+
+
 def _hero_image(data: dict[str, Any] | None) -> HeroImage | None:
-    if data is None:
-        return None
+    if data is None or not is_valid_link(data["url"]):
+        return None  # an image that cannot load is dropped, as in bodies (core.urls)
     width, height = data.get("width"), data.get("height")
     return HeroImage(
         url=data["url"],
@@ -223,7 +229,7 @@ def state_from_event(event: ArticleEvent, site: SiteConfig, build_body: BodyBuil
         language=data.get("language", site.language),
         section=Section(data["section"]["id"], clean_line(data["section"]["name"])),
         tags=clean_tags(data.get("tags", [])),
-        authors=tuple(Author(clean_line(a["name"]), a.get("url", "")) for a in data.get("authors", [])),
+        authors=tuple(_author(a) for a in data.get("authors", [])),
         published_at=_instant(data["published_at"], "article/published_at"),
         updated_at=_instant(data["updated_at"], "article/updated_at") if "updated_at" in data else None,
         image=_hero_image(data.get("image")),

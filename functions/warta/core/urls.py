@@ -190,3 +190,17 @@ def bounded_key(text: str, max_bytes: int) -> str:
     digest = _digest(text, 2 * HASH_CHARS)
     prefix = data[: max(0, max_bytes - len(digest) - 1)].decode("utf-8", "ignore")
     return f"{prefix}#{digest}"
+
+
+def is_valid_link(url: str, *, mailto: bool = False, https_only: bool = False) -> bool:
+    """THE rule for links and media everywhere: an absolute http(s) URL that `http_parts`
+    accepts (or, when allowed, any mailto: URL). `//javascript:alert(1)` resolves to
+    `https://javascript:alert(1)`, whose "port" is not a number: never a link."""
+    url = url.strip()
+    if mailto and url[:7].lower() == "mailto:":
+        return True
+    try:
+        scheme = http_parts(url).scheme
+    except InvalidUrl:
+        return False
+    return scheme == "https" or not https_only
