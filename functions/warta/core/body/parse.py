@@ -48,7 +48,7 @@ from warta.core.body.model import (
     inline_text,
 )
 from warta.core.text import clean_line, clean_text
-from warta.core.urls import is_valid_link
+from warta.core.urls import InvalidUrl, http_parts
 
 # --- element classes --------------------------------------------------------------------------
 
@@ -112,8 +112,13 @@ def _safe_url(raw: str | None, base: str, *, mailto: bool = False) -> str | None
         return None
     scheme, netloc = parts.scheme.lower(), parts.netloc
     if scheme in ("http", "https"):
-        if not is_valid_link(urlunsplit(parts)):  # the one rule: a real host, a port, no userinfo
+        try:  # the one rule (core.urls): a real host, a port in range, no userinfo
+            _, host, port, _ = http_parts(urlunsplit(parts))
+        except InvalidUrl:
             return None
+        # The host in ASCII: lxml's HTML serialiser percent-escapes non-ASCII in href and src,
+        # which would turn "ü.example" into the non-host "%C3%BC.example".
+        netloc = host if port is None else f"{host}:{port}"
     elif not (mailto and scheme == "mailto"):
         return None
     return urlunsplit(
