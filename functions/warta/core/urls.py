@@ -170,7 +170,7 @@ def url_file_path(url: str) -> str:
     finds the file.
     """
     parts = urlsplit(url)
-    segments = parts.path.lstrip("/").split("/") if parts.path not in ("", "/") else [""]
+    segments = parts.path[1:].split("/")  # a normal-form path starts with "/"
     names = [_segment_name(s, i == len(segments) - 1) for i, s in enumerate(segments)]
     if parts.query:
         names[-1] += "~q" + _digest(parts.query)
