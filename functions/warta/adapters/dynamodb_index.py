@@ -12,11 +12,17 @@ one small *membership* item per list it belongs to, written in the same transact
     G#<site>#<tag slug>         <published_us>#<id>    tag feeds
     W#<site>#<author slug>      <published_us>#<id>    author feeds (core.authors.author_slug)
     U#<site>#<url>              <published_us>#<id>    the AMP page of a URL
+    R#<site>#<url>              CLAIM                  the live article holding a URL (its id)
     P#<site>#<period>           <published_us>#<id>    a sitemap shard (its <url> element)
     C#<site>#<period>           <published_us>#<id>    the shard's articles that end a part
     SP#<site>                   <period>#<part>        rendered shard parts, for the index
     Q#<site>                    <kind>|<name>          pending outputs (`SqsRenderQueue`)
     T#<site>                    TEMPLATES              output path templates ever used (a set)
+
+Keys built from a URL, tag or author go through `_list_pk`: past DynamoDB's partition key limit
+the value is shortened and hashed (`core.urls.bounded_key`), so no URL the contract allows fails
+the write. A URL claim is put with a condition in the article's transaction, so two articles can
+never hold one URL, however their writes interleave.
 
 The one GSI, `due`, is sparse: only live articles not yet released carry its keys. The
 scheduler tolerates its lag (a due article is released a minute later at worst).
@@ -43,9 +49,10 @@ from warta.core.articles import Article, ArticleState, Tombstone
 from warta.core.authors import author_slugs
 from warta.core.body.model import iter_images
 from warta.core.planner import epoch_micros
-from warta.core.ports import Facets, ShardPart, WriteResult
+from warta.core.ports import Facets, ShardPart, UrlHeld, WriteResult
 from warta.core.render.sitemaps import ends_part, url_fragment
 from warta.core.text import slugify
+from warta.core.urls import bounded_key
 from warta.core.views import NewsEntry, ShardPosition, ShardRow, SitemapEntry, SitemapImage
 
 # DynamoDB limits (Developer Guide, "Service, account, and table quotas"): 400 KB per item,
@@ -61,6 +68,10 @@ INLINE_DOC_LIMIT = ITEM_SIZE_LIMIT - 64 * 1024
 WRITE_ATTEMPTS = 8
 ARTICLE_SK = "ARTICLE"
 TEMPLATES_SK = "TEMPLATES"
+CLAIM_SK = "CLAIM"
+# Developer Guide, "Partition key length": 1 to 2,048 bytes (sort keys: 1,024; ours are
+# "<published_us>#<article id>", at most 17 + 1 + the contract's 200-character id).
+PARTITION_KEY_BYTES = 2048
 DUE_INDEX = "due"
 
 _ser = TypeSerializer()
@@ -79,6 +90,16 @@ def _sitemap_entry(article: Article) -> SitemapEntry:
         lastmod=article.modified_at,
         images=tuple(SitemapImage(src) for src in images[:SITEMAP_IMAGES_PER_URL]),
     )
+
+
+def _claim_condition(member: dict[str, Any]) -> dict[str, Any]:
+    """A URL claim is put only when the URL is free or already this article's."""
+    if member["sk"] != CLAIM_SK:
+        return {}
+    return {
+        "ConditionExpression": "attribute_not_exists(pk) OR id = :id",
+        "ExpressionAttributeValues": _marshal({":id": member["id"]}),
+    }
 
 
 def _position_text(position: ShardPosition) -> str:
@@ -106,6 +127,12 @@ def _marshal(item: dict[str, Any]) -> dict[str, Any]:
 
 def _unmarshal(item: dict[str, Any]) -> dict[str, Any]:
     return {k: _de.deserialize(v) for k, v in item.items()}
+
+
+def _list_pk(kind: str, site: str, value: str) -> str:
+    """The partition key of the list of one URL, tag or author: always within the key limit."""
+    prefix = f"{kind}#{site}#"
+    return prefix + bounded_key(value, PARTITION_KEY_BYTES - len(prefix.encode("utf-8")))
 
 
 def _article_pk(site: str, article_id: str) -> str:
@@ -277,9 +304,10 @@ class DynamoIndex:
                 "published_at": article.published_at.isoformat(),
             },
             {**base, "pk": f"S#{site}#{article.section.id}"},
-            {**base, "pk": f"U#{site}#{article.url}"},
-            *({**base, "pk": f"G#{site}#{tag}"} for tag in tags),
-            *({**base, "pk": f"W#{site}#{author}"} for author in authors),
+            {**base, "pk": _list_pk("U", site, article.url)},
+            *({**base, "pk": _list_pk("G", site, tag)} for tag in tags),
+            *({**base, "pk": _list_pk("W", site, author)} for author in authors),
+            {"pk": _list_pk("R", site, article.url), "sk": CLAIM_SK, "id": article.id},
         ]
         if period is not None:
             entry = _sitemap_entry(article)
@@ -373,7 +401,10 @@ class DynamoIndex:
         actions: list[dict[str, Any]] = [
             {"Put": {"TableName": self.table, "Item": _marshal(main), **condition}}
         ]
-        actions += [{"Put": {"TableName": self.table, "Item": _marshal(m)}} for m in members.values()]
+        actions += [
+            {"Put": {"TableName": self.table, "Item": _marshal(m), **_claim_condition(m)}}
+            for m in members.values()
+        ]
         actions += [
             {"Delete": {"TableName": self.table, "Key": _marshal({"pk": k[0], "sk": k[1]})}}
             for k in now_deleted
@@ -384,14 +415,21 @@ class DynamoIndex:
             if exc.response.get("Error", {}).get("Code") == "TransactionCanceledException":
                 if "doc_ref" in main and self._s3 is not None:
                     self._s3.delete_object(Bucket=self._doc_bucket, Key=main["doc_ref"])
+                if isinstance(state, Article):
+                    self._raise_if_url_held(state)
                 return False
             raise
         if later:
             self._finish_cleanup(main)
         return True
 
+    def _raise_if_url_held(self, article: Article) -> None:
+        claim = self._get_item(_list_pk("R", article.site, article.url), CLAIM_SK)
+        if claim is not None and claim["id"] != article.id:
+            raise UrlHeld(article.url, claim["id"])
+
     def live_by_url(self, site: str, url: str, now: datetime) -> Article | None:
-        for member in self._partition(f"U#{site}#{url}", _until(now), limit=1):
+        for member in self._partition(_list_pk("U", site, url), _until(now), limit=1):
             found = self._articles_of([member], site)
             return found[0] if found else None
         return None
@@ -408,8 +446,8 @@ class DynamoIndex:
         lists = [
             pk
             for pk, value in (
-                (f"G#{site}#{tag}", tag),
-                (f"W#{site}#{author}", author),
+                (_list_pk("G", site, tag or ""), tag),
+                (_list_pk("W", site, author or ""), author),
                 (f"S#{site}#{section}", section),
             )
             if value is not None

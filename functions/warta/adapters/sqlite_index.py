@@ -17,7 +17,7 @@ from warta.core.articles import Article, ArticleState, Author, Tombstone
 from warta.core.authors import author_slug, author_slugs
 from warta.core.body.model import iter_images
 from warta.core.planner import OutputKey, epoch_micros
-from warta.core.ports import Facets, QuarantinedOutput, ShardPart, WriteResult
+from warta.core.ports import Facets, QuarantinedOutput, ShardPart, UrlHeld, WriteResult
 from warta.core.render.sitemaps import SITEMAP_FRAGMENT_FORMAT, ends_part, url_fragment
 from warta.core.text import slugify
 from warta.core.views import NewsEntry, ShardPosition, ShardRow, SitemapEntry, SitemapImage
@@ -304,6 +304,7 @@ class SqliteIndex:
             if previous is not None and previous.revision >= state.revision:
                 return WriteResult(applied=False, previous=previous)
             if isinstance(state, Article):
+                self._check_url_free(state)
                 row = _article_row(state, period, released)
             else:
                 row = dict.fromkeys(_ARTICLE_COLUMNS.replace(" ", "").split(","))
@@ -314,6 +315,16 @@ class SqliteIndex:
             if isinstance(state, Article):
                 self._insert_memberships([state])
             return WriteResult(applied=True, previous=previous)
+
+    def _check_url_free(self, article: Article) -> None:
+        """A URL belongs to one live (not taken down) article; after a takedown it is free."""
+        holder = self._db.execute(
+            "SELECT id FROM articles INDEXED BY articles_url WHERE site = ? AND url = ? AND live = 1"
+            " AND id != ? LIMIT 1",
+            (article.site, article.url, article.id),
+        ).fetchone()
+        if holder is not None:
+            raise UrlHeld(article.url, holder[0])
 
     def write_many(self, rows: Iterable[tuple[Article, str | None, bool]], batch: int = 10_000) -> int:
         """Bulk load (article, period, released) rows, `batch` per transaction; returns the count.

@@ -22,7 +22,9 @@ from botocore.exceptions import ClientError
 
 from warta.core.planner import OutputKey
 from warta.core.ports import QuarantinedOutput
+from warta.core.urls import bounded_key
 
+SORT_KEY_BYTES = 1024  # DynamoDB Developer Guide, "Sort key length"
 DEFAULT_PAGE_SIZE = 500  # outputs one render invocation takes; the rest wait for the next one
 
 _ser = TypeSerializer()
@@ -30,11 +32,15 @@ _de = TypeDeserializer()
 
 
 def _pending_key(key: OutputKey) -> dict[str, Any]:
-    return {"pk": _ser.serialize(f"Q#{key.site}"), "sk": _ser.serialize(f"{key.kind}|{key.name}")}
+    # The item carries kind and name as attributes, so the sort key only has to be unique: an
+    # AMP output's name is its URL (2,000 characters allowed), past the sort key limit.
+    sk = bounded_key(f"{key.kind}|{key.name}", SORT_KEY_BYTES)
+    return {"pk": _ser.serialize(f"Q#{key.site}"), "sk": _ser.serialize(sk)}
 
 
 def _quarantine_key(key: OutputKey) -> dict[str, Any]:
-    return {"pk": _ser.serialize(f"QX#{key.site}"), "sk": _ser.serialize(f"{key.kind}|{key.name}")}
+    sk = bounded_key(f"{key.kind}|{key.name}", SORT_KEY_BYTES)  # as _pending_key
+    return {"pk": _ser.serialize(f"QX#{key.site}"), "sk": _ser.serialize(sk)}
 
 
 def render_signal(site: str) -> str:

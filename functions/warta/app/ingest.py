@@ -10,12 +10,12 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, Literal
 
-from warta.core.articles import Article
-from warta.core.config import Deployment
+from warta.core.articles import Article, Tombstone
+from warta.core.config import Deployment, SiteConfig
 from warta.core.event_json import decode_event, surrogate_path
-from warta.core.events import BodyBuilder, EventRejected, parse_event, site_of, state_from_event
+from warta.core.events import ArticleEvent, BodyBuilder, EventRejected, parse_event, site_of, state_from_event
 from warta.core.planner import outputs_of, plan, shard_period
-from warta.core.ports import ArticleIndex, RenderQueue
+from warta.core.ports import ArticleIndex, RenderQueue, UrlHeld
 
 Status = Literal["accepted", "stale", "rejected"]
 EVENT_ID_CHARS = 200  # the contract's maxLength: a longer claimed id is cut, not echoed whole
@@ -63,6 +63,30 @@ def ingest_event(
         state = state_from_event(event, site, build_body)
     except EventRejected as exc:
         return EventOutcome(source, "rejected", event_id=claimed_event_id(raw), reason=str(exc))
+    try:
+        return _apply(state, event, site, source, index=index, queue=queue, now=now)
+    except UrlHeld as exc:
+        # Nothing was written; the `leaving` outputs queued before the write only re-render
+        # what the index still shows.
+        return EventOutcome(
+            source,
+            "rejected",
+            event_id=event.event_id,
+            article_id=event.article_id,
+            reason=f"article/url: {exc}",
+        )
+
+
+def _apply(
+    state: Article | Tombstone,
+    event: ArticleEvent,
+    site: SiteConfig,
+    source: str,
+    *,
+    index: ArticleIndex,
+    queue: RenderQueue,
+    now: datetime,
+) -> EventOutcome:
     is_article = isinstance(state, Article)
     # Queued before the write: the outputs only the stored state shows (a takedown's AMP page
     # and feeds, an old URL, a section left). If this worker dies after the write, a redelivery

@@ -24,6 +24,7 @@ from warta.core.config import Deployment, SiteConfig
 from warta.core.event_errors import EventRejected
 from warta.core.event_json import decode_event, surrogate_path
 from warta.core.text import clean_line, clean_tags, clean_text, is_visible
+from warta.core.urls import InvalidUrl, is_valid_link, normalise_url
 
 EventType = Literal["article.published", "article.updated", "article.unpublished"]
 BodyBuilder = Callable[[Sequence[str], str, SiteConfig], Body]
@@ -176,18 +177,32 @@ def site_of(event: ArticleEvent, deployment: Deployment) -> SiteConfig:
     return site
 
 
-def _check_site_rules(article: dict[str, Any], site: SiteConfig) -> None:
-    host = urlsplit(article["url"]).hostname
-    if host != site.domain:
+def _article_url(article: dict[str, Any], site: SiteConfig) -> str:
+    """The article's URL in normal form (`warta.core.urls`), on the site's domain."""
+    try:
+        url = normalise_url(article["url"])
+    except InvalidUrl as exc:
+        raise EventRejected("article/url", f"{article['url']!r}: {exc}") from None
+    if urlsplit(url).hostname != site.domain.lower():
         raise EventRejected("article/url", f"{article['url']!r} is not on the site's domain {site.domain!r}")
+    return url
+
+
+def _check_site_rules(article: dict[str, Any], site: SiteConfig) -> None:
     section_id = article["section"]["id"]
     if section_id not in site.sections:
         raise EventRejected("article/section/id", f"unknown section {section_id!r}")
 
 
+def _author(data: dict[str, Any]) -> Author:
+    # A link that cannot be valid becomes no link: the name stays, as text.
+    url = data.get("url", "")
+    return Author(clean_line(data["name"]), url if is_valid_link(url) else "")
+
+
 def _hero_image(data: dict[str, Any] | None) -> HeroImage | None:
-    if data is None:
-        return None
+    if data is None or not is_valid_link(data["url"]):
+        return None  # an image that cannot load is dropped, as in bodies (core.urls)
     width, height = data.get("width"), data.get("height")
     return HeroImage(
         url=data["url"],
@@ -204,6 +219,7 @@ def state_from_event(event: ArticleEvent, site: SiteConfig, build_body: BodyBuil
     if event.is_takedown:
         return Tombstone(site=site.id, id=event.article_id, revision=event.revision)
     data = event.article
+    url = _article_url(data, site)
     _check_site_rules(data, site)
     pages: list[str] = data["pages"]
     title = clean_line(data["title"])
@@ -216,17 +232,17 @@ def state_from_event(event: ArticleEvent, site: SiteConfig, build_body: BodyBuil
         site=site.id,
         id=event.article_id,
         revision=event.revision,
-        url=data["url"],
+        url=url,
         title=title,
         summary=clean_line(data.get("summary", "")),
         language=data.get("language", site.language),
         section=Section(data["section"]["id"], clean_line(data["section"]["name"])),
         tags=clean_tags(data.get("tags", [])),
-        authors=tuple(Author(clean_line(a["name"]), a.get("url", "")) for a in data.get("authors", [])),
+        authors=tuple(_author(a) for a in data.get("authors", [])),
         published_at=_instant(data["published_at"], "article/published_at"),
         updated_at=_instant(data["updated_at"], "article/updated_at") if "updated_at" in data else None,
         image=_hero_image(data.get("image")),
         access=data.get("access", "free"),
-        body=build_body([clean_text(page) for page in pages], data["url"], site),
+        body=build_body([clean_text(page) for page in pages], url, site),
         page_count=len(pages),
     )

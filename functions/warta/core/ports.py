@@ -18,6 +18,15 @@ from warta.core.views import NewsEntry, ShardPosition, ShardRow, SitemapEntry
 PutOutcome = Literal["written", "unchanged"]
 
 
+class UrlHeld(Exception):
+    """An index write refused: the article's URL belongs to another live article."""
+
+    def __init__(self, url: str, holder_id: str) -> None:
+        super().__init__(f"{url!r} is the URL of live article {holder_id!r}")
+        self.url = url
+        self.holder_id = holder_id
+
+
 @dataclass(frozen=True, slots=True)
 class WriteResult:
     applied: bool  # False: the stored revision was not below the event's (stale or duplicate)

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from datetime import datetime
-from urllib.parse import urlsplit
 
 from warta.app.outputs.changes import Change, Delete, Put
 from warta.core.config import SiteConfig
@@ -11,13 +10,15 @@ from warta.core.output_scopes import amp_templates
 from warta.core.planner import OutputKey
 from warta.core.ports import ArticleIndex
 from warta.core.render.amp import render_amp_page
+from warta.core.urls import url_file_path
 
 AMP_CONTENT_TYPE = "text/html; charset=utf-8"
 
 
 def amp_path(site: SiteConfig, url: str, template: str | None = None) -> str:
-    segments = [s for s in urlsplit(url).path.split("/") if s not in ("", ".", "..")]
-    return (template or site.amp.path).format(path="/".join(segments) or "index")
+    """The AMP page's path: one file per normal-form URL, at its decoded path (core.urls),
+    under the site's AMP template or an earlier one."""
+    return (template or site.amp.path).format(path=url_file_path(url))
 
 
 def _earlier_amp_paths(site: SiteConfig, index: ArticleIndex, url: str) -> list[str]:

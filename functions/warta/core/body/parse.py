@@ -48,6 +48,7 @@ from warta.core.body.model import (
     inline_text,
 )
 from warta.core.text import clean_line, clean_text
+from warta.core.urls import InvalidUrl, http_parts
 
 # --- element classes --------------------------------------------------------------------------
 
@@ -92,7 +93,6 @@ class _Context:
 
 _URL_TRIM = " \t\n\r\f\v\xa0"
 _SAFE_URL_CHARS = "!#$%&'()*+,-./:;=?@[]_~"
-_BAD_NETLOC = re.compile(r"[\s<>\"'`\\{}|^]")
 
 
 def _safe_url(raw: str | None, base: str, *, mailto: bool = False) -> str | None:
@@ -110,16 +110,21 @@ def _safe_url(raw: str | None, base: str, *, mailto: bool = False) -> str | None
         parts = urlsplit(urljoin(base, value))
     except ValueError:  # e.g. an unbalanced "[" in the host
         return None
-    scheme = parts.scheme.lower()
+    scheme, netloc = parts.scheme.lower(), parts.netloc
     if scheme in ("http", "https"):
-        if not parts.hostname or _BAD_NETLOC.search(parts.netloc):
+        try:  # the one rule (core.urls): a real host, a port in range, no userinfo
+            _, host, port, _ = http_parts(urlunsplit(parts))
+        except InvalidUrl:
             return None
+        # The host in ASCII: lxml's HTML serialiser percent-escapes non-ASCII in href and src,
+        # which would turn "ü.example" into the non-host "%C3%BC.example".
+        netloc = host if port is None else f"{host}:{port}"
     elif not (mailto and scheme == "mailto"):
         return None
     return urlunsplit(
         (
             scheme,
-            parts.netloc,
+            netloc,
             quote(parts.path, safe=_SAFE_URL_CHARS),
             quote(parts.query, safe=_SAFE_URL_CHARS),
             quote(parts.fragment, safe=_SAFE_URL_CHARS),

@@ -42,6 +42,7 @@ from warta.core.body.model import (
 )
 from warta.core.config import AmpAds, AmpAnalytics, SiteConfig
 from warta.core.text import clean_text
+from warta.core.urls import is_valid_link
 
 __all__ = ["render_amp_page"]
 
@@ -149,7 +150,6 @@ font:13px -apple-system,Arial,sans-serif;color:var(--muted)}
 @media (min-width:760px){h1{font-size:34px}.hero{margin:0 0 20px}.hero figcaption{padding:0}}
 """.strip()
 
-_SAFE_SCHEMES = ("http", "https", "mailto")
 
 # Labels in the site's language; Indonesian is the house language, English the fallback.
 _LABELS = {
@@ -234,8 +234,7 @@ def _labels(language: str) -> dict[str, Any]:
 def _safe_href(url: str) -> str | None:
     """The URL when it is http(s) or mailto; None for anything else (javascript:, data:, ...)."""
     url = url.strip()
-    scheme = urlsplit(url).scheme.lower() if url else ""
-    return url if scheme in _SAFE_SCHEMES else None
+    return url if is_valid_link(url, mailto=True) else None
 
 
 def _numeric(value: str) -> bool:
@@ -244,7 +243,7 @@ def _numeric(value: str) -> bool:
 
 
 def _is_https(url: str) -> bool:
-    return urlsplit(url.strip()).scheme.lower() == "https"
+    return is_valid_link(url, https_only=True)
 
 
 def _el(parent: etree._Element, tag: str, text: str = "", **attrs: str) -> etree._Element:
@@ -340,6 +339,8 @@ def _figure(
     css_class: str = "",
     link: str = "",
 ) -> None:
+    if not is_valid_link(image.src):
+        return  # an image that cannot load: AMP would reject the page for its src
     figure = _el(parent, "figure")
     if css_class:
         figure.set("class", css_class)

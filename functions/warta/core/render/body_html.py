@@ -35,6 +35,7 @@ from warta.core.body.model import (
     Text,
     Video,
 )
+from warta.core.urls import is_valid_link
 
 # What an embed's link says when the CMS gave it no title; iframes say their host instead.
 EMBED_LABELS: dict[str, str] = {
@@ -64,7 +65,7 @@ def escape(text: str) -> str:
 
 
 def _safe(url: str, schemes: tuple[str, ...]) -> bool:
-    return url[:8].lower().startswith(schemes)
+    return url[:8].lower().startswith(schemes) and is_valid_link(url, mailto="mailto:" in schemes)
 
 
 # --- inline ---------------------------------------------------------------------------------
