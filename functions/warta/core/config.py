@@ -121,6 +121,8 @@ class AmpAds:
 class AmpSpec:
     path: str
     subscriber_teaser_paragraphs: int
+    # The teaser is bounded by length too: one long paragraph (a plain-text body) is not a teaser.
+    subscriber_teaser_chars: int = 1_200
     analytics: AmpAnalytics | None = None
     ads: AmpAds | None = None
 
@@ -398,6 +400,7 @@ def site_from_mapping(data: Mapping[str, Any]) -> SiteConfig:
         amp=AmpSpec(
             path=_require(amp, "path", "amp"),
             subscriber_teaser_paragraphs=int(amp.get("subscriber_teaser_paragraphs", 3)),
+            subscriber_teaser_chars=int(amp.get("subscriber_teaser_chars", 1_200)),
             analytics=_amp_analytics(amp.get("analytics")),
             ads=_amp_ads(amp.get("ads")),
         ),

@@ -38,6 +38,7 @@ from warta.core.body.model import (
     Table,
     Text,
     Video,
+    inline_text,
     iter_images,
 )
 from warta.core.config import AmpAds, AmpAnalytics, SiteConfig
@@ -577,9 +578,24 @@ def _leads_with(body: Body, image_url: str) -> bool:
     return False
 
 
-def _teaser(body: Body, paragraphs: int) -> Body:
-    """The first `paragraphs` paragraphs: all of a subscriber article that the page shows."""
-    return tuple(b for b in body if isinstance(b, Paragraph))[: max(paragraphs, 0)]
+def _teaser(body: Body, paragraphs: int, max_chars: int) -> Body:
+    """All of a subscriber article the page shows: the first `paragraphs` paragraphs, and no
+    more than `max_chars` characters of their text (the last one cut at a word, as plain text)."""
+    shown: list[Block] = []
+    budget = max(max_chars, 0)
+    for block in (b for b in body if isinstance(b, Paragraph)):
+        if len(shown) >= paragraphs or budget <= 0:
+            break
+        text = inline_text(block.children)
+        if len(text) <= budget:
+            shown.append(block)
+            budget -= len(text)
+            continue
+        cut = text[:budget].rsplit(" ", 1)[0].rstrip(" ,.;:")
+        if cut:
+            shown.append(Paragraph((Text(cut + " …"),)))
+        break
+    return tuple(shown)
 
 
 # --- head: dates, structured data -------------------------------------------------------------
@@ -733,7 +749,11 @@ def render_amp_page(article: Article, site: SiteConfig) -> bytes:
     if article.summary:
         _el(art, "p", article.summary, class_="summary")
     _byline(art, article, site, page)
-    shown = _teaser(article.body, site.amp.subscriber_teaser_paragraphs) if paywalled else article.body
+    shown = (
+        _teaser(article.body, site.amp.subscriber_teaser_paragraphs, site.amp.subscriber_teaser_chars)
+        if paywalled
+        else article.body
+    )
     # WordPress bodies often open with the featured image itself; showing it twice, one above
     # the other, looks broken, so the body's copy (with its fuller caption) stands in for it.
     if article.image is not None and not _leads_with(shown, article.image.url):
