@@ -71,6 +71,9 @@ def clean_tags(tags: list[str]) -> tuple[str, ...]:
     return tuple(kept)
 
 
+# Symbols that make a name another name (C++ is not C, F# is not F); punctuation that only
+# separates words (& , . ' " ! ? < > ( ) /) does not, and leaves the slug as it is.
+IDENTITY_SYMBOLS = re.compile(r"[+#@$%*=~^|]")
 # A slug is a file name (`feed/tag/<slug>.xml`): far under NAME_MAX (255 bytes, POSIX) and
 # S3's 1,024-byte keys, with room for the site prefix and the folder.
 SLUG_CHARS_LIMIT = 100
@@ -92,4 +95,9 @@ def slugify(value: str) -> str:
         return f"{slug[: SLUG_CHARS_LIMIT - 9].rstrip('-')}-{digest}"
     if any(c.isalnum() and not c.isascii() for c in decomposed):
         return f"{slug or 'x'}-{digest}"
+    if IDENTITY_SYMBOLS.search(decomposed):
+        # C++, C# and c are three tags: the symbols a slug cannot spell are kept as a hash of
+        # the case-folded name (tags match case-insensitively, so C++ and c++ stay one feed).
+        folded = hashlib.blake2s(unicodedata.normalize("NFC", value).casefold().encode(), digest_size=4)
+        return f"{slug or 'x'}-{folded.hexdigest()}"
     return slug or "x"

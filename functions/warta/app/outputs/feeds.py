@@ -9,6 +9,7 @@ from __future__ import annotations
 import logging
 from collections.abc import Callable, Sequence
 from datetime import datetime
+from urllib.parse import urlsplit
 
 from warta.app.outputs.changes import Change, Delete, Put
 from warta.core.articles import Article
@@ -76,7 +77,11 @@ def feed_view(
         # is the channel link when the CMS gives one.
         author = author_by_slug(value or "", articles)
         name = author.name if author else (value or "")
-        link = author.url if author and author.url else f"{site.base_url}/author/{value}"
+        link = f"{site.base_url}/author/{value}"
+        # Only a profile page on the site's own domain: an event must not point a channel that
+        # belongs to the site (and to every article of the author) somewhere else.
+        if author and author.url and urlsplit(author.url).hostname == site.domain:
+            link = author.url
         path = template.format(author=value)
     else:
         name = _tag_name(value or "", articles)
