@@ -243,3 +243,32 @@ def test_formats_agree_on_titles_links_ids_and_dates(
         assert rss_date == atom_date == json_date == article.published_at
         assert rss_date.utcoffset() == atom_date.utcoffset() == json_date.utcoffset()
         assert item.findtext("description") == entry.findtext("a:summary", namespaces=NS)
+
+
+@pytest.mark.parametrize(
+    "page",
+    ["<script>alert(1)</script>", "<p>Simak selengkapnya di halaman berikutnya.</p>", "<style>p{}</style>"],
+)
+def test_a_body_that_cleans_to_nothing_gives_text_content_in_every_format(tmp_path, page: str) -> None:
+    """Issue 14, class 9: an empty body after cleaning never gives an empty content field."""
+    import contextlib
+    import io
+
+    from warta.cli.main import main
+
+    from conftest import EXAMPLE_EVENTS, EXAMPLE_SITE
+
+    data = json.loads((EXAMPLE_EVENTS / "002-festival-layang-layang.json").read_text())
+    data["article"]["pages"] = [page]
+    (tmp_path / "e.json").write_text(json.dumps(data))
+    with contextlib.redirect_stdout(io.StringIO()):
+        args = ["--config", str(EXAMPLE_SITE), "--out", str(tmp_path / "p"), "--state", str(tmp_path / "s")]
+        assert main(["publish", *args, "--now", "2023-09-21T00:00:00+07:00", str(tmp_path / "e.json")]) == 0
+    (item,) = json.loads((tmp_path / "p" / "feed" / "json" / "index.json").read_text())["items"]
+    assert "content_html" not in item and item["content_text"] == item["summary"]
+    rss = etree.parse(str(tmp_path / "p" / "feed" / "index.xml"))
+    assert not rss.xpath(
+        "//item/content:encoded", namespaces={"content": "http://purl.org/rss/1.0/modules/content/"}
+    )
+    atom = etree.parse(str(tmp_path / "p" / "feed" / "atom" / "index.xml"))
+    assert not atom.xpath("//a:entry/a:content", namespaces={"a": "http://www.w3.org/2005/Atom"})

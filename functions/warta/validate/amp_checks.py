@@ -71,6 +71,23 @@ def find_amp_validator() -> AmpValidator | str:
     return f"the official AMP validator is not installed: {INSTALL_HINT}"
 
 
+def _validate_isolating_failures(validator: AmpValidator, pages: dict[str, bytes]) -> dict[str, list[str]]:
+    """A batch whose node process dies (out of memory on a 4 MB page, a timeout) is split in
+    halves until the page that kills it stands alone; that page fails with the reason, and every
+    other page still gets its verdict."""
+    try:
+        return validator.validate(pages)
+    except (RuntimeError, subprocess.TimeoutExpired, json.JSONDecodeError) as exc:
+        if len(pages) == 1:
+            reason = str(exc).splitlines()[0][:300] if str(exc) else type(exc).__name__
+            return {name: [f"the AMP validator could not check this page: {reason}"] for name in pages}
+    names = list(pages)
+    half = len(names) // 2
+    results = _validate_isolating_failures(validator, {n: pages[n] for n in names[:half]})
+    results.update(_validate_isolating_failures(validator, {n: pages[n] for n in names[half:]}))
+    return results
+
+
 def validate_amp_pages(
     validator: AmpValidator,
     pages: Iterable[tuple[str, bytes]],
@@ -81,7 +98,7 @@ def validate_amp_pages(
     batch: dict[str, bytes] = {}
 
     def flush() -> None:
-        results.update(validator.validate(batch))
+        results.update(_validate_isolating_failures(validator, dict(batch)))
         if on_batch is not None:
             on_batch(len(batch))
         batch.clear()

@@ -93,7 +93,7 @@ def _entry(root: etree._Element, article: Article, site: SiteConfig) -> etree._E
         _el(entry, "category", term=term)
     _el(entry, "summary", summary(article), type="text")
     body = full_text(article)
-    if body is not None:
+    if body:  # a body that cleaned down to nothing: the summary stands alone
         _el(entry, "content", body, type="html")
     if article.image is not None:
         add_media(entry, article.image)

@@ -44,8 +44,9 @@ def _item(article: Article, site: SiteConfig) -> dict[str, Any]:
     }
     body = full_text(article)
     # JSON Feed 1.1: an item has content_html or content_text. Subscriber items carry their
-    # summary as text, never the body.
-    if body is not None:
+    # summary as text, never the body; so does a body that cleaned down to nothing (only a
+    # script, only boilerplate), since an empty content_html is no content.
+    if body:
         item["content_html"] = body
     else:
         item["content_text"] = summary(article)

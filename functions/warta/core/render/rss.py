@@ -98,7 +98,7 @@ def _item(entry: FeedEntry, article: Article, site: SiteConfig) -> None:
     entry.pubDate(article.published_at)
     entry.description(html_text(summary(article)))
     body = full_text(article)
-    if body is not None:
+    if body:  # an empty content:encoded tells readers there is no article
         entry.content(body)
     names = [author.name for author in article.authors if author.name]
     if names:
