@@ -18,7 +18,12 @@ $(STAMP): pyproject.toml functions/requirements.lock
 $(AMP_VALIDATOR): tools/amp-validator/install.sh
 	bash tools/amp-validator/install.sh
 
-setup: $(STAMP) $(AMP_VALIDATOR) chromium lambda-python
+# Feed readers' own parsers (rss-parser from npm) for the tests that read feeds as readers do.
+FEED_READERS := tools/feed-readers/node_modules/.package-lock.json
+$(FEED_READERS): tools/feed-readers/package-lock.json
+	cd tools/feed-readers && npm ci --no-audit --no-fund --silent --ignore-scripts
+
+setup: $(STAMP) $(AMP_VALIDATOR) $(FEED_READERS) chromium lambda-python
 
 # Headless Chromium for the status page test (about 30 s from apt). Skipped when present;
 # without apt or root the test skips itself, so this never fails the build.
