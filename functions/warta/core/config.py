@@ -52,6 +52,10 @@ class FeedProfile:
     max_bytes: int | None = None  # oldest items go until the document fits
     enclosure: bool = False  # the hero image also as an RSS <enclosure>
     snf_logo: str = ""  # SmartNews: the channel's snf:logo URL
+    require_body: bool = False  # items must carry a body (MSN: "An article must have ... Body")
+    plain_title: bool = False  # titles that look like HTML are left out (MSN: "No HTML tags")
+    channel_pub_date: bool = False  # the channel carries <pubDate> (SmartFormat: required)
+    channel_description_chars: int | None = None  # SmartFormat: "30 characters or less"
 
 
 @dataclass(frozen=True, slots=True)
@@ -227,6 +231,10 @@ def _profiles(data: Mapping[str, Any]) -> dict[str, FeedProfile]:
             max_bytes=table.get("max_bytes"),
             enclosure=bool(table.get("enclosure", False)),
             snf_logo=table.get("snf_logo", ""),
+            require_body=bool(table.get("require_body", False)),
+            plain_title=bool(table.get("plain_title", False)),
+            channel_pub_date=bool(table.get("channel_pub_date", False)),
+            channel_description_chars=table.get("channel_description_chars"),
         )
     return profiles
 

@@ -49,6 +49,8 @@ class FeedOptions:
     hubs: tuple[str, ...] = ()  # WebSub hubs, announced as link rel="hub"
     enclosure: bool = False  # the hero image also as an RSS <enclosure>
     snf_logo: str = ""  # SmartNews channel logo; declares the snf namespace
+    channel_pub_date: bool = False  # a channel <pubDate>: the newest item's publication
+    channel_description_chars: int | None = None  # the channel description, cut at a word
 
 
 _MEMOS: weakref.WeakSet[ArticleMemo[Any]] = weakref.WeakSet()
@@ -166,6 +168,14 @@ def html_text(text: str) -> str:
     a character reference, so "Ekonomi & Bisnis" stays as it is for readers that show text.
     The XML serialiser then escapes the result once more."""
     return _HTML_SIGNIFICANT.sub(lambda m: {"<": "&lt;", ">": "&gt;"}.get(m.group(), "&amp;"), text)
+
+
+def shortened(text: str, limit: int | None) -> str:
+    """`text`, cut at a word to at most `limit` characters (None: as it is)."""
+    if limit is None or len(text) <= limit:
+        return text
+    cut = text[: max(limit - 1, 0)].rsplit(" ", 1)[0].rstrip(" ,.;:")
+    return (cut + "…") if cut else text[:limit]
 
 
 def summary(article: Article) -> str:

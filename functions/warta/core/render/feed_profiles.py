@@ -7,13 +7,14 @@ sent broken; the caller logs the reasons.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 
 from warta.core.articles import Article
 from warta.core.body.model import Figure
 from warta.core.config import FeedProfile
-from warta.core.render.feed_fields import FeedOptions
+from warta.core.render.feed_fields import FeedOptions, full_text
 
 
 @dataclass(frozen=True, slots=True)
@@ -36,7 +37,13 @@ class ProfileSelection:
 def profile_options(profile: FeedProfile | None, hubs: tuple[str, ...]) -> FeedOptions:
     if profile is None:
         return FeedOptions(hubs=hubs)
-    return FeedOptions(hubs=hubs, enclosure=profile.enclosure, snf_logo=profile.snf_logo)
+    return FeedOptions(
+        hubs=hubs,
+        enclosure=profile.enclosure,
+        snf_logo=profile.snf_logo,
+        channel_pub_date=profile.channel_pub_date,
+        channel_description_chars=profile.channel_description_chars,
+    )
 
 
 def _widest_image(article: Article) -> int | None:
@@ -76,6 +83,27 @@ def _full_text(profile: FeedProfile, article: Article) -> str | None:
     return None
 
 
+def _body(profile: FeedProfile, article: Article) -> str | None:
+    if not profile.require_body:
+        return None
+    if article.access != "free":
+        return "subscriber article: the aggregator requires a body and the feed may carry only its summary"
+    if not full_text(article):
+        return "no body text"
+    return None
+
+
+# Markup an aggregator that takes titles as plain text would show as characters: a tag or an
+# HTML character reference.
+_LOOKS_LIKE_HTML = re.compile(r"<[A-Za-z/!]|&(?:#\d+|#x[0-9A-Fa-f]+|[A-Za-z]+);")
+
+
+def _plain_title(profile: FeedProfile, article: Article) -> str | None:
+    if profile.plain_title and _LOOKS_LIKE_HTML.search(article.title):
+        return "the title looks like HTML, which the aggregator does not allow in titles"
+    return None
+
+
 def _required_image_width(profile: FeedProfile, article: Article) -> str | None:
     if profile.required_image_width is None:
         return None
@@ -91,6 +119,8 @@ RULES: tuple[tuple[str, Rule], ...] = (
     ("require_https", _https),
     ("title_length", _title_length),
     ("full_text", _full_text),
+    ("require_body", _body),
+    ("plain_title", _plain_title),
     ("required_image_width", _required_image_width),
 )
 

@@ -34,6 +34,7 @@ from warta.core.render.feed_fields import (
     html_text,
     image_type,
     newest_modification,
+    shortened,
     splice_items,
     summary,
 )
@@ -57,7 +58,9 @@ UNKNOWN_ENCLOSURE_LENGTH = "0"
 __all__ = ["add_media", "guid", "render_rss"]
 
 
-def _channel(feed: FeedView, articles: Sequence[Article], site: SiteConfig) -> FeedGenerator:
+def _channel(
+    feed: FeedView, articles: Sequence[Article], site: SiteConfig, options: FeedOptions
+) -> FeedGenerator:
     fg = FeedGenerator()
     # What load_extension("dc") and ("media") register, without the import attempts it makes
     # for their (absent) *_entry modules on every call.
@@ -69,7 +72,8 @@ def _channel(feed: FeedView, articles: Sequence[Article], site: SiteConfig) -> F
     fg.link(href=site.public_url(feed.path), rel="self", type="application/rss+xml")
     fg.link(href=feed.link, rel="alternate")
     # RSS requires a channel description; feedgen refuses to render without one.
-    fg.description(html_text(feed.description or site.description or feed.title))
+    description = feed.description or site.description or feed.title
+    fg.description(html_text(shortened(description, options.channel_description_chars)))
     fg.language(site.language)
     fg.ttl(feed.ttl_minutes)
     fg.docs(RSS_DOCS)
@@ -87,6 +91,8 @@ def _channel(feed: FeedView, articles: Sequence[Article], site: SiteConfig) -> F
     newest = newest_modification(articles)
     if newest is not None:
         fg.lastBuildDate(newest)
+    if options.channel_pub_date and articles:
+        fg.pubDate(max(article.published_at for article in articles))
     return fg
 
 
@@ -192,7 +198,7 @@ def render_rss(
     feedgen and lxml would give for all items in one pass.
     """
     options = options or FeedOptions()
-    fg = _channel(feed, articles, site)
+    fg = _channel(feed, articles, site, options)
     items = [_items.get(article, site.id, options.enclosure) for article in articles]
     fresh = [article for article, item in zip(articles, items, strict=True) if item is None]
     for article in fresh:
