@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING
 from warta.adapters.local_stack import LocalStack, open_local_stack
 from warta.app.ingest import EventOutcome
 from warta.app.render import RenderReport
+from warta.cli import import_wordpress as import_cli
 from warta.cli import status as status_cli
 from warta.cli import validate as validate_cli
 from warta.core.config import ConfigError
@@ -303,6 +304,7 @@ def build_parser() -> argparse.ArgumentParser:
     serve.set_defaults(run=cmd_serve)
     validate_cli.add_parser(sub, common)
     status_cli.add_parser(sub, common)
+    import_cli.add_parser(sub, common)
     return parser
 
 
