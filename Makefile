@@ -115,6 +115,13 @@ ARTICLES ?= 1000000
 bench-sitemaps: $(STAMP)
 	$(BIN)/python bench/sitemaps.py --articles $(ARTICLES)
 
+# `warta import wordpress --dry-run` of a synthetic 100,000-post WordPress export: rate and peak
+# RSS (POSTS=10000 for a quick run). Not part of `make test`.
+POSTS ?= 100000
+.PHONY: bench-wordpress-import
+bench-wordpress-import: $(STAMP)
+	cd bench && ../$(BIN)/python wordpress_import.py --posts $(POSTS)
+
 # Every benchmark of issue 8 in one run: publish latency by archive size (1k to 1M), rebuilds,
 # renderers against bare templates, cold start, the AWS stack on moto and its monthly bill,
 # Hugo side by side. Prints the table and writes bench/results.json. About 8 minutes on 2
