@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import json
+import shutil
+import subprocess
 from pathlib import Path
 from typing import Any
 
@@ -123,3 +125,19 @@ def test_every_post_maps_to_a_valid_event_or_a_reason(
         VALIDATOR.validate(mapped.event)
         if mapped.event["type"] == "article.published":
             assert status in ("publish", "future") and not password
+
+
+PHP = shutil.which("php")
+
+
+@pytest.mark.skipif(PHP is None, reason="php-cli not installed (make test-wordpress installs it)")
+def test_the_plugins_php_mapping_passes_the_same_vectors() -> None:
+    result = subprocess.run(
+        [str(PHP), str(REPO / "integrations/wordpress/tests/run-vectors.php")],
+        capture_output=True,
+        text=True,
+        check=False,
+        timeout=60,
+    )
+    assert result.returncode == 0, result.stderr
+    assert f"{len(VECTORS['vectors'])} vectors, 0 failed" in result.stdout
