@@ -154,3 +154,19 @@ def test_reading_an_export_keeps_memory_flat(tmp_path: Path) -> None:
         peaks.append(tracemalloc.get_traced_memory()[1])
         tracemalloc.stop()
     assert peaks[1] < peaks[0] * 3
+
+
+def test_plain_permalinks_get_one_amp_page_per_post(tmp_path: Path) -> None:
+    export = tmp_path / "export.xml"
+    export.write_text(
+        HANDMADE_WXR.replace(
+            "https://www.andalpost.com/ekonomi/harga-pasar/", "https://www.andalpost.com/?p=10"
+        )
+    )
+    assert _run(tmp_path, export, "--default-section", "nasional", "--no-ping") == 0
+    pages = sorted((tmp_path / "public" / "amp").rglob("*.html"))
+    canonicals = [
+        etree.parse(str(page), etree.HTMLParser()).xpath("//link[@rel='canonical']/@href")[0]
+        for page in pages
+    ]
+    assert sorted(canonicals) == ["https://www.andalpost.com/?p=10", "https://www.andalpost.com/?p=15"]
