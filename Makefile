@@ -85,8 +85,18 @@ lock: lambda-python
 bench-cold-start: $(STAMP) lambda-python
 	$(BIN)/python bench/cold_start.py
 
-test: setup lint
+test: setup lint wordpress-setup
 	$(BIN)/pytest -q -n 2
+
+# The WordPress side (issue 16): PHP, WordPress and MariaDB from Debian (make test runs the
+# tests with them; the real-WordPress run takes about 6 s), then the WordPress tests alone.
+.PHONY: wordpress-setup test-wordpress
+wordpress-setup:
+	tools/wordpress/setup.sh
+
+test-wordpress: setup wordpress-setup
+	$(BIN)/pytest -q -p no:xdist tests/test_wordpress_mapping.py tests/test_wordpress_import.py tests/test_wordpress_real.py \
+		tests/test_serve_webhook.py
 
 # Full-size reliability runs (make test runs them at reduced size).
 # Prints events, workers, faults injected, outputs checked and the result, local and on moto.
@@ -114,6 +124,13 @@ clean:
 ARTICLES ?= 1000000
 bench-sitemaps: $(STAMP)
 	$(BIN)/python bench/sitemaps.py --articles $(ARTICLES)
+
+# `warta import wordpress --dry-run` of a synthetic 100,000-post WordPress export: rate and peak
+# RSS (POSTS=10000 for a quick run). Not part of `make test`.
+POSTS ?= 100000
+.PHONY: bench-wordpress-import
+bench-wordpress-import: $(STAMP)
+	cd bench && ../$(BIN)/python wordpress_import.py --posts $(POSTS)
 
 # Every benchmark of issue 8 in one run: publish latency by archive size (1k to 1M), rebuilds,
 # renderers against bare templates, cold start, the AWS stack on moto and its monthly bill,

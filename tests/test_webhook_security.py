@@ -114,8 +114,8 @@ def test_a_replay_inside_the_window_is_answered_and_changes_nothing(aws: AwsHarn
 
 
 def test_the_replay_window_is_shorter_than_the_idempotency_records_live() -> None:
+    from warta.app.webhook_rules import REPLAY_WINDOW_SECONDS
     from warta.handlers.runtime import IDEMPOTENCY_EXPIRY_SECONDS
-    from warta.handlers.webhook import REPLAY_WINDOW_SECONDS
 
     assert REPLAY_WINDOW_SECONDS * 2 < IDEMPOTENCY_EXPIRY_SECONDS  # a window each side of now
 

@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING
 from warta.adapters.local_stack import LocalStack, open_local_stack
 from warta.app.ingest import EventOutcome
 from warta.app.render import RenderReport
+from warta.cli import import_wordpress as import_cli
 from warta.cli import status as status_cli
 from warta.cli import validate as validate_cli
 from warta.core.config import ConfigError
@@ -229,7 +230,17 @@ def cmd_serve(args: argparse.Namespace) -> int:
     out = Path(args.out).resolve()
     state = Path(args.state).resolve()
     configs = [Path(p) for p in args.config]
-    serve(out, state / "objects", args.port, lambda: status_page(configs, out, state))
+    webhook = None
+    if args.webhook_secret_file is not None:
+        from warta.cli.serve_webhook import make_receiver, read_secret
+
+        try:
+            secret = read_secret(Path(args.webhook_secret_file))
+        except (OSError, ValueError) as exc:
+            print(f"warta: --webhook-secret-file: {exc}", file=sys.stderr)
+            return EXIT_REJECTED
+        webhook = make_receiver(args, secret)
+    serve(out, state / "objects", args.port, lambda: status_page(configs, out, state), webhook)
     return EXIT_OK
 
 
@@ -300,9 +311,16 @@ def build_parser() -> argparse.ArgumentParser:
         )
     serve = sub.add_parser("serve", parents=[common], help="serve the output tree on 127.0.0.1")
     serve.add_argument("--port", type=int, default=8000)
+    serve.add_argument(
+        "--webhook-secret-file",
+        metavar="FILE",
+        default=None,
+        help="take signed CMS events at POST /_webhook, as the Lambda webhook does (secret in FILE)",
+    )
     serve.set_defaults(run=cmd_serve)
     validate_cli.add_parser(sub, common)
     status_cli.add_parser(sub, common)
+    import_cli.add_parser(sub, common)
     return parser
 
 

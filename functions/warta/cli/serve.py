@@ -3,6 +3,7 @@
 Content type and cache control come from each object's stored metadata; ETag and
 Last-Modified let feed readers and crawlers make conditional GETs, answered with 304.
 `/_status` is the operator's status page, rendered on each request (never a file of the tree).
+With a webhook secret, `POST /_webhook` takes signed CMS events as the Lambda webhook does.
 """
 
 from __future__ import annotations
@@ -10,15 +11,19 @@ from __future__ import annotations
 import hashlib
 import json
 import mimetypes
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from email.utils import formatdate, parsedate_to_datetime
 from http import HTTPStatus
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
+from typing import Any
 from urllib.parse import unquote, urlsplit
+
+from warta.app.webhook_rules import DEFAULT_MAX_BODY_BYTES, too_large_answer
 
 LOOPBACK = "127.0.0.1"
 STATUS_PATH = "/_status"
+WEBHOOK_PATH = "/_webhook"
 _EXTRA_TYPES = {
     ".xml": "application/xml; charset=utf-8",
     ".html": "text/html; charset=utf-8",
@@ -34,6 +39,9 @@ class OutputRequestHandler(BaseHTTPRequestHandler):
     root: Path
     meta_root: Path
     status_page: Callable[[], bytes] | None = None
+    # (lower-cased headers, body) -> (status, JSON answer); see cli/serve_webhook.py
+    webhook: Callable[[Mapping[str, str], bytes], tuple[int, dict[str, Any]]] | None = None
+    max_body_bytes: int = DEFAULT_MAX_BODY_BYTES
     server_version = "warta"
 
     def _resolve(self) -> Path | None:
@@ -116,23 +124,61 @@ class OutputRequestHandler(BaseHTTPRequestHandler):
     def do_HEAD(self) -> None:
         self._answer(with_body=False)
 
+    def _send_json(self, status: int, payload: dict[str, Any]) -> None:
+        body = json.dumps(payload).encode()
+        self.send_response(status)
+        self.send_header("Content-Type", "application/json")
+        self.send_header("Cache-Control", "no-store")
+        self.send_header("Content-Length", str(len(body)))
+        self.end_headers()
+        self.wfile.write(body)
+
+    def do_POST(self) -> None:
+        if self.webhook is None or urlsplit(self.path).path != WEBHOOK_PATH:
+            self.send_error(HTTPStatus.NOT_FOUND)
+            return
+        length = self.headers.get("Content-Length", "")
+        if not length.isascii() or not length.isdigit():
+            self.close_connection = True
+            self._send_json(HTTPStatus.LENGTH_REQUIRED, {"error": "Content-Length: required"})
+            return
+        if int(length) > self.max_body_bytes:  # size first: nothing read or parsed past the limit
+            self.close_connection = True
+            self._send_json(*too_large_answer(self.max_body_bytes))
+            return
+        body = self.rfile.read(int(length))
+        headers = {name.lower(): value for name, value in self.headers.items()}
+        self._send_json(*self.webhook(headers, body))
+
     def log_message(self, format: str, *args: object) -> None:
         pass
 
 
 def make_server(
-    root: Path, meta_root: Path, port: int = 0, status_page: Callable[[], bytes] | None = None
+    root: Path,
+    meta_root: Path,
+    port: int = 0,
+    status_page: Callable[[], bytes] | None = None,
+    webhook: Callable[[Mapping[str, str], bytes], tuple[int, dict[str, Any]]] | None = None,
 ) -> ThreadingHTTPServer:
     attrs: dict[str, object] = {"root": root.resolve(), "meta_root": meta_root.resolve()}
+    # staticmethod: a plain function stored on the class would be bound as a method.
     if status_page is not None:
-        # staticmethod: a plain function stored on the class would be bound as a method.
         attrs["status_page"] = staticmethod(status_page)
+    if webhook is not None:
+        attrs["webhook"] = staticmethod(webhook)
     handler = type("BoundOutputRequestHandler", (OutputRequestHandler,), attrs)
     return ThreadingHTTPServer((LOOPBACK, port), handler)
 
 
-def serve(root: Path, meta_root: Path, port: int, status_page: Callable[[], bytes] | None = None) -> None:
-    server = make_server(root, meta_root, port, status_page)
+def serve(
+    root: Path,
+    meta_root: Path,
+    port: int,
+    status_page: Callable[[], bytes] | None = None,
+    webhook: Callable[[Mapping[str, str], bytes], tuple[int, dict[str, Any]]] | None = None,
+) -> None:
+    server = make_server(root, meta_root, port, status_page, webhook)
     host, bound = server.server_address[:2]
     print(f"serving {root} at http://{host}:{bound}/ (Ctrl-C to stop)", flush=True)
     try:
