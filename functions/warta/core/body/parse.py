@@ -47,6 +47,7 @@ from warta.core.body.model import (
     Video,
     inline_text,
 )
+from warta.core.body.shortcodes import expand_shortcodes
 from warta.core.text import clean_line, clean_text
 from warta.core.urls import InvalidUrl, http_parts
 
@@ -988,7 +989,7 @@ def autop(html: str) -> str:
 def _parse_page(html: str) -> HtmlElement | None:
     # Characters XML cannot hold are dropped before parsing: lone surrogates cannot even be
     # encoded for libxml2, and control characters would otherwise reach the model.
-    data = _defuse(autop(clean_text(html))).encode("utf-8")
+    data = _defuse(autop(expand_shortcodes(clean_text(html)))).encode("utf-8")
     if not data.strip():
         return None
     try:
