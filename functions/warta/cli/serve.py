@@ -1,13 +1,16 @@
 """`warta serve`: the output tree over HTTP on 127.0.0.1, as a CDN would answer.
 
 Content type and cache control come from each object's stored metadata; ETag and
-Last-Modified let feed readers and crawlers make conditional GETs, answered with 304.
+Last-Modified let feed readers and crawlers make conditional GETs, answered with 304;
+If-None-Match uses the weak comparison RFC 9110 §13.1.2 asks for. A client that accepts
+gzip gets the body gzipped (as a CDN would), tagged with the weak form of the ETag.
 `/_status` is the operator's status page, rendered on each request (never a file of the tree).
 With a webhook secret, `POST /_webhook` takes signed CMS events as the Lambda webhook does.
 """
 
 from __future__ import annotations
 
+import gzip
 import hashlib
 import json
 import mimetypes
@@ -31,8 +34,33 @@ _EXTRA_TYPES = {
 }
 
 
+WEAK_PREFIX = "W/"  # RFC 9110 §8.8.3
+
+
 def _etag(body: bytes) -> str:
     return '"' + hashlib.sha256(body).hexdigest()[:32] + '"'
+
+
+def _opaque(tag: str) -> str:
+    """The opaque tag a weak comparison looks at: `W/"x"` and `"x"` are the same."""
+    tag = tag.strip()
+    return tag[len(WEAK_PREFIX) :] if tag.startswith(WEAK_PREFIX) else tag
+
+
+def accepts_gzip(accept_encoding: str | None) -> bool:
+    """True when the Accept-Encoding header lists gzip (or *) with a non-zero q (RFC 9110 §12.5.3)."""
+    for item in (accept_encoding or "").split(","):
+        coding, _, params = item.strip().partition(";")
+        if coding.strip().lower() not in ("gzip", "x-gzip", "*"):
+            continue
+        q = params.strip().lower()
+        if q.startswith("q="):
+            try:
+                return float(q[2:]) > 0
+            except ValueError:
+                return False
+        return True
+    return False
 
 
 class OutputRequestHandler(BaseHTTPRequestHandler):
@@ -68,7 +96,9 @@ class OutputRequestHandler(BaseHTTPRequestHandler):
     def _not_modified(self, etag: str, mtime: float) -> bool:
         if_none_match = self.headers.get("If-None-Match")
         if if_none_match is not None:
-            return etag in [tag.strip() for tag in if_none_match.split(",")] or if_none_match == "*"
+            if if_none_match.strip() == "*":
+                return True
+            return _opaque(etag) in [_opaque(tag) for tag in if_none_match.split(",")]
         since = self.headers.get("If-Modified-Since")
         if since:
             try:
@@ -99,6 +129,10 @@ class OutputRequestHandler(BaseHTTPRequestHandler):
         body = target.read_bytes()
         meta = self._metadata(target)
         etag = _etag(body)
+        gzipped = accepts_gzip(self.headers.get("Accept-Encoding"))
+        if gzipped:
+            body = gzip.compress(body, mtime=0)
+            etag = WEAK_PREFIX + etag  # same content, another byte sequence
         mtime = target.stat().st_mtime
         status = HTTPStatus.NOT_MODIFIED if self._not_modified(etag, mtime) else HTTPStatus.OK
         self.send_response(status)
@@ -109,6 +143,9 @@ class OutputRequestHandler(BaseHTTPRequestHandler):
         )
         self.send_header("Content-Type", content_type)
         self.send_header("ETag", etag)
+        self.send_header("Vary", "Accept-Encoding")
+        if gzipped:
+            self.send_header("Content-Encoding", "gzip")
         self.send_header("Last-Modified", formatdate(mtime, usegmt=True))
         if meta.get("cache_control"):
             self.send_header("Cache-Control", meta["cache_control"])
