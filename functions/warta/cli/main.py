@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import argparse
+import importlib.metadata
 import logging
+import os
 import sys
 import time
 import traceback
@@ -24,6 +26,22 @@ if TYPE_CHECKING:
     from warta.cli.run_hooks import RunObserver
 
 EXIT_OK, EXIT_INTERNAL, EXIT_REJECTED = 0, 1, 2
+
+
+class InputMissing(Exception):
+    """An input the person named does not exist or cannot be read: exit 2, nothing changed."""
+
+
+def _check_event_specs(specs: list[str]) -> None:
+    """Every named event file or directory is readable, before anything is published."""
+    for spec in specs:
+        if spec == "-":
+            continue
+        path = Path(spec)
+        if not path.exists():
+            raise InputMissing(f"event file {spec}: no such file or directory")
+        if path.is_file() and not os.access(path, os.R_OK):
+            raise InputMissing(f"event file {spec}: not readable")
 
 
 def _parse_now(value: str | None) -> datetime:
@@ -129,6 +147,7 @@ def cmd_publish(args: argparse.Namespace) -> int:
     from warta.app.ingest import ingest_event
     from warta.core.body import build_body
 
+    _check_event_specs(args.events)
     stack = _open_stack(args)
     refusal = _refuse_empty_index(stack, args)
     if refusal:
@@ -246,6 +265,7 @@ def cmd_serve(args: argparse.Namespace) -> int:
 
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="warta", description=__doc__)
+    parser.add_argument("--version", action="version", version=f"warta {importlib.metadata.version('warta')}")
     common = argparse.ArgumentParser(add_help=False)
     common.add_argument(
         "--config",
@@ -335,6 +355,9 @@ def main(argv: list[str] | None = None) -> int:
     configure_logging(getattr(logging, args.log_level))
     try:
         return args.run(args)
+    except InputMissing as exc:
+        print(f"warta: {exc}", file=sys.stderr)
+        return EXIT_REJECTED
     except ConfigError as exc:
         print(f"warta: configuration error: {exc}", file=sys.stderr)
         return EXIT_INTERNAL
