@@ -243,6 +243,7 @@ def cmd_rebuild(args: argparse.Namespace) -> int:
 
 
 def cmd_serve(args: argparse.Namespace) -> int:
+    from warta.cli.gone import gone_checker
     from warta.cli.serve import serve
     from warta.cli.status import status_page
 
@@ -259,7 +260,8 @@ def cmd_serve(args: argparse.Namespace) -> int:
             print(f"warta: --webhook-secret-file: {exc}", file=sys.stderr)
             return EXIT_REJECTED
         webhook = make_receiver(args, secret)
-    serve(out, state / "objects", args.port, lambda: status_page(configs, out, state), webhook)
+    status = lambda: status_page(configs, out, state)  # noqa: E731
+    serve(out, state / "objects", args.port, status, webhook, gone_checker(configs, state))
     return EXIT_OK
 
 

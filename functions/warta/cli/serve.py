@@ -6,6 +6,7 @@ If-None-Match uses the weak comparison RFC 9110 §13.1.2 asks for. A client that
 gzip gets the body gzipped (as a CDN would), tagged with the weak form of the ETag.
 `/_status` is the operator's status page, rendered on each request (never a file of the tree).
 With a webhook secret, `POST /_webhook` takes signed CMS events as the Lambda webhook does.
+The AMP page of a taken-down article answers 410 Gone, so crawlers drop it rather than retry.
 """
 
 from __future__ import annotations
@@ -70,6 +71,7 @@ class OutputRequestHandler(BaseHTTPRequestHandler):
     # (lower-cased headers, body) -> (status, JSON answer); see cli/serve_webhook.py
     webhook: Callable[[Mapping[str, str], bytes], tuple[int, dict[str, Any]]] | None = None
     max_body_bytes: int = DEFAULT_MAX_BODY_BYTES
+    is_gone: Callable[[str], bool] | None = None  # tree path -> taken down
     server_version = "warta"
 
     def _resolve(self) -> Path | None:
@@ -121,6 +123,11 @@ class OutputRequestHandler(BaseHTTPRequestHandler):
     def _answer(self, with_body: bool) -> None:
         if self.status_page is not None and urlsplit(self.path).path == STATUS_PATH:
             self._answer_status(with_body)
+            return
+        rel = unquote(urlsplit(self.path).path).lstrip("/")
+        if self.is_gone is not None and self.is_gone(rel):
+            # even if a copy is still on disk (restored by hand): the takedown wins
+            self.send_error(HTTPStatus.GONE)
             return
         target = self._resolve()
         if target is None:
@@ -197,9 +204,12 @@ def make_server(
     port: int = 0,
     status_page: Callable[[], bytes] | None = None,
     webhook: Callable[[Mapping[str, str], bytes], tuple[int, dict[str, Any]]] | None = None,
+    is_gone: Callable[[str], bool] | None = None,
 ) -> ThreadingHTTPServer:
     attrs: dict[str, object] = {"root": root.resolve(), "meta_root": meta_root.resolve()}
     # staticmethod: a plain function stored on the class would be bound as a method.
+    if is_gone is not None:
+        attrs["is_gone"] = staticmethod(is_gone)
     if status_page is not None:
         attrs["status_page"] = staticmethod(status_page)
     if webhook is not None:
@@ -214,8 +224,9 @@ def serve(
     port: int,
     status_page: Callable[[], bytes] | None = None,
     webhook: Callable[[Mapping[str, str], bytes], tuple[int, dict[str, Any]]] | None = None,
+    is_gone: Callable[[str], bool] | None = None,
 ) -> None:
-    server = make_server(root, meta_root, port, status_page, webhook)
+    server = make_server(root, meta_root, port, status_page, webhook, is_gone)
     host, bound = server.server_address[:2]
     print(f"serving {root} at http://{host}:{bound}/ (Ctrl-C to stop)", flush=True)
     try:

@@ -1,0 +1,92 @@
+"""`warta serve` answers 410 Gone for the AMP page of a taken-down article (issue 15 point 4)."""
+
+from __future__ import annotations
+
+import http.client
+import json
+import shutil
+import threading
+from collections.abc import Iterator
+from pathlib import Path
+from urllib.parse import urlsplit
+
+import pytest
+
+from warta.cli.gone import gone_checker
+from warta.cli.main import main
+from warta.cli.serve import make_server
+
+from conftest import EXAMPLE_EVENTS, EXAMPLE_SITE
+
+AFTER_SCHEDULE = "2023-09-21T00:00:00+07:00"
+TAKEN_DOWN = "016-"  # 022 takes it down
+LIVE = "001-"
+
+
+def _amp_path(prefix: str) -> str:
+    (event,) = EXAMPLE_EVENTS.glob(f"{prefix}*.json")
+    url = json.loads(event.read_text())["article"]["url"]
+    return "/amp" + urlsplit(url).path + ".html"  # the example's [amp] path = "amp/{path}.html"
+
+
+def _publish(tmp: Path, events: list[Path]) -> None:
+    args = ["publish", "--config", str(EXAMPLE_SITE), "--out", str(tmp / "public")]
+    args += ["--state", str(tmp / "state"), "--now", AFTER_SCHEDULE, "--progress", "off", "--no-ping"]
+    assert main([*args, *map(str, events)]) == 0
+
+
+def _status(port: int, path: str) -> int:
+    conn = http.client.HTTPConnection("127.0.0.1", port, timeout=10)
+    try:
+        conn.request("GET", path)
+        response = conn.getresponse()
+        response.read()
+        return response.status
+    finally:
+        conn.close()
+
+
+@pytest.fixture
+def tree(tmp_path: Path) -> Iterator[tuple[Path, int]]:
+    """Everything but the takedown published, then a server, as an operator would start it."""
+    events = sorted(EXAMPLE_EVENTS.glob("*.json"))
+    _publish(tmp_path, [e for e in events if not e.name.startswith("022-")])
+    httpd = make_server(
+        tmp_path / "public",
+        tmp_path / "state" / "objects",
+        0,
+        is_gone=gone_checker([EXAMPLE_SITE], tmp_path / "state"),
+    )
+    thread = threading.Thread(target=httpd.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True)
+    thread.start()
+    try:
+        yield tmp_path, httpd.server_address[1]
+    finally:
+        httpd.shutdown()
+        httpd.server_close()
+        thread.join(timeout=10)
+
+
+def test_a_taken_down_amp_page_answers_410_once_taken_down(tree: tuple[Path, int]) -> None:
+    tmp, port = tree
+    gone = _amp_path(TAKEN_DOWN)
+    assert _status(port, gone) == 200
+    (takedown,) = EXAMPLE_EVENTS.glob("022-*.json")
+    _publish(tmp, [takedown])  # while the server runs
+    assert _status(port, gone) == 410
+    assert _status(port, _amp_path(LIVE)) == 200
+    assert _status(port, "/amp/never/was/here.html") == 404
+
+
+def test_a_restored_copy_of_a_taken_down_page_still_answers_410(tree: tuple[Path, int]) -> None:
+    """A copy put back by hand (as an S3 version restore would) never serves the text again."""
+    tmp, port = tree
+    gone = _amp_path(TAKEN_DOWN)
+    saved = tmp / "saved.html"
+    shutil.copy(tmp / "public" / gone.lstrip("/"), saved)
+    (takedown,) = EXAMPLE_EVENTS.glob("022-*.json")
+    _publish(tmp, [takedown])
+    assert _status(port, gone) == 410
+    shutil.copy(saved, tmp / "public" / gone.lstrip("/"))
+    assert _status(port, gone) == 410
+    assert _status(port, _amp_path(LIVE)) == 200
