@@ -5,6 +5,9 @@ from __future__ import annotations
 import http.client
 import json
 import shutil
+import socket
+import subprocess
+import sys
 import threading
 from collections.abc import Iterator
 from pathlib import Path
@@ -90,3 +93,33 @@ def test_a_restored_copy_of_a_taken_down_page_still_answers_410(tree: tuple[Path
     shutil.copy(saved, tmp / "public" / gone.lstrip("/"))
     assert _status(port, gone) == 410
     assert _status(port, _amp_path(LIVE)) == 200
+
+
+def test_status_without_a_site_config_says_why(tmp_path: Path) -> None:
+    """`warta serve` started with no --config and no ./site.toml still serves files; /_status says why."""
+    (tmp_path / "public").mkdir()
+    (tmp_path / "public" / "robots.txt").write_text("User-agent: *\n")
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    server = subprocess.Popen(
+        [sys.executable, "-m", "warta.cli.main", "serve", "--out", "public", "--port", str(port)],
+        cwd=tmp_path,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+    )
+    try:
+        assert server.stdout is not None
+        assert b"serving" in server.stdout.readline()
+        conn = http.client.HTTPConnection("127.0.0.1", port, timeout=10)
+        conn.request("GET", "/_status")
+        response = conn.getresponse()
+        body = response.read().decode()
+        conn.close()
+        assert response.status == 503
+        assert "site.toml: no such site config file" in body
+        assert "--config" in body
+        assert _status(port, "/robots.txt") == 200
+    finally:
+        server.terminate()
+        server.wait(timeout=10)

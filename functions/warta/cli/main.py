@@ -244,7 +244,7 @@ def cmd_rebuild(args: argparse.Namespace) -> int:
 
 def cmd_serve(args: argparse.Namespace) -> int:
     from warta.cli.gone import gone_checker
-    from warta.cli.serve import serve
+    from warta.cli.serve import StatusUnavailable, serve
     from warta.cli.status import status_page
 
     out = Path(args.out).resolve()
@@ -260,8 +260,20 @@ def cmd_serve(args: argparse.Namespace) -> int:
             print(f"warta: --webhook-secret-file: {exc}", file=sys.stderr)
             return EXIT_REJECTED
         webhook = make_receiver(args, secret)
-    status = lambda: status_page(configs, out, state)  # noqa: E731
-    serve(out, state / "objects", args.port, status, webhook, gone_checker(configs, state))
+
+    def status() -> bytes:
+        try:
+            return status_page(configs, out, state)
+        except ConfigError as exc:
+            raise StatusUnavailable(f"{exc} (start warta serve with --config FILE)") from None
+
+    def is_gone(path: str) -> bool:
+        try:
+            return gone_checker(configs, state)(path)
+        except ConfigError:
+            return False  # without a site config no takedown is known; files are still served
+
+    serve(out, state / "objects", args.port, status, webhook, is_gone)
     return EXIT_OK
 
 

@@ -38,6 +38,10 @@ _EXTRA_TYPES = {
 WEAK_PREFIX = "W/"  # RFC 9110 §8.8.3
 
 
+class StatusUnavailable(Exception):
+    """The status page cannot be made (no site config, say); the message says why."""
+
+
 def _etag(body: bytes) -> str:
     return '"' + hashlib.sha256(body).hexdigest()[:32] + '"'
 
@@ -111,9 +115,14 @@ class OutputRequestHandler(BaseHTTPRequestHandler):
 
     def _answer_status(self, with_body: bool) -> None:
         assert self.status_page is not None
-        body = self.status_page()
-        self.send_response(HTTPStatus.OK)
-        self.send_header("Content-Type", "text/html; charset=utf-8")
+        status, content_type = HTTPStatus.OK, "text/html; charset=utf-8"
+        try:
+            body = self.status_page()
+        except StatusUnavailable as exc:
+            status, content_type = HTTPStatus.SERVICE_UNAVAILABLE, "text/plain; charset=utf-8"
+            body = f"warta status unavailable: {exc}\n".encode()
+        self.send_response(status)
+        self.send_header("Content-Type", content_type)
         self.send_header("Cache-Control", "no-store")
         self.send_header("Content-Length", str(len(body)))
         self.end_headers()
