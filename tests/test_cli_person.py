@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import re
 import subprocess
 import sys
 from importlib.metadata import version
 from pathlib import Path
 
 import pytest
+from lxml import etree
 
 from warta.cli.main import EXIT_REJECTED, main
 
@@ -46,3 +48,17 @@ def test_a_missing_event_file_by_subprocess_has_no_traceback(tmp_path: Path) -> 
     )  # fmt: skip
     assert done.returncode == EXIT_REJECTED
     assert done.stderr == "warta: event file gone.json: no such file or directory\n"
+
+
+def test_make_demo_clock_gives_a_non_empty_news_sitemap(tmp_path: Path) -> None:
+    makefile = (EXAMPLE_SITE.parents[2] / "Makefile").read_text()
+    (demo_now,) = re.findall(r"^DEMO_NOW := (\S+)$", makefile, flags=re.MULTILINE)
+    assert "--now $(DEMO_NOW)" in makefile
+    out = tmp_path / "public"
+    argv = ["publish", "--config", str(EXAMPLE_SITE), "--out", str(out), "--state", str(tmp_path / "s")]
+    assert main([*argv, "--now", demo_now, "--progress", "off", "--no-ping", str(EXAMPLE_EVENTS)]) == 0
+    news = etree.parse(str(out / "sitemap-news.xml"))
+    locs = news.xpath(
+        "//sm:url/sm:loc/text()", namespaces={"sm": "http://www.sitemaps.org/schemas/sitemap/0.9"}
+    )
+    assert len(locs) >= 1
