@@ -62,3 +62,15 @@ def test_make_demo_clock_gives_a_non_empty_news_sitemap(tmp_path: Path) -> None:
         "//sm:url/sm:loc/text()", namespaces={"sm": "http://www.sitemaps.org/schemas/sitemap/0.9"}
     )
     assert len(locs) >= 1
+
+
+def test_counters_speak_only_of_files_that_exist(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    """A first publish (the takedown deletes a page never written) counts no unchanged, no deleted."""
+    out = tmp_path / "public"
+    argv = ["publish", "--config", str(EXAMPLE_SITE), "--out", str(out), "--state", str(tmp_path / "s")]
+    argv += ["--now", "2023-09-21T00:00:00+07:00", "--progress", "off", "--no-ping", str(EXAMPLE_EVENTS)]
+    capsys.readouterr()
+    assert main(argv) == 0
+    line = next(x for x in capsys.readouterr().out.splitlines() if x.startswith("outputs: "))
+    files = sum(1 for p in out.rglob("*") if p.is_file())
+    assert line == f"outputs: {files} written, 0 unchanged, 0 deleted"
