@@ -18,6 +18,7 @@ import pytest
 from warta.cli.gone import gone_checker
 from warta.cli.main import main
 from warta.cli.serve import make_server
+from warta.cli.serve_guard import foreign_metadata
 
 from conftest import EXAMPLE_EVENTS, EXAMPLE_SITE
 
@@ -123,3 +124,33 @@ def test_status_without_a_site_config_says_why(tmp_path: Path) -> None:
     finally:
         server.terminate()
         server.wait(timeout=10)
+
+
+@pytest.mark.parametrize(
+    ("tree_files", "meta_files", "refused"),
+    [
+        (["feed/index.xml"], ["feed/index.xml.json"], False),
+        (["feed/index.xml", "robots.txt"], ["robots.txt.json", "x/gone.xml.json"], False),
+        (["other/site.xml"], ["feed/index.xml.json"], True),
+        ([], ["feed/index.xml.json"], False),  # an empty tree: nothing to disagree with
+        (["feed/index.xml"], [], False),  # a tree copied without state: headers are guessed
+    ],
+)
+def test_serve_refuses_a_state_of_another_tree(
+    tmp_path: Path,
+    capsys: pytest.CaptureFixture[str],
+    tree_files: list[str],
+    meta_files: list[str],
+    refused: bool,
+) -> None:
+    for root, names in ((tmp_path / "public", tree_files), (tmp_path / "state" / "objects", meta_files)):
+        root.mkdir(parents=True, exist_ok=True)
+        for name in names:
+            (root / name).parent.mkdir(parents=True, exist_ok=True)
+            (root / name).write_text("x")
+    reason = foreign_metadata(tmp_path / "public", tmp_path / "state" / "objects")
+    assert (reason is not None) == refused
+    if refused:
+        argv = ["serve", "--out", str(tmp_path / "public"), "--state", str(tmp_path / "state")]
+        assert main(argv) == 2
+        assert "--state belongs to another --out" in capsys.readouterr().err

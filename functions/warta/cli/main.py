@@ -250,6 +250,12 @@ def cmd_serve(args: argparse.Namespace) -> int:
     out = Path(args.out).resolve()
     state = Path(args.state).resolve()
     configs = [Path(p) for p in args.config]
+    from warta.cli.serve_guard import foreign_metadata
+
+    refusal = foreign_metadata(out, state / "objects")
+    if refusal is not None:
+        print(f"warta serve: {refusal}", file=sys.stderr)
+        return EXIT_REJECTED
     webhook = None
     if args.webhook_secret_file is not None:
         from warta.cli.serve_webhook import make_receiver, read_secret
