@@ -117,6 +117,7 @@ def render_pending(
     store: ObjectStore,
     now: datetime,
     on_output: Callable[[OutputKey, str, Outcome], None] | None = None,
+    on_plan: Callable[[int], None] | None = None,
 ) -> RenderReport:
     """Render every queued output (and each touched site's site-wide ones) and store them."""
     report = RenderReport()
@@ -130,6 +131,8 @@ def render_pending(
         keys |= site_wide_outputs(deployment.sites[site_id])
         remember_templates(deployment.sites[site_id], index)
     keys = coalesce_shard_keys(keys, index, now)
+    if on_plan is not None:
+        on_plan(len(keys))  # the number of output keys this run renders, for a progress bar
     attempts: dict[OutputKey, int] | None = None
     recovered: list[OutputKey] = []
     for key in sorted(keys, key=OutputKey.sort_key):

@@ -104,8 +104,6 @@ def _render(stack: LocalStack, now: datetime, observer: RunObserver | None = Non
     from warta.app.render import render_pending
 
     with stack.render_lock():
-        if observer is not None:
-            observer.start_render(stack.deployment, stack.index)
         return render_pending(
             deployment=stack.deployment,
             index=stack.index,
@@ -113,6 +111,7 @@ def _render(stack: LocalStack, now: datetime, observer: RunObserver | None = Non
             store=stack.store,
             now=now,
             on_output=observer.output if observer is not None else None,
+            on_plan=observer.start_render if observer is not None else None,
         )
 
 
