@@ -5,6 +5,9 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed-stamp
 AMP_VALIDATOR := .cache/amp-validator/.installed
 EXAMPLE := examples/andalpost
+# The sample's clock: a day after its newest article (scheduled 2023-09-20 06:00 WIB), so that
+# article is out of embargo and the news sitemap (last 48 hours) is not empty.
+DEMO_NOW := 2023-09-21T00:00:00+07:00
 
 .PHONY: setup demo test lint serve clean stress fuzz fuzz-amp bench-sitemaps
 
@@ -34,7 +37,7 @@ chromium:
 		|| echo "chromium not installed: the status page browser test will be skipped"; }
 
 demo: $(STAMP)
-	$(BIN)/warta publish --config $(EXAMPLE)/site.toml --out public --state .warta $(EXAMPLE)/events
+	$(BIN)/warta publish --config $(EXAMPLE)/site.toml --out public --state .warta --now $(DEMO_NOW) $(EXAMPLE)/events
 	@echo
 	@echo "Made in ./public:"
 	@find public -type f | sort | sed 's/^/  /'

@@ -133,3 +133,65 @@ def test_title_of_only_illegal_characters_is_rejected(site: SiteConfig) -> None:
     with pytest.raises(EventRejected) as caught:
         _state(data, site)
     assert caught.value.field == "article/title"
+
+
+# --- a rejection says everything that is wrong (issue 15 point 6) ------------------------------
+
+
+def _fields_of_reference_errors(data: dict) -> set[str]:
+    schema = json.loads(shared_path("contract", "article-event.schema.json").read_text())
+    reference = jsonschema.Draft202012Validator(
+        schema, format_checker=jsonschema.Draft202012Validator.FORMAT_CHECKER
+    )
+    return {"/".join(str(p) for p in e.absolute_path) or "(root)" for e in reference.iter_errors(data)}
+
+
+@pytest.mark.parametrize("count", [1, 2, 3, 4])
+def test_rejection_lists_every_schema_error(count: int) -> None:
+    data = _load("001")
+    breakages = [
+        ("event_id", ""),
+        ("spec_version", "2"),
+        ("site", "Andalpost"),
+        ("occurred_at", "yesterday"),
+    ][:count]
+    for key, value in breakages:
+        data[key] = value
+    with pytest.raises(EventRejected) as caught:
+        parse_event(data)
+    rejected = caught.value
+    named = {rejected.field} | {field for field, _ in rejected.others}
+    assert named == _fields_of_reference_errors(data) == {key for key, _ in breakages}
+    for field in named:
+        assert f"{field}: " in str(rejected)
+
+
+@pytest.mark.parametrize(
+    ("value", "says_offset"),
+    [
+        ("2023-09-10T19:42:11", True),
+        ("2023-09-10T19:42:11.5", True),
+        ("2023-09-10T00:00", True),
+        ("2023-09-10T19:42:11+0700", False),  # an offset, wrongly written: the schema's own words
+        ("2023-09-10", False),
+        ("yesterday", False),
+        ("2023-13-10T19:42:11", False),
+    ],
+)
+def test_a_date_time_without_offset_is_rejected_saying_so(value: str, says_offset: bool) -> None:
+    data = _load("001")
+    data["occurred_at"] = value
+    with pytest.raises(EventRejected) as caught:
+        parse_event(data)
+    assert caught.value.field == "occurred_at"
+    assert ("has no UTC offset" in caught.value.reason) == says_offset
+    assert value in caught.value.reason
+
+
+@pytest.mark.parametrize(
+    "value", ["2023-09-10T19:42:11Z", "2023-09-10T19:42:11+07:00", "2023-09-10T12:42:11.25-00:00"]
+)
+def test_a_date_time_with_offset_is_accepted(value: str) -> None:
+    data = _load("001")
+    data["occurred_at"] = value
+    assert parse_event(data).occurred_at.tzinfo is not None

@@ -124,3 +124,26 @@ def test_progress_stays_off_stdout(tmp_path: Path, capfd: pytest.CaptureFixture[
     assert main(["publish", *base, "--progress", "bar", str(EXAMPLE_EVENTS)]) == 0
     out = capfd.readouterr().out
     assert "\r" not in out and out.startswith("events: 24 accepted")
+
+
+def test_render_bar_total_counts_what_the_clock_released(
+    tmp_path: Path, capfd: pytest.CaptureFixture[str]
+) -> None:
+    """A publish whose only work is a scheduled article coming due: the bar's total is that work."""
+    base = ["--config", str(EXAMPLE_SITE), "--out", str(tmp_path / "public"), "--state", str(tmp_path / "s")]
+    first = sorted(EXAMPLE_EVENTS.glob("*.json"))[0]
+    assert (
+        main(
+            ["publish", *base, "--now", "2023-09-15T00:00:00+07:00", "--progress", "off", str(EXAMPLE_EVENTS)]
+        )
+        == 0
+    )
+    capfd.readouterr()
+    assert (
+        main(["publish", *base, "--now", "2023-09-21T00:00:00+07:00", "--progress", "bar", str(first)]) == 0
+    )
+    err = capfd.readouterr().err
+    frames = re.findall(r"render \[[# .-]*\] (\d+)/(\d+) ", err)
+    totals = {total for _, total in frames}
+    assert len(totals) == 1, frames  # the total never grows mid-run: it was right from the start
+    assert frames[-1][0] == frames[-1][1] and int(frames[-1][1]) > 1

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gzip
 import http.client
 import os
 import threading
@@ -325,3 +326,63 @@ def test_many_concurrent_requests(server: Server) -> None:
     for thread in threads:
         thread.join(timeout=10)
     assert results == [(200, FEED_BODY)] * 16
+
+
+# --- weak comparison and gzip (issue 15 point 6) -----------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("value", "expected"),
+    [
+        ("W/{etag}", 304),  # RFC 9110 §13.1.2: If-None-Match compares weakly
+        ('W/"other", W/{etag}', 304),
+        (" * ", 304),
+        ('W/"other"', 200),
+        ("w/{etag}", 200),  # the prefix is case-sensitive
+    ],
+)
+def test_if_none_match_compares_weakly(server: Server, feed: Response, value: str, expected: int) -> None:
+    header = value.format(etag=feed.headers["ETag"])
+    response = server.request("/feed/index.xml", headers={"If-None-Match": header})
+    assert response.status == expected
+
+
+@pytest.mark.parametrize(
+    ("accept_encoding", "gzipped"),
+    [
+        ("gzip", True),
+        ("br, gzip;q=0.5", True),
+        ("GZIP", True),
+        ("*", True),
+        ("gzip;q=0", False),
+        ("gzip;q=0.0", False),
+        ("br", False),
+        ("identity", False),
+        ("", False),
+    ],
+)
+def test_gzip_only_when_the_client_accepts_it(
+    server: Server, feed: Response, accept_encoding: str, gzipped: bool
+) -> None:
+    response = server.request("/feed/index.xml", headers={"Accept-Encoding": accept_encoding})
+    assert response.status == 200
+    assert response.headers["Vary"] == "Accept-Encoding"
+    if gzipped:
+        assert response.headers["Content-Encoding"] == "gzip"
+        assert gzip.decompress(response.body) == FEED_BODY
+        assert int(response.headers["Content-Length"]) == len(response.body)
+        assert response.headers["ETag"] == "W/" + feed.headers["ETag"]
+    else:
+        assert response.headers["Content-Encoding"] is None
+        assert response.body == FEED_BODY
+
+
+def test_a_gzipped_etag_revalidates_the_plain_body_and_back(server: Server, feed: Response) -> None:
+    zipped = server.request("/feed/index.xml", headers={"Accept-Encoding": "gzip"})
+    plain = server.request("/feed/index.xml", headers={"If-None-Match": zipped.headers["ETag"]})
+    assert plain.status == 304
+    again = server.request(
+        "/feed/index.xml", headers={"Accept-Encoding": "gzip", "If-None-Match": feed.headers["ETag"]}
+    )
+    assert again.status == 304
+    assert again.body == b""

@@ -93,6 +93,36 @@ def test_status_refuses_a_report_inside_the_public_tree(published: Path) -> None
     assert not (published / "public" / "status.html").exists()
 
 
+def test_status_without_report_prints_a_summary(
+    published: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    args = ["status", "--config", str(EXAMPLE_SITE), "--out", str(published / "public")]
+    args += ["--state", str(published / "state"), "--now", BEFORE_SCHEDULE]
+    capsys.readouterr()
+    assert main(args) == 0
+    lines = capsys.readouterr().out.splitlines()
+    assert "  articles: 19 live, 1 scheduled, 1 taken down" in lines
+    assert any(line.startswith("  last publish: ") and " rejected; " in line for line in lines)
+    (outputs,) = [line for line in lines if line.startswith("  outputs: ")]
+    failures = int(outputs.rsplit(", ", 1)[1].split()[0])
+    assert sum(1 for line in lines if line.startswith("    ")) == failures  # each one listed
+    assert "rejected events recorded: 1" in lines
+    assert not list(tmp_path.iterdir())  # nothing written
+
+
+def test_status_summary_lists_each_failure(
+    published: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    shutil.copytree(published / "public", tmp_path / "public")
+    feed = tmp_path / "public" / "feed" / "opini.xml"
+    feed.write_bytes(feed.read_bytes()[:-120])
+    args = ["status", "--config", str(EXAMPLE_SITE), "--out", str(tmp_path / "public")]
+    assert main([*args, "--state", str(published / "state"), "--now", BEFORE_SCHEDULE]) == 0
+    lines = capsys.readouterr().out.splitlines()
+    assert any(line.startswith("    feed/opini.xml: ") for line in lines)
+    assert not any(line.endswith(" 0 validation failures") for line in lines)
+
+
 def test_a_broken_feed_shows_as_invalid_with_its_reason(published: Path, tmp_path: Path) -> None:
     shutil.copytree(published / "public", tmp_path / "public")
     feed = tmp_path / "public" / "feed" / "opini.xml"

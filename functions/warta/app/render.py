@@ -32,7 +32,9 @@ from warta.core.output_scopes import site_templates
 from warta.core.planner import OutputKey, outputs_of, site_wide_outputs
 from warta.core.ports import ArticleIndex, ObjectStore, RenderQueue
 
-Outcome = Literal["written", "unchanged", "deleted"]
+# "absent": a delete of a file that was not there; counted apart, so the written / unchanged /
+# deleted counters speak only of files that exist.
+Outcome = Literal["written", "unchanged", "deleted", "absent"]
 log = logging.getLogger("warta.render")
 
 # A quarantined output is tried again after 1 minute, then 2, 4, ... and at least once a day:
@@ -115,6 +117,7 @@ def render_pending(
     store: ObjectStore,
     now: datetime,
     on_output: Callable[[OutputKey, str, Outcome], None] | None = None,
+    on_plan: Callable[[int], None] | None = None,
 ) -> RenderReport:
     """Render every queued output (and each touched site's site-wide ones) and store them."""
     report = RenderReport()
@@ -128,6 +131,8 @@ def render_pending(
         keys |= site_wide_outputs(deployment.sites[site_id])
         remember_templates(deployment.sites[site_id], index)
     keys = coalesce_shard_keys(keys, index, now)
+    if on_plan is not None:
+        on_plan(len(keys))  # the number of output keys this run renders, for a progress bar
     attempts: dict[OutputKey, int] | None = None
     recovered: list[OutputKey] = []
     for key in sorted(keys, key=OutputKey.sort_key):
@@ -176,10 +181,10 @@ def _render_one(
         outcome = _apply(change, path, site, store)
         report.outcomes[(key.kind, outcome)] += 1
         report.article_left |= key.kind == "amp" and isinstance(change, Delete)
-        if outcome != "unchanged":
+        if outcome in ("written", "deleted"):
             report.changed_paths.append(path)
             report.changed_outputs.append((key, path, outcome))
-        elif len(report.unchanged_paths) < UNCHANGED_PATHS_KEPT:
+        elif len(report.unchanged_paths) < UNCHANGED_PATHS_KEPT:  # absent too: see article_left
             report.unchanged_paths.append(path)
         if on_output is not None:
             on_output(key, path, outcome)
@@ -201,5 +206,5 @@ def _is_output_fault(exc: Exception) -> bool:
 
 def _apply(change: Change, path: str, site: SiteConfig, store: ObjectStore) -> Outcome:
     if isinstance(change, Delete):
-        return "deleted" if store.delete(path) else "unchanged"
+        return "deleted" if store.delete(path) else "absent"
     return store.put(path, change.body, change.content_type, site.cache_control[change.cache_policy])

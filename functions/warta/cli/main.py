@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import argparse
+import importlib.metadata
 import logging
+import os
 import sys
 import time
 import traceback
@@ -24,6 +26,22 @@ if TYPE_CHECKING:
     from warta.cli.run_hooks import RunObserver
 
 EXIT_OK, EXIT_INTERNAL, EXIT_REJECTED = 0, 1, 2
+
+
+class InputMissing(Exception):
+    """An input the person named does not exist or cannot be read: exit 2, nothing changed."""
+
+
+def _check_event_specs(specs: list[str]) -> None:
+    """Every named event file or directory is readable, before anything is published."""
+    for spec in specs:
+        if spec == "-":
+            continue
+        path = Path(spec)
+        if not path.exists():
+            raise InputMissing(f"event file {spec}: no such file or directory")
+        if path.is_file() and not os.access(path, os.R_OK):
+            raise InputMissing(f"event file {spec}: not readable")
 
 
 def _parse_now(value: str | None) -> datetime:
@@ -86,8 +104,6 @@ def _render(stack: LocalStack, now: datetime, observer: RunObserver | None = Non
     from warta.app.render import render_pending
 
     with stack.render_lock():
-        if observer is not None:
-            observer.start_render(stack.deployment, stack.index)
         return render_pending(
             deployment=stack.deployment,
             index=stack.index,
@@ -95,6 +111,7 @@ def _render(stack: LocalStack, now: datetime, observer: RunObserver | None = Non
             store=stack.store,
             now=now,
             on_output=observer.output if observer is not None else None,
+            on_plan=observer.start_render if observer is not None else None,
         )
 
 
@@ -129,6 +146,7 @@ def cmd_publish(args: argparse.Namespace) -> int:
     from warta.app.ingest import ingest_event
     from warta.core.body import build_body
 
+    _check_event_specs(args.events)
     stack = _open_stack(args)
     refusal = _refuse_empty_index(stack, args)
     if refusal:
@@ -224,12 +242,19 @@ def cmd_rebuild(args: argparse.Namespace) -> int:
 
 
 def cmd_serve(args: argparse.Namespace) -> int:
-    from warta.cli.serve import serve
+    from warta.cli.gone import gone_checker
+    from warta.cli.serve import StatusUnavailable, serve
     from warta.cli.status import status_page
 
     out = Path(args.out).resolve()
     state = Path(args.state).resolve()
     configs = [Path(p) for p in args.config]
+    from warta.cli.serve_guard import foreign_metadata
+
+    refusal = foreign_metadata(out, state / "objects")
+    if refusal is not None:
+        print(f"warta serve: {refusal}", file=sys.stderr)
+        return EXIT_REJECTED
     webhook = None
     if args.webhook_secret_file is not None:
         from warta.cli.serve_webhook import make_receiver, read_secret
@@ -240,12 +265,26 @@ def cmd_serve(args: argparse.Namespace) -> int:
             print(f"warta: --webhook-secret-file: {exc}", file=sys.stderr)
             return EXIT_REJECTED
         webhook = make_receiver(args, secret)
-    serve(out, state / "objects", args.port, lambda: status_page(configs, out, state), webhook)
+
+    def status() -> bytes:
+        try:
+            return status_page(configs, out, state)
+        except ConfigError as exc:
+            raise StatusUnavailable(f"{exc} (start warta serve with --config FILE)") from None
+
+    def is_gone(path: str) -> bool:
+        try:
+            return gone_checker(configs, state)(path)
+        except ConfigError:
+            return False  # without a site config no takedown is known; files are still served
+
+    serve(out, state / "objects", args.port, status, webhook, is_gone)
     return EXIT_OK
 
 
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="warta", description=__doc__)
+    parser.add_argument("--version", action="version", version=f"warta {importlib.metadata.version('warta')}")
     common = argparse.ArgumentParser(add_help=False)
     common.add_argument(
         "--config",
@@ -335,6 +374,9 @@ def main(argv: list[str] | None = None) -> int:
     configure_logging(getattr(logging, args.log_level))
     try:
         return args.run(args)
+    except InputMissing as exc:
+        print(f"warta: {exc}", file=sys.stderr)
+        return EXIT_REJECTED
     except ConfigError as exc:
         print(f"warta: configuration error: {exc}", file=sys.stderr)
         return EXIT_INTERNAL

@@ -17,9 +17,8 @@ from warta.app.ingest import EventOutcome
 from warta.app.render import Outcome, RenderReport
 from warta.cli.progress import Mode, Progress
 from warta.core.articles import Article, ArticleState, Tombstone
-from warta.core.config import Deployment
-from warta.core.planner import OutputKey, site_wide_outputs
-from warta.core.ports import ArticleIndex, RenderQueue, WriteResult
+from warta.core.planner import OutputKey
+from warta.core.ports import ArticleIndex, WriteResult
 from warta.observability import log_event, log_output, logs_enabled
 
 
@@ -63,14 +62,9 @@ class RunObserver:
         self._last_key: OutputKey | None = None
         self._events: dict[str, EventOutcome] = {}  # article id → its accepted event in this run
 
-    def start_render(self, deployment: Deployment, queue: RenderQueue) -> None:
-        """Progress in outputs (keys): those queued and the site-wide ones of their sites."""
-        keys = {key for key, _ in queue.take()}
-        for site_id in {key.site for key in keys}:
-            site = deployment.site(site_id)
-            if site is not None:
-                keys |= site_wide_outputs(site)
-        self.start("render", len(keys))
+    def start_render(self, total: int) -> None:
+        """Progress in output keys, as many as `render_pending` plans (its `on_plan`)."""
+        self.start("render", total)
 
     def start(self, label: str, total: int | None) -> None:
         self.stop()

@@ -1,13 +1,17 @@
 """`warta serve`: the output tree over HTTP on 127.0.0.1, as a CDN would answer.
 
 Content type and cache control come from each object's stored metadata; ETag and
-Last-Modified let feed readers and crawlers make conditional GETs, answered with 304.
+Last-Modified let feed readers and crawlers make conditional GETs, answered with 304;
+If-None-Match uses the weak comparison RFC 9110 §13.1.2 asks for. A client that accepts
+gzip gets the body gzipped (as a CDN would), tagged with the weak form of the ETag.
 `/_status` is the operator's status page, rendered on each request (never a file of the tree).
 With a webhook secret, `POST /_webhook` takes signed CMS events as the Lambda webhook does.
+The AMP page of a taken-down article answers 410 Gone, so crawlers drop it rather than retry.
 """
 
 from __future__ import annotations
 
+import gzip
 import hashlib
 import json
 import mimetypes
@@ -31,8 +35,37 @@ _EXTRA_TYPES = {
 }
 
 
+WEAK_PREFIX = "W/"  # RFC 9110 §8.8.3
+
+
+class StatusUnavailable(Exception):
+    """The status page cannot be made (no site config, say); the message says why."""
+
+
 def _etag(body: bytes) -> str:
     return '"' + hashlib.sha256(body).hexdigest()[:32] + '"'
+
+
+def _opaque(tag: str) -> str:
+    """The opaque tag a weak comparison looks at: `W/"x"` and `"x"` are the same."""
+    tag = tag.strip()
+    return tag[len(WEAK_PREFIX) :] if tag.startswith(WEAK_PREFIX) else tag
+
+
+def accepts_gzip(accept_encoding: str | None) -> bool:
+    """True when the Accept-Encoding header lists gzip (or *) with a non-zero q (RFC 9110 §12.5.3)."""
+    for item in (accept_encoding or "").split(","):
+        coding, _, params = item.strip().partition(";")
+        if coding.strip().lower() not in ("gzip", "x-gzip", "*"):
+            continue
+        q = params.strip().lower()
+        if q.startswith("q="):
+            try:
+                return float(q[2:]) > 0
+            except ValueError:
+                return False
+        return True
+    return False
 
 
 class OutputRequestHandler(BaseHTTPRequestHandler):
@@ -42,6 +75,7 @@ class OutputRequestHandler(BaseHTTPRequestHandler):
     # (lower-cased headers, body) -> (status, JSON answer); see cli/serve_webhook.py
     webhook: Callable[[Mapping[str, str], bytes], tuple[int, dict[str, Any]]] | None = None
     max_body_bytes: int = DEFAULT_MAX_BODY_BYTES
+    is_gone: Callable[[str], bool] | None = None  # tree path -> taken down
     server_version = "warta"
 
     def _resolve(self) -> Path | None:
@@ -68,7 +102,9 @@ class OutputRequestHandler(BaseHTTPRequestHandler):
     def _not_modified(self, etag: str, mtime: float) -> bool:
         if_none_match = self.headers.get("If-None-Match")
         if if_none_match is not None:
-            return etag in [tag.strip() for tag in if_none_match.split(",")] or if_none_match == "*"
+            if if_none_match.strip() == "*":
+                return True
+            return _opaque(etag) in [_opaque(tag) for tag in if_none_match.split(",")]
         since = self.headers.get("If-Modified-Since")
         if since:
             try:
@@ -79,9 +115,14 @@ class OutputRequestHandler(BaseHTTPRequestHandler):
 
     def _answer_status(self, with_body: bool) -> None:
         assert self.status_page is not None
-        body = self.status_page()
-        self.send_response(HTTPStatus.OK)
-        self.send_header("Content-Type", "text/html; charset=utf-8")
+        status, content_type = HTTPStatus.OK, "text/html; charset=utf-8"
+        try:
+            body = self.status_page()
+        except StatusUnavailable as exc:
+            status, content_type = HTTPStatus.SERVICE_UNAVAILABLE, "text/plain; charset=utf-8"
+            body = f"warta status unavailable: {exc}\n".encode()
+        self.send_response(status)
+        self.send_header("Content-Type", content_type)
         self.send_header("Cache-Control", "no-store")
         self.send_header("Content-Length", str(len(body)))
         self.end_headers()
@@ -92,6 +133,11 @@ class OutputRequestHandler(BaseHTTPRequestHandler):
         if self.status_page is not None and urlsplit(self.path).path == STATUS_PATH:
             self._answer_status(with_body)
             return
+        rel = unquote(urlsplit(self.path).path).lstrip("/")
+        if self.is_gone is not None and self.is_gone(rel):
+            # even if a copy is still on disk (restored by hand): the takedown wins
+            self.send_error(HTTPStatus.GONE)
+            return
         target = self._resolve()
         if target is None:
             self.send_error(HTTPStatus.NOT_FOUND)
@@ -99,6 +145,10 @@ class OutputRequestHandler(BaseHTTPRequestHandler):
         body = target.read_bytes()
         meta = self._metadata(target)
         etag = _etag(body)
+        gzipped = accepts_gzip(self.headers.get("Accept-Encoding"))
+        if gzipped:
+            body = gzip.compress(body, mtime=0)
+            etag = WEAK_PREFIX + etag  # same content, another byte sequence
         mtime = target.stat().st_mtime
         status = HTTPStatus.NOT_MODIFIED if self._not_modified(etag, mtime) else HTTPStatus.OK
         self.send_response(status)
@@ -109,6 +159,9 @@ class OutputRequestHandler(BaseHTTPRequestHandler):
         )
         self.send_header("Content-Type", content_type)
         self.send_header("ETag", etag)
+        self.send_header("Vary", "Accept-Encoding")
+        if gzipped:
+            self.send_header("Content-Encoding", "gzip")
         self.send_header("Last-Modified", formatdate(mtime, usegmt=True))
         if meta.get("cache_control"):
             self.send_header("Cache-Control", meta["cache_control"])
@@ -160,9 +213,12 @@ def make_server(
     port: int = 0,
     status_page: Callable[[], bytes] | None = None,
     webhook: Callable[[Mapping[str, str], bytes], tuple[int, dict[str, Any]]] | None = None,
+    is_gone: Callable[[str], bool] | None = None,
 ) -> ThreadingHTTPServer:
     attrs: dict[str, object] = {"root": root.resolve(), "meta_root": meta_root.resolve()}
     # staticmethod: a plain function stored on the class would be bound as a method.
+    if is_gone is not None:
+        attrs["is_gone"] = staticmethod(is_gone)
     if status_page is not None:
         attrs["status_page"] = staticmethod(status_page)
     if webhook is not None:
@@ -177,8 +233,9 @@ def serve(
     port: int,
     status_page: Callable[[], bytes] | None = None,
     webhook: Callable[[Mapping[str, str], bytes], tuple[int, dict[str, Any]]] | None = None,
+    is_gone: Callable[[str], bool] | None = None,
 ) -> None:
-    server = make_server(root, meta_root, port, status_page, webhook)
+    server = make_server(root, meta_root, port, status_page, webhook, is_gone)
     host, bound = server.server_address[:2]
     print(f"serving {root} at http://{host}:{bound}/ (Ctrl-C to stop)", flush=True)
     try:

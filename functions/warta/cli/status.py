@@ -13,12 +13,17 @@ from typing import Any
 
 from warta.adapters.directory_store import DirectoryStore
 from warta.adapters.sqlite_ops import OpsLog
-from warta.app.status_report import collect_status, render_status_html
+from warta.app.status_report import StatusReport, collect_status, render_status_html
+from warta.app.status_text import render_status_text
 from warta.core.config import load_deployment
 
 
 def status_page(config: list[Path], out: Path, state: Path, now: datetime | None = None) -> bytes:
     """The page, gathered now from the tree and the state directory."""
+    return render_status_html(_collect(config, out, state, now))
+
+
+def _collect(config: list[Path], out: Path, state: Path, now: datetime | None) -> StatusReport:
     from warta.adapters.local_stack import INDEX_FILE
 
     deployment = load_deployment(config)
@@ -39,19 +44,32 @@ def status_page(config: list[Path], out: Path, state: Path, now: datetime | None
     finally:
         if ops is not None:
             ops.close()
-    return render_status_html(report)
+    return report
 
 
 def add_parser(sub: Any, common: argparse.ArgumentParser) -> None:
-    parser = sub.add_parser("status", parents=[common], help="write the HTML status report")
+    parser = sub.add_parser(
+        "status", parents=[common], help="print a status summary, or write the HTML status report"
+    )
     parser.add_argument(
-        "--report", required=True, metavar="FILE", help="where to write it (never inside --out)"
+        "--report",
+        default=None,
+        metavar="FILE",
+        help="write the HTML report there (never inside --out); without it, print a summary",
     )
     parser.set_defaults(run=cmd_status)
 
 
 def cmd_status(args: argparse.Namespace) -> int:
-    out, report = Path(args.out).resolve(), Path(args.report).resolve()
+    out = Path(args.out).resolve()
+    if args.report is None:
+        if not out.is_dir():
+            print(f"warta status: --out {out}: no such directory", file=sys.stderr)
+            return 1
+        configs = [Path(p) for p in args.config]
+        print(render_status_text(_collect(configs, out, Path(args.state), args.now)), end="")
+        return 0
+    report = Path(args.report).resolve()
     if out in report.parents:
         print(
             f"warta status: --report {report} lies inside --out {out}: it must not be served", file=sys.stderr

@@ -436,6 +436,8 @@ def load_site(path: Path) -> SiteConfig:
         data = tomllib.loads(path.read_text(encoding="utf-8"))
     except tomllib.TOMLDecodeError as exc:
         raise ConfigError(f"{path}: {exc}") from None
+    except FileNotFoundError:
+        raise ConfigError(f"{path}: no such site config file") from None
     try:
         return site_from_mapping(data)
     except ConfigError as exc:

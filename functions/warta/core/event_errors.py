@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 # A rejection's message is logged, answered to the webhook's caller, stored in the operator log
 # and shown on the status page: a 3 MB title must not be echoed into all of them.
 QUOTED_CHARS_LIMIT = 300
 FIELD_CHARS_LIMIT = 120
+OTHER_ERRORS_LIMIT = 20  # further schema errors named beside the first; the rest are counted
 
 
 def _capped(text: str, limit: int) -> str:
@@ -13,11 +16,21 @@ def _capped(text: str, limit: int) -> str:
 
 
 class EventRejected(ValueError):
-    """An event that breaks the contract or a rule of its site. It changes nothing."""
+    """An event that breaks the contract or a rule of its site. It changes nothing.
 
-    def __init__(self, field: str, reason: str) -> None:
+    `field` and `reason` are the most relevant error; `others` are the rest of the event's
+    schema errors as (field, reason), so one round trip to the CMS fixes them all.
+    """
+
+    def __init__(self, field: str, reason: str, others: Sequence[tuple[str, str]] = ()) -> None:
         field = _capped(field, FIELD_CHARS_LIMIT)
         reason = _capped(reason, QUOTED_CHARS_LIMIT)
-        super().__init__(f"{field}: {reason}")
+        shown = [(_capped(f, FIELD_CHARS_LIMIT), _capped(r, QUOTED_CHARS_LIMIT)) for f, r in others]
+        shown = shown[:OTHER_ERRORS_LIMIT]
+        parts = [f"{f}: {r}" for f, r in [(field, reason), *shown]]
+        if len(others) > len(shown):
+            parts.append(f"and {len(others) - len(shown)} more errors")
+        super().__init__("; ".join(parts))
         self.field = field
         self.reason = reason
+        self.others = tuple(shown)

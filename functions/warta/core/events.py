@@ -126,16 +126,47 @@ def _without_text_surrogates(data: dict[str, Any]) -> dict[str, Any]:
     return {**data, "article": cleaned}
 
 
+def _lacks_only_offset(value: str) -> bool:
+    """A date and a time of day that would be a valid date-time with Z or ±hh:mm added."""
+    if "T" not in value:
+        return False
+    try:
+        return datetime.fromisoformat(value + "Z").tzinfo is not None
+    except ValueError:
+        return False
+
+
+def _reason_of(error: jsonschema.ValidationError) -> str:
+    """The schema's message, or, for a date-time that only lacks its offset, that plainly."""
+    is_date_time_check = error.validator == "pattern" or (
+        error.validator == "format" and error.validator_value == "date-time"
+    )
+    if is_date_time_check and isinstance(error.instance, str) and _lacks_only_offset(error.instance):
+        return f"{error.instance!r} has no UTC offset (RFC 3339 date-time: add Z or +hh:mm)"
+    return error.message
+
+
+def _schema_rejection(errors: list[jsonschema.ValidationError]) -> EventRejected:
+    """Every schema error of the event, the most relevant first, each distinct problem once."""
+    best = jsonschema.exceptions.best_match(errors)
+    assert best is not None
+    first = (_field_of(best), _reason_of(best))
+    others = [(_field_of(e), _reason_of(e)) for e in errors]
+    # one line per distinct problem: a date-time without offset fails pattern and format
+    unique = [o for i, o in enumerate(others) if o != first and o not in others[:i]]
+    return EventRejected(*first, unique)
+
+
 def parse_event(raw: bytes | str | dict[str, Any]) -> ArticleEvent:
     """Decode and validate one event against the contract's JSON Schema and what every output
     can hold (times, identifiers, sizes)."""
     data: Any = raw if isinstance(raw, dict) else decode_event(raw)
     try:
-        error = jsonschema.exceptions.best_match(_validator().iter_errors(data))
+        errors = sorted(_validator().iter_errors(data), key=jsonschema.exceptions.relevance)
     except RecursionError:
         raise EventRejected("(event)", "nested deeper than any event can be") from None
-    if error is not None:
-        raise EventRejected(_field_of(error), error.message)
+    if errors:
+        raise _schema_rejection(errors)
     data = _without_text_surrogates(data)
     field = surrogate_path(data)
     if field is not None:
