@@ -111,3 +111,18 @@ def test_a_site_with_no_live_article_validates(tmp_path: Path) -> None:
     assert not (public / "sitemap.xml").exists() and not (public / "sitemap-news.xml").exists()
     assert _robots_sitemaps(public) == []
     assert _validate(tmp_path, now) == 0  # the AMP validator too: there is no page to check
+
+
+def test_the_status_page_of_a_quiet_day_reports_nothing_missing(tmp_path: Path) -> None:
+    """The news sitemap is absent by design on a quiet day: the status page must not call it
+    missing (robots.txt names only what exists, and its own check catches a named file gone)."""
+    from warta.cli.status import status_page
+
+    quiet = NEWEST + timedelta(days=3)
+    assert _publish(tmp_path, NEWEST, *EVENTS) == 0
+    assert _publish(tmp_path, quiet, EVENTS[0]) == 0
+    page = status_page([EXAMPLE_SITE], tmp_path / "public", tmp_path / "state", quiet).decode()
+    assert "sitemap-news.xml" not in page or "missing" not in page
+    (tmp_path / "public" / "robots.txt").unlink()
+    page = status_page([EXAMPLE_SITE], tmp_path / "public", tmp_path / "state", quiet).decode()
+    assert "missing" in page  # robots.txt is always expected
