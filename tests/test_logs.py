@@ -49,12 +49,16 @@ def test_one_line_per_output_written(tmp_path: Path, capfd: pytest.CaptureFixtur
         p.relative_to(tmp_path / "public").as_posix() for p in (tmp_path / "public").rglob("*") if p.is_file()
     }
     assert files <= {o["path"] for o in outputs}
-    # the other lines are removals of what is not there, such as the taken-down article's page
+    # the other lines are removals of what is not there, such as the taken-down article's page:
+    # "absent", never counted as a file that exists (issue 15, point 6)
     removals = {o["path"]: o["outcome"] for o in outputs if o["path"] not in files}
-    assert removals[TAKEN_DOWN_AMP] == "unchanged"
-    assert set(removals.values()) == {"unchanged"}
+    assert removals[TAKEN_DOWN_AMP] == "absent"
+    assert set(removals.values()) == {"absent"}
     assert {o["kind"] for o in outputs} >= {"amp", "feed", "shard", "sitemap_index", "news_sitemap", "robots"}
-    assert all(o["outcome"] in ("written", "unchanged", "deleted") and o["duration_ms"] >= 0 for o in outputs)
+    assert all(
+        o["outcome"] in ("written", "unchanged", "deleted", "absent") and o["duration_ms"] >= 0
+        for o in outputs
+    )
     amp = next(
         o
         for o in outputs
