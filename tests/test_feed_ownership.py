@@ -8,8 +8,6 @@ when it is on the site's own domain (`app.outputs.feeds.feed_view`).
 
 from __future__ import annotations
 
-import contextlib
-import io
 import json
 import re
 import unicodedata
@@ -21,10 +19,10 @@ from hypothesis import given
 from hypothesis import strategies as st
 from lxml import etree
 
-from warta.cli.main import main
 from warta.core.text import IDENTITY_SYMBOLS, slugify
 
-from conftest import EXAMPLE_EVENTS, EXAMPLE_SITE
+from conftest import EXAMPLE_EVENTS
+from support.cli_runs import article_event, publish_events
 
 BASE = json.loads((EXAMPLE_EVENTS / "002-festival-layang-layang.json").read_text())
 
@@ -65,17 +63,12 @@ def test_property_a_slug_is_shared_only_by_names_that_are_one_name(a: str, b: st
 
 
 def _publish(tmp: Path, articles: list[dict[str, Any]]) -> Path:
-    folder = tmp / "events"
-    folder.mkdir()
-    for number, article in enumerate(articles):
-        data = json.loads(json.dumps(BASE))
-        data["event_id"] = f"own-{number}"
-        data["article"].update(article)
-        (folder / f"{number}.json").write_text(json.dumps(data))
-    with contextlib.redirect_stdout(io.StringIO()):
-        args = ["--config", str(EXAMPLE_SITE), "--out", str(tmp / "p"), "--state", str(tmp / "s")]
-        assert main(["publish", *args, "--now", "2023-09-21T00:00:00+07:00", str(folder)]) == 0
-    return tmp / "p"
+    events = [
+        {**article_event(BASE, **article), "event_id": f"own-{n}"} for n, article in enumerate(articles)
+    ]
+    code, printed = publish_events(tmp, "2023-09-21T00:00:00+07:00", events)
+    assert code == 0, printed
+    return tmp / "public"
 
 
 def test_distinct_tags_get_distinct_feeds(tmp_path: Path) -> None:

@@ -8,8 +8,6 @@ or less" and <pubDate>, both required). An item held back is logged with its rea
 
 from __future__ import annotations
 
-import contextlib
-import io
 import json
 import logging
 from email.utils import parsedate_to_datetime
@@ -19,23 +17,20 @@ from typing import Any
 import pytest
 from lxml import etree
 
-from warta.cli.main import main
 from warta.core.render.feed_fields import shortened
 
-from conftest import EXAMPLE_EVENTS, EXAMPLE_SITE
+from conftest import EXAMPLE_EVENTS
+from support.cli_runs import article_event, publish_events
 
 BASE = json.loads((EXAMPLE_EVENTS / "002-festival-layang-layang.json").read_text())
 URL = BASE["article"]["url"]
 
 
 def publish(tmp: Path, caplog: pytest.LogCaptureFixture, **article: Any) -> Path:
-    data = json.loads(json.dumps(BASE))
-    data["article"].update(article)
-    (tmp / "e.json").write_text(json.dumps(data))
-    with contextlib.redirect_stdout(io.StringIO()), caplog.at_level(logging.WARNING):
-        args = ["--config", str(EXAMPLE_SITE), "--out", str(tmp / "p"), "--state", str(tmp / "s")]
-        assert main(["publish", *args, "--now", "2023-09-21T00:00:00+07:00", str(tmp / "e.json")]) == 0
-    return tmp / "p"
+    with caplog.at_level(logging.WARNING):
+        code, printed = publish_events(tmp, "2023-09-21T00:00:00+07:00", [article_event(BASE, **article)])
+    assert code == 0, printed
+    return tmp / "public"
 
 
 def links(out: Path, feed: str) -> list[str]:

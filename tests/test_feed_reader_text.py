@@ -10,8 +10,6 @@ no reader receives an element.
 
 from __future__ import annotations
 
-import contextlib
-import io
 import json
 import shutil
 import subprocess
@@ -26,10 +24,10 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from lxml import etree
 
-from warta.cli.main import main
 from warta.core.text import clean_line
 
-from conftest import EXAMPLE_EVENTS, EXAMPLE_SITE
+from conftest import EXAMPLE_EVENTS
+from support.cli_runs import article_event, publish_events
 
 BASE = json.loads((EXAMPLE_EVENTS / "002-festival-layang-layang.json").read_text())
 NOW = "2023-09-21T00:00:00+07:00"
@@ -37,16 +35,11 @@ ATOM = "http://www.w3.org/2005/Atom"
 
 
 def publish(tmp: Path, title: str, summary: str) -> Path:
-    data = json.loads(json.dumps(BASE))
-    data["article"].update(title=title, summary=summary, tags=[title[:100]])
-    event = tmp / "event.json"
-    event.write_text(json.dumps(data))
-    out = tmp / "public"
-    with contextlib.redirect_stdout(io.StringIO()):
-        args = ["--config", str(EXAMPLE_SITE), "--out", str(out), "--state", str(tmp / "state"), "--now", NOW]
-        code = main(["publish", *args, str(event)])
-    assert code == 0
-    return out
+    code, printed = publish_events(
+        tmp, NOW, [article_event(BASE, title=title, summary=summary, tags=[title[:100]])]
+    )
+    assert code == 0, printed
+    return tmp / "public"
 
 
 READ_JS = Path(__file__).resolve().parents[1] / "tools" / "feed-readers" / "read.js"

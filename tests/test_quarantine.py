@@ -26,6 +26,7 @@ from warta.app import render
 from warta.cli.main import main
 
 from conftest import EXAMPLE_EVENTS, EXAMPLE_SITE
+from support.cli_runs import publish_events
 
 BASE = json.loads((EXAMPLE_EVENTS / "002-festival-layang-layang.json").read_text())
 BLOCKED_URL = "https://www.andalpost.com/nasional/blok/warga-berlari-pagi"
@@ -42,26 +43,7 @@ def new_article(
 
 
 def publish(tmp: Path, now: str, *events: dict[str, Any]) -> tuple[int, str]:
-    folder = tmp / f"events-{len(list(tmp.glob('events-*')))}"
-    folder.mkdir()
-    for number, data in enumerate(events):
-        (folder / f"{number:03}.json").write_text(json.dumps(data))
-    args = [
-        "publish",
-        "--config",
-        str(EXAMPLE_SITE),
-        "--out",
-        str(tmp / "public"),
-        "--state",
-        str(tmp / "state"),
-    ]
-    import contextlib
-    import io
-
-    printed = io.StringIO()
-    with contextlib.redirect_stdout(printed):
-        code = main([*args, "--now", now, str(folder)])
-    return code, printed.getvalue()
+    return publish_events(tmp, now, events)
 
 
 def home_feed_links(tmp: Path) -> list[str]:
