@@ -35,6 +35,7 @@ OPTIONS = [
     FeedOptions(hubs=("https://hub.example.org/",)),
     FeedOptions(enclosure=True),
     FeedOptions(snf_logo="https://www.andalpost.com/static/logo.png"),
+    FeedOptions(carries_body=False),  # a summary-only feed must not take a full item, nor give one
 ]
 
 
@@ -95,7 +96,7 @@ def articles(make_article: MakeArticle) -> list[Article]:
 
 
 @pytest.mark.parametrize("kind", sorted(RENDERERS))
-@pytest.mark.parametrize("options", OPTIONS, ids=["plain", "hub", "enclosure", "snf"])
+@pytest.mark.parametrize("options", OPTIONS, ids=["plain", "hub", "enclosure", "snf", "summary"])
 def test_overlapping_documents_match_cold_renders(
     kind: str, options: FeedOptions, feed: FeedView, articles: list[Article], site: SiteConfig
 ) -> None:

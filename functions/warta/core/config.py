@@ -20,6 +20,7 @@ FeedFormat = Literal["rss", "atom", "json"]
 BoilerplateAction = Literal["drop", "related"]
 ShardPeriod = Literal["month", "day"]
 CdnInvalidate = Literal["takedowns", "changes"]
+FeedContent = Literal["full", "summary"]
 
 DEFAULT_FEED_SIZE = 50
 FEED_FORMATS: tuple[FeedFormat, ...] = ("rss", "atom", "json")
@@ -77,6 +78,7 @@ class FeedSpec:
     ttl_minutes: int
     variants: tuple[FeedVariant, ...] = ()  # empty: RSS at `path` only
     cache_policy: str = "feed"  # a key of [cache_control]
+    content: FeedContent = "full"  # "summary": items carry no body (bounded tag/author feeds)
 
     def all_variants(self) -> tuple[FeedVariant, ...]:
         return self.variants or (FeedVariant("rss", self.path),)
@@ -350,6 +352,11 @@ def site_from_mapping(data: Mapping[str, Any]) -> SiteConfig:
         if cache_policy not in cache:
             raise ConfigError(f"{where}.cache_policy: no key {cache_policy!r} in [cache_control]")
         variants = _feed_variants(table, where, path, profiles)
+        content = table.get("content", "full")
+        if content not in ("full", "summary"):
+            raise ConfigError(f"{where}.content: expected full or summary, got {content!r}")
+        if content == "summary" and any(v.profile and v.profile.full_text for v in variants):
+            raise ConfigError(f"{where}.content: a profile of this feed needs full_text, not summaries")
         _check_feed_placeholders(select, (path, *(v.path for v in variants)), where)
         feeds.append(
             FeedSpec(
@@ -361,6 +368,7 @@ def site_from_mapping(data: Mapping[str, Any]) -> SiteConfig:
                 ttl_minutes=int(table.get("ttl_minutes", 5)),
                 variants=variants,
                 cache_policy=cache_policy,
+                content=content,
             )
         )
     amp = _require(data, "amp", "", dict)

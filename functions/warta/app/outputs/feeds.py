@@ -111,11 +111,16 @@ def _log_findings(level: int, message: str, path: str, findings: list[Finding]) 
 
 
 def render_variant(
-    variant: FeedVariant, view: FeedView, articles: Sequence[Article], site: SiteConfig
+    variant: FeedVariant,
+    view: FeedView,
+    articles: Sequence[Article],
+    site: SiteConfig,
+    *,
+    carries_body: bool = True,
 ) -> bytes:
     """One document of a feed; a profile's document carries only the items its rules allow."""
     render = RENDERERS[variant.format]
-    options = profile_options(variant.profile, site.notify.websub_hubs)
+    options = profile_options(variant.profile, site.notify.websub_hubs, carries_body=carries_body)
     if variant.profile is None:
         return render(view, articles, site, options)
     selection = select_for_profile(variant.profile, articles)
@@ -155,6 +160,6 @@ def render_feed_output(key: OutputKey, site: SiteConfig, index: ArticleIndex, no
             # A section, tag or author feed exists while it has articles.
             changes.append(Delete(view.path))
             continue
-        body = render_variant(variant, view, articles, site)
+        body = render_variant(variant, view, articles, site, carries_body=spec.content == "full")
         changes.append(Put(view.path, body, CONTENT_TYPES[variant.format], spec.cache_policy))
     return changes

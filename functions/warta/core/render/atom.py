@@ -70,13 +70,13 @@ def _feed_head(
 
 _ENTRY = b"<entry>"
 _CLOSE = b"</feed>"
-# Finished entries by article and id prefix, as bytes, as rss.py keeps its items. An entry's
+# Finished entries by article, id prefix and body-or-summary, as bytes, as rss.py keeps its items. An entry's
 # bytes need only the default namespace and, with an image, the media prefix on <feed>, which
 # every document that lists the article declares.
 _entries: ArticleMemo[bytes] = ArticleMemo()
 
 
-def _entry(root: etree._Element, article: Article, site: SiteConfig) -> etree._Element:
+def _entry(root: etree._Element, article: Article, site: SiteConfig, options: FeedOptions) -> etree._Element:
     entry = _el(root, "entry")
     _el(entry, "id", guid(site, article))
     _el(entry, "title", article.title, type="text")
@@ -92,7 +92,7 @@ def _entry(root: etree._Element, article: Article, site: SiteConfig) -> etree._E
     for term in categories(article):
         _el(entry, "category", term=term)
     _el(entry, "summary", summary(article), type="text")
-    body = full_text(article)
+    body = full_text(article, options)
     if body:  # a body that cleaned down to nothing: the summary stands alone
         _el(entry, "content", body, type="html")
     if article.image is not None:
@@ -111,10 +111,10 @@ def render_atom(
     root.set(XML_LANG, site.language)
     updated = newest_modification(articles) or EMPTY_FEED_UPDATED
     _feed_head(root, feed, site, updated, options.hubs)
-    entries = [_entries.get(article, site.id) for article in articles]
+    entries = [_entries.get(article, site.id, options.carries_body) for article in articles]
     fresh = [article for article, entry in zip(articles, entries, strict=True) if entry is None]
     if fresh:
-        made = [_entry(root, article, site) for article in fresh]
+        made = [_entry(root, article, site, options) for article in fresh]
         cut = iter(
             cut_items(
                 etree.tostring(root, encoding="UTF-8", xml_declaration=False), _ENTRY, _CLOSE, len(made)
@@ -125,6 +125,6 @@ def render_atom(
         for position, article in enumerate(articles):
             if entries[position] is None:
                 entries[position] = entry = next(cut)
-                _entries.put(article, entry, site.id)
+                _entries.put(article, entry, site.id, options.carries_body)
     head = etree.tostring(root.getroottree(), xml_declaration=True, encoding="UTF-8")
     return splice_items(head, _CLOSE, [entry for entry in entries if entry is not None])

@@ -51,6 +51,9 @@ class FeedOptions:
     snf_logo: str = ""  # SmartNews channel logo; declares the snf namespace
     channel_pub_date: bool = False  # a channel <pubDate>: the newest item's publication
     channel_description_chars: int | None = None  # the channel description, cut at a word
+    # False: items carry their summary only (a feed's `content = "summary"`), so one long body
+    # is not copied into each of the dozens of tag and author feeds that list it.
+    carries_body: bool = True
 
 
 _MEMOS: weakref.WeakSet[ArticleMemo[Any]] = weakref.WeakSet()
@@ -187,9 +190,10 @@ def summary(article: Article) -> str:
 _body_html = functools.lru_cache(maxsize=1_024)(render_body_html)
 
 
-def full_text(article: Article) -> str | None:
-    """The clean body HTML, or None for subscriber articles: the body never leaves the paywall."""
-    if article.access != "free":
+def full_text(article: Article, options: FeedOptions | None = None) -> str | None:
+    """The clean body HTML, or None for subscriber articles (the body never leaves the paywall)
+    and in feeds that carry summaries only."""
+    if article.access != "free" or (options is not None and not options.carries_body):
         return None
     return _body_html(article.body)
 

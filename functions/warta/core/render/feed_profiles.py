@@ -34,11 +34,14 @@ class ProfileSelection:
     notes: list[Finding] = field(default_factory=list)  # kept, but short of a preference
 
 
-def profile_options(profile: FeedProfile | None, hubs: tuple[str, ...]) -> FeedOptions:
+def profile_options(
+    profile: FeedProfile | None, hubs: tuple[str, ...], *, carries_body: bool = True
+) -> FeedOptions:
     if profile is None:
-        return FeedOptions(hubs=hubs)
+        return FeedOptions(hubs=hubs, carries_body=carries_body)
     return FeedOptions(
         hubs=hubs,
+        carries_body=carries_body,
         enclosure=profile.enclosure,
         snf_logo=profile.snf_logo,
         channel_pub_date=profile.channel_pub_date,

@@ -36,16 +36,16 @@ def _authors(article: Article) -> list[dict[str, str]]:
     return authors
 
 
-def _item(article: Article, site: SiteConfig) -> dict[str, Any]:
+def _item(article: Article, site: SiteConfig, options: FeedOptions) -> dict[str, Any]:
     item: dict[str, Any] = {
         "id": guid(site, article),
         "url": article.url,
         "title": article.title,
     }
-    body = full_text(article)
+    body = full_text(article, options)
     # JSON Feed 1.1: an item has content_html or content_text. Subscriber items carry their
-    # summary as text, never the body; so does a body that cleaned down to nothing (only a
-    # script, only boilerplate), since an empty content_html is no content.
+    # summary as text, never the body; so do items of summary-only feeds and a body that
+    # cleaned down to nothing (only a script, only boilerplate): empty content_html is no content.
     if body:
         item["content_html"] = body
     else:
@@ -68,17 +68,17 @@ def _dumps(value: Any) -> str:
     return json.dumps(value, ensure_ascii=False, separators=(",", ":"))
 
 
-# Items by article and id prefix, serialised: without indentation json.dumps writes a list's
+# Items by article, id prefix and body-or-summary, serialised: without indentation json.dumps writes a list's
 # items exactly as it writes each alone, so a document joins the kept strings.
 _items: ArticleMemo[str] = ArticleMemo()
 _NO_ITEMS = '"items":[]}'
 
 
-def _item_json(article: Article, site: SiteConfig) -> str:
-    kept = _items.get(article, site.id)
+def _item_json(article: Article, site: SiteConfig, options: FeedOptions) -> str:
+    kept = _items.get(article, site.id, options.carries_body)
     if kept is None:
-        kept = _dumps(_item(article, site))
-        _items.put(article, kept, site.id)
+        kept = _dumps(_item(article, site, options))
+        _items.put(article, kept, site.id, options.carries_body)
     return kept
 
 
@@ -104,5 +104,5 @@ def render_json_feed(
     head = _dumps(document)
     if not head.endswith(_NO_ITEMS):
         raise ValueError("the JSON Feed document does not end with its items")
-    items = ",".join(_item_json(article, site) for article in articles)
+    items = ",".join(_item_json(article, site, options) for article in articles)
     return f"{head[:-2]}{items}]}}\n".encode()

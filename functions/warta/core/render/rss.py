@@ -96,14 +96,14 @@ def _channel(
     return fg
 
 
-def _item(entry: FeedEntry, article: Article, site: SiteConfig) -> None:
+def _item(entry: FeedEntry, article: Article, site: SiteConfig, options: FeedOptions) -> None:
     entry.title(html_text(article.title))
     entry.link(href=article.url)
     entry.guid(guid(site, article), permalink=False)
     # feedgen keeps the datetime's own offset: the time the article page shows.
     entry.pubDate(article.published_at)
     entry.description(html_text(summary(article)))
-    body = full_text(article)
+    body = full_text(article, options)
     if body:  # an empty content:encoded tells readers there is no article
         entry.content(body)
     names = [author.name for author in article.authors if author.name]
@@ -183,7 +183,7 @@ def _prefixes(item: etree._Element) -> frozenset[str]:
 
 _ITEM = b"<item>"
 _CLOSE = b"</channel></rss>"
-# Finished items by article, guid prefix and enclosure, as bytes: feedgen and the media pass
+# Finished items by article, guid prefix, enclosure and body-or-summary, as bytes: feedgen and the media pass
 # cost most of a document, and a publish's feeds list mostly the items of the last publish's.
 _items: ArticleMemo[_Item] = ArticleMemo()
 
@@ -199,11 +199,11 @@ def render_rss(
     """
     options = options or FeedOptions()
     fg = _channel(feed, articles, site, options)
-    items = [_items.get(article, site.id, options.enclosure) for article in articles]
+    items = [_items.get(article, site.id, options.enclosure, options.carries_body) for article in articles]
     fresh = [article for article, item in zip(articles, items, strict=True) if item is None]
     for article in fresh:
         # feedgen prepends by default, which would reverse the caller's order.
-        _item(fg.add_entry(order="append"), article, site)
+        _item(fg.add_entry(order="append"), article, site, options)
     root = _add_channel_extras(etree.fromstring(fg.rss_str(pretty=False)), options)
     channel = root[0]
     if not articles:
@@ -223,7 +223,7 @@ def render_rss(
         for position, article in enumerate(articles):
             if items[position] is None:
                 items[position] = item = next(cut)
-                _items.put(article, item, site.id, options.enclosure)
+                _items.put(article, item, site.id, options.enclosure, options.carries_body)
     kept = [item for item in items if item is not None]
     # feedgen declares atom, content, dc and media up front; keep only those in use.
     used = frozenset().union(*(item.prefixes for item in kept))
