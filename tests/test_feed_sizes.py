@@ -37,7 +37,9 @@ FULL = FeedOptions()
 
 
 def _view(site: SiteConfig, path: str) -> FeedView:
-    return FeedView(path=path, title="Andalpost — Tag", link=f"{site.base_url}/", description="", ttl_minutes=5)
+    return FeedView(
+        path=path, title="Andalpost — Tag", link=f"{site.base_url}/", description="", ttl_minutes=5
+    )
 
 
 def _bodies(document: bytes, fmt: str) -> list[str]:
