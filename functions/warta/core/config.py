@@ -26,6 +26,9 @@ DEFAULT_FEED_SIZE = 50
 FEED_FORMATS: tuple[FeedFormat, ...] = ("rss", "atom", "json")
 # IndexNow protocol, "Verifying ownership via a key file": 8 to 128 characters of a-z, A-Z, 0-9, '-'.
 INDEXNOW_KEY = re.compile(r"[A-Za-z0-9-]{8,128}")
+# Google Search indexes the first 2 MB of an HTML file (Google Search Central, "Googlebot",
+# file size limit); the official AMP validator also runs out of memory on pages past about 6 MB.
+AMP_PAGE_MAX_BYTES = 2 * 1024 * 1024
 OUTPUT_KINDS = ("amp", "feed", "sitemap", "sitemap_index", "news_sitemap", "robots")
 
 
@@ -129,6 +132,8 @@ class AmpSpec:
     subscriber_teaser_paragraphs: int
     # The teaser is bounded by length too: one long paragraph (a plain-text body) is not a teaser.
     subscriber_teaser_chars: int = 1_200
+    # A longer page is cut at a block and links to the article for the rest.
+    max_page_bytes: int = AMP_PAGE_MAX_BYTES
     analytics: AmpAnalytics | None = None
     ads: AmpAds | None = None
 
@@ -417,6 +422,7 @@ def site_from_mapping(data: Mapping[str, Any]) -> SiteConfig:
             path=_require(amp, "path", "amp"),
             subscriber_teaser_paragraphs=int(amp.get("subscriber_teaser_paragraphs", 3)),
             subscriber_teaser_chars=int(amp.get("subscriber_teaser_chars", 1_200)),
+            max_page_bytes=int(amp.get("max_page_bytes", AMP_PAGE_MAX_BYTES)),
             analytics=_amp_analytics(amp.get("analytics")),
             ads=_amp_ads(amp.get("ads")),
         ),

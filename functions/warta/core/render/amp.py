@@ -629,12 +629,12 @@ def _author_ld(author: Author) -> dict[str, str]:
     return data
 
 
-def _json_ld(article: Article, site: SiteConfig, paywalled: bool) -> str:
+def _json_ld(article: Article, site: SiteConfig, paywalled: bool, shown: Body) -> str:
     images: list[str] = []
     if article.image is not None:
         images.append(article.image.url)
     if not paywalled:
-        images.extend(img.src for img in iter_images(article.body))
+        images.extend(img.src for img in iter_images(shown))
     data: dict[str, Any] = {
         "@context": "https://schema.org",
         "@type": "NewsArticle",
@@ -716,8 +716,71 @@ def _byline(parent: etree._Element, article: Article, site: SiteConfig, page: _P
         )
 
 
+# A cut paragraph keeps at least this many bytes of text, or goes.
+_CUT_MIN_BYTES = 64
+# A cut paragraph's text is escaped on output ("&" → "&amp;"): half its byte budget in text.
+_CUT_TEXT_SHARE = 2
+
+
 def render_amp_page(article: Article, site: SiteConfig) -> bytes:
-    """The article's AMP page as UTF-8 HTML; subscriber articles show only a teaser."""
+    """The article's AMP page as UTF-8 HTML; subscriber articles show only a teaser.
+
+    A page is at most `[amp] max_page_bytes`: a longer body is cut at a block (one block too
+    long alone is cut at a word) and the page ends with a link to the article for the rest.
+    """
+    paywalled = article.access == "subscriber"
+    shown = (
+        _teaser(article.body, site.amp.subscriber_teaser_paragraphs, site.amp.subscriber_teaser_chars)
+        if paywalled
+        else article.body
+    )
+    whole = _page(article, site, shown, cut=False)
+    limit = site.amp.max_page_bytes
+    if len(whole) <= limit:
+        return whole
+    sizes = _block_sizes(shown, article, site)
+    # Room for the "read the rest" link (its URL may be escaped) and a little more.
+    reserve = 2 * len(article.url.encode()) + 256
+    budget = limit - (len(whole) - sum(sizes)) - reserve
+    cut_page = whole
+    for _ in range(4):  # the first try fits unless the head (structured data) outgrew the guess
+        cut_page = _page(article, site, _cut_body(shown, sizes, budget), cut=True)
+        if len(cut_page) <= limit:
+            break
+        budget -= len(cut_page) - limit + reserve
+    return cut_page
+
+
+def _block_sizes(blocks: Body, article: Article, site: SiteConfig) -> list[int]:
+    """The bytes each block takes on the page, rendered alone."""
+    page = _Page(labels=_labels(article.language or site.language), host="")
+    sizes = []
+    for block in blocks:
+        holder = etree.Element("div")
+        _block(holder, block, page)
+        sizes.append(sum(len(etree.tostring(child, method="html", encoding="utf-8")) for child in holder))
+    return sizes
+
+
+def _cut_body(blocks: Body, sizes: list[int], budget: int) -> Body:
+    """The leading blocks that fit in `budget` bytes; a paragraph that does not fit whole is
+    cut at a word when a useful part of it fits."""
+    kept: list[Block] = []
+    for block, size in zip(blocks, sizes, strict=True):
+        if size <= budget:
+            kept.append(block)
+            budget -= size
+            continue
+        if isinstance(block, Paragraph) and budget // _CUT_TEXT_SHARE > _CUT_MIN_BYTES:
+            text = inline_text(block.children).encode()[: budget // _CUT_TEXT_SHARE].decode(errors="ignore")
+            cut = text.rsplit(" ", 1)[0].rstrip(" ,.;:")
+            if cut:
+                kept.append(Paragraph((Text(cut + " …"),)))
+        break
+    return tuple(kept)
+
+
+def _page(article: Article, site: SiteConfig, shown: Body, *, cut: bool) -> bytes:
     labels = _labels(article.language or site.language)
     page = _Page(labels=labels, host=urlsplit(site.public_base_url).hostname or "")
     paywalled = article.access == "subscriber"
@@ -749,11 +812,6 @@ def render_amp_page(article: Article, site: SiteConfig) -> bytes:
     if article.summary:
         _el(art, "p", article.summary, class_="summary")
     _byline(art, article, site, page)
-    shown = (
-        _teaser(article.body, site.amp.subscriber_teaser_paragraphs, site.amp.subscriber_teaser_chars)
-        if paywalled
-        else article.body
-    )
     # WordPress bodies often open with the featured image itself; showing it twice, one above
     # the other, looks broken, so the body's copy (with its fuller caption) stands in for it.
     if article.image is not None and not _leads_with(shown, article.image.url):
@@ -764,6 +822,8 @@ def render_amp_page(article: Article, site: SiteConfig) -> bytes:
         wall = _el(art, "section", class_=PAYWALL_CLASS)
         _el(wall, "p", labels["paywall"])
         _el(_el(wall, "p"), "a", labels["read_full"], href=article.url, class_="cta")
+    elif cut:
+        _el(_el(art, "p", class_="continued"), "a", labels["read_full"], href=article.url, class_="cta")
 
     footer = _el(body, "footer", class_="foot")
     _el(footer, "a", site.name, href=site.base_url + "/")
@@ -787,7 +847,7 @@ def render_amp_page(article: Article, site: SiteConfig) -> bytes:
     _el(head, "link", rel="canonical", href=article.url)
     if article.summary:
         _el(head, "meta", name="description", content=article.summary)
-    _el(head, "script", _json_ld(article, site, paywalled), type="application/ld+json")
+    _el(head, "script", _json_ld(article, site, paywalled, shown), type="application/ld+json")
     _el(head, "style", _BOILERPLATE, amp_boilerplate="")
     _el(_el(head, "noscript"), "style", _BOILERPLATE_NOSCRIPT, amp_boilerplate="")
     _el(head, "style", _CSS, amp_custom="")
