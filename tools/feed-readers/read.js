@@ -25,7 +25,8 @@ async function main() {
     }
   }
   process.stdout.write(JSON.stringify(out));
-  process.exit(failed ? 1 : 0);
+  // Not process.exit(): it would cut a piped stdout at 64 KiB before it drained.
+  process.exitCode = failed ? 1 : 0;
 }
 
 main();
