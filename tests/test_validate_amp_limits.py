@@ -8,6 +8,7 @@ page that kills it stands alone, so every other page still gets its verdict.
 from __future__ import annotations
 
 import json
+from dataclasses import replace
 
 import pytest
 
@@ -24,10 +25,15 @@ VALIDATOR = find_amp_validator()
 pytestmark = pytest.mark.skipif(not isinstance(VALIDATOR, AmpValidator), reason=str(VALIDATOR))
 
 
+# warta caps its own pages at 2 MiB now; a tree can still hold a bigger page (written by an
+# older release, or restored by hand), and `validate` must survive it.
+UNCAPPED = replace(SITE, amp=replace(SITE.amp, max_page_bytes=100_000_000))
+
+
 def page(pages: list[str]) -> bytes:
     data = json.loads((EXAMPLE_EVENTS / "002-festival-layang-layang.json").read_text())
     data["article"]["pages"] = pages
-    return render_amp_page(state_from_event(parse_event(json.dumps(data)), SITE, build_body), SITE)
+    return render_amp_page(state_from_event(parse_event(json.dumps(data)), SITE, build_body), UNCAPPED)
 
 
 def test_the_page_that_kills_the_validator_fails_alone(monkeypatch: pytest.MonkeyPatch) -> None:
