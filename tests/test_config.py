@@ -52,7 +52,7 @@ def test_example_site_matches_the_contract(site: SiteConfig) -> None:
         (lambda d: d["sitemaps"].update(shard_period="week"), "sitemaps.shard_period"),
         (lambda d: d["cache_control"].pop("amp"), "cache_control.amp: missing"),
         (lambda d: d["boilerplate"][0].update(pattern="(unclosed"), "boilerplate[0].pattern"),
-        (lambda d: d["site"]["logo"].update(width="600"), "site.logo.width: expected int"),
+        (lambda d: d["site"]["logo"].update(width="600"), "site.logo.width: expected an integer"),
         (lambda d: d["site"].update(output_prefix="../escape"), "site.output_prefix"),
         # Every author would write the same file; a {tag} in an author feed cannot be filled.
         (lambda d: d["feeds"]["author"].update(path="feed/author.xml"), "feeds.author: path"),

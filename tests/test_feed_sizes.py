@@ -147,7 +147,7 @@ def _config(**feed: Any) -> dict[str, Any]:
 @pytest.mark.parametrize(
     ("feed", "message"),
     [
-        ({"content": "teaser"}, "feeds.home.content: expected full or summary, got 'teaser'"),
+        ({"content": "teaser"}, "feeds.home.content: expected one of full, summary, got 'teaser'"),
         ({"content": "summary"}, "feeds.home.content: a profile of this feed needs full_text"),
     ],
 )

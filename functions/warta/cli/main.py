@@ -17,6 +17,7 @@ from typing import TYPE_CHECKING
 from warta.adapters.local_stack import LocalStack, open_local_stack
 from warta.app.ingest import EventOutcome
 from warta.app.render import RenderReport
+from warta.cli import config_cmd as config_cli
 from warta.cli import import_wordpress as import_cli
 from warta.cli import status as status_cli
 from warta.cli import validate as validate_cli
@@ -360,6 +361,7 @@ def build_parser() -> argparse.ArgumentParser:
     validate_cli.add_parser(sub, common)
     status_cli.add_parser(sub, common)
     import_cli.add_parser(sub, common)
+    config_cli.add_parser(sub, common)
     return parser
 
 
@@ -378,8 +380,9 @@ def main(argv: list[str] | None = None) -> int:
         print(f"warta: {exc}", file=sys.stderr)
         return EXIT_REJECTED
     except ConfigError as exc:
+        # The operator's input, like a bad event: exit 2, nothing published.
         print(f"warta: configuration error: {exc}", file=sys.stderr)
-        return EXIT_INTERNAL
+        return EXIT_REJECTED
     except Exception:
         traceback.print_exc()
         print("warta: internal error (see above); nothing half-written was served", file=sys.stderr)

@@ -1,7 +1,7 @@
 """`warta validate`: check every output of a tree and exit non-zero naming what is wrong.
 
 Exit 0 when every check passed, 2 when any failed (the report names each file and reason),
-1 on an internal or configuration error.
+1 on an internal error; a site config that does not load is refused with 2 before any check.
 """
 
 from __future__ import annotations

@@ -15,6 +15,14 @@ from typing import Any, Literal
 from urllib.parse import urlsplit
 from zoneinfo import ZoneInfo
 
+from warta.core.config_schema import (
+    AMP_PAGE_MAX_BYTES,
+    CACHE_CONTROL_KINDS,
+    DEFAULT_FEED_SIZE,
+    check_config,
+    default,
+)
+
 FeedSelect = Literal["all", "section", "tag", "author"]
 FeedFormat = Literal["rss", "atom", "json"]
 BoilerplateAction = Literal["drop", "related"]
@@ -22,14 +30,10 @@ ShardPeriod = Literal["month", "day"]
 CdnInvalidate = Literal["takedowns", "changes"]
 FeedContent = Literal["full", "summary"]
 
-DEFAULT_FEED_SIZE = 50
 FEED_FORMATS: tuple[FeedFormat, ...] = ("rss", "atom", "json")
 # IndexNow protocol, "Verifying ownership via a key file": 8 to 128 characters of a-z, A-Z, 0-9, '-'.
 INDEXNOW_KEY = re.compile(r"[A-Za-z0-9-]{8,128}")
-# Google Search indexes the first 2 MB of an HTML file (Google Search Central, "Googlebot",
-# file size limit); the official AMP validator also runs out of memory on pages past about 6 MB.
-AMP_PAGE_MAX_BYTES = 2 * 1024 * 1024
-OUTPUT_KINDS = ("amp", "feed", "sitemap", "sitemap_index", "news_sitemap", "robots")
+OUTPUT_KINDS = CACHE_CONTROL_KINDS
 
 
 class ConfigError(ValueError):
@@ -251,7 +255,7 @@ def _feed_variants(
 ) -> tuple[FeedVariant, ...]:
     paths = {"rss": path, **table.get("paths", {})}
     variants = []
-    for fmt in table.get("formats", ["rss"]):
+    for fmt in table.get("formats", default("feeds.<feed>", "formats")):
         if fmt not in FEED_FORMATS:
             raise ConfigError(f"{where}.formats: expected rss, atom or json, got {fmt!r}")
         if fmt not in paths:
@@ -295,7 +299,7 @@ def _amp_ads(table: Mapping[str, Any] | None) -> AmpAds | None:
     for name in data:
         if not _DATA_NAME.fullmatch(name):
             raise ConfigError(f"amp.ads.data.{name}: not a valid data-* attribute name")
-    after = table.get("after_paragraphs", [3])
+    after = table.get("after_paragraphs", default("amp.ads", "after_paragraphs"))
     if not isinstance(after, list) or not all(isinstance(n, int) and n > 0 for n in after):
         raise ConfigError("amp.ads.after_paragraphs: expected a list of positive integers")
     return AmpAds(
@@ -312,19 +316,18 @@ def _notify(data: Mapping[str, Any]) -> NotifySpec:
     key = table.get("indexnow_key", "")
     if key and not INDEXNOW_KEY.fullmatch(key):
         raise ConfigError("notify.indexnow_key: expected 8-128 characters of a-z, A-Z, 0-9 and '-'")
-    defaults = NotifySpec()
     return NotifySpec(
-        websub_hubs=tuple(table.get("websub_hubs", ())),
-        indexnow_endpoint=table.get("indexnow_endpoint", ""),
+        websub_hubs=tuple(table.get("websub_hubs", default("notify", "websub_hubs"))),
+        indexnow_endpoint=table.get("indexnow_endpoint", default("notify", "indexnow_endpoint")),
         indexnow_key=key,
-        timeout_seconds=float(table.get("timeout_seconds", defaults.timeout_seconds)),
-        attempts=max(1, int(table.get("attempts", defaults.attempts))),
-        backoff_seconds=float(table.get("backoff_seconds", defaults.backoff_seconds)),
+        timeout_seconds=float(table.get("timeout_seconds", default("notify", "timeout_seconds"))),
+        attempts=max(1, int(table.get("attempts", default("notify", "attempts")))),
+        backoff_seconds=float(table.get("backoff_seconds", default("notify", "backoff_seconds"))),
     )
 
 
 def _cdn_invalidate(data: Mapping[str, Any]) -> CdnInvalidate:
-    value = data.get("cdn", {}).get("invalidate", "takedowns")
+    value = data.get("cdn", {}).get("invalidate", default("cdn", "invalidate"))
     if value not in ("takedowns", "changes"):
         raise ConfigError(f"cdn.invalidate: expected takedowns or changes, got {value!r}")
     return value
@@ -341,6 +344,11 @@ def _check_feed_placeholders(select: str, paths: Iterable[str], where: str) -> N
 
 
 def site_from_mapping(data: Mapping[str, Any]) -> SiteConfig:
+    problems = check_config(data)
+    if len(problems) == 1:
+        raise ConfigError(problems[0])
+    if problems:
+        raise ConfigError(f"{len(problems)} problems:\n" + "\n".join(f"  {problem}" for problem in problems))
     site = _require(data, "site", "", dict)
     logo = _require(site, "logo", "site", dict)
     sections = _require(data, "sections", "", dict)
@@ -353,11 +361,11 @@ def site_from_mapping(data: Mapping[str, Any]) -> SiteConfig:
         if select not in ("all", "section", "tag", "author"):
             raise ConfigError(f"{where}.select: expected all, section, tag or author, got {select!r}")
         path = _require(table, "path", where)
-        cache_policy = table.get("cache_policy", "feed")
+        cache_policy = table.get("cache_policy", default("feeds.<feed>", "cache_policy"))
         if cache_policy not in cache:
             raise ConfigError(f"{where}.cache_policy: no key {cache_policy!r} in [cache_control]")
         variants = _feed_variants(table, where, path, profiles)
-        content = table.get("content", "full")
+        content = table.get("content", default("feeds.<feed>", "content"))
         if content not in ("full", "summary"):
             raise ConfigError(f"{where}.content: expected full or summary, got {content!r}")
         if content == "summary" and any(v.profile and v.profile.full_text for v in variants):
@@ -370,7 +378,7 @@ def site_from_mapping(data: Mapping[str, Any]) -> SiteConfig:
                 path=path,
                 title=table.get("title", site.get("name", "")),
                 size=int(table.get("size", DEFAULT_FEED_SIZE)),
-                ttl_minutes=int(table.get("ttl_minutes", 5)),
+                ttl_minutes=int(table.get("ttl_minutes", default("feeds.<feed>", "ttl_minutes"))),
                 variants=variants,
                 cache_policy=cache_policy,
                 content=content,
@@ -378,7 +386,7 @@ def site_from_mapping(data: Mapping[str, Any]) -> SiteConfig:
         )
     amp = _require(data, "amp", "", dict)
     maps = _require(data, "sitemaps", "", dict)
-    period = maps.get("shard_period", "month")
+    period = maps.get("shard_period", default("sitemaps", "shard_period"))
     if period not in ("month", "day"):
         raise ConfigError(f"sitemaps.shard_period: expected month or day, got {period!r}")
     for kind in OUTPUT_KINDS:
@@ -386,7 +394,7 @@ def site_from_mapping(data: Mapping[str, Any]) -> SiteConfig:
     rules = []
     for i, rule in enumerate(data.get("boilerplate", [])):
         where = f"boilerplate[{i}]"
-        action = rule.get("action", "drop")
+        action = rule.get("action", default("boilerplate", "action"))
         if action not in ("drop", "related"):
             raise ConfigError(f"{where}.action: expected drop or related, got {action!r}")
         rules.append(
@@ -420,8 +428,12 @@ def site_from_mapping(data: Mapping[str, Any]) -> SiteConfig:
         feeds=tuple(feeds),
         amp=AmpSpec(
             path=_require(amp, "path", "amp"),
-            subscriber_teaser_paragraphs=int(amp.get("subscriber_teaser_paragraphs", 3)),
-            subscriber_teaser_chars=int(amp.get("subscriber_teaser_chars", 1_200)),
+            subscriber_teaser_paragraphs=int(
+                amp.get("subscriber_teaser_paragraphs", default("amp", "subscriber_teaser_paragraphs"))
+            ),
+            subscriber_teaser_chars=int(
+                amp.get("subscriber_teaser_chars", default("amp", "subscriber_teaser_chars"))
+            ),
             max_page_bytes=int(amp.get("max_page_bytes", AMP_PAGE_MAX_BYTES)),
             analytics=_amp_analytics(amp.get("analytics")),
             ads=_amp_ads(amp.get("ads")),
@@ -432,9 +444,9 @@ def site_from_mapping(data: Mapping[str, Any]) -> SiteConfig:
             shard_path=_require(maps, "shard_path", "sitemaps"),
             shard_part_path=_require(maps, "shard_part_path", "sitemaps"),
             news_path=_require(maps, "news_path", "sitemaps"),
-            news_window_hours=int(maps.get("news_window_hours", 48)),
+            news_window_hours=int(maps.get("news_window_hours", default("sitemaps", "news_window_hours"))),
             robots_path=_require(maps, "robots_path", "sitemaps"),
-            index_part_path=maps.get("index_part_path", "sitemap-{part}.xml"),
+            index_part_path=maps.get("index_part_path", default("sitemaps", "index_part_path")),
             gzip=_require(maps, "gzip", "sitemaps", bool) if "gzip" in maps else False,
         ),
         cache_control=dict(cache),
