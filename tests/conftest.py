@@ -28,6 +28,14 @@ def shared_path(*parts: str) -> Path:
     return path
 
 
+@pytest.fixture(autouse=True)
+def _findings_logged_afresh() -> None:
+    """Each test sees profile findings logged at their level, as a new process does."""
+    from warta.app.outputs.feeds import forget_logged_findings
+
+    forget_logged_findings()
+
+
 @pytest.fixture(scope="session")
 def site() -> SiteConfig:
     return load_site(EXAMPLE_SITE)

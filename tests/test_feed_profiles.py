@@ -206,6 +206,28 @@ def test_a_breaking_item_is_left_out_and_logged(
     assert left_out[0].rule == rule and left_out[0].feed == chosen.path
 
 
+def test_a_finding_is_logged_once_per_article_revision(
+    site: SiteConfig, make_article: MakeArticle, caplog: pytest.LogCaptureFixture
+) -> None:
+    """A subscriber item left out of the MSN feed: a warning on the first render, DEBUG on the
+    renders after it (every publish renders the feed again), a warning again for a new revision."""
+    good = make_article(id="1", title="Judul berita yang cukup panjang untuk MSN")
+    bad = replace(good, id="2", access="subscriber")
+    chosen = variant(site, "msn")
+
+    def levels(*articles: Article) -> list[int]:
+        caplog.clear()
+        with caplog.at_level(logging.DEBUG, logger="warta"):
+            render_variant(chosen, view(chosen.path), list(articles), site)
+        return [r.levelno for r in caplog.records if getattr(r, "article_id", None) == "2"]
+
+    assert levels(good, bad) == [logging.WARNING]
+    assert levels(good, bad) == [logging.DEBUG]
+    assert levels(bad) == [logging.DEBUG]
+    assert levels(good, replace(bad, revision=2)) == [logging.WARNING]
+    assert levels(good, replace(bad, revision=2)) == [logging.DEBUG]
+
+
 def test_smartnews_feed_stays_within_its_size(
     site: SiteConfig, make_article: MakeArticle, caplog: pytest.LogCaptureFixture
 ) -> None:

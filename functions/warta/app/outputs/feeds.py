@@ -7,6 +7,7 @@ from one read of the index, so the variants never disagree.
 from __future__ import annotations
 
 import logging
+from collections import OrderedDict
 from collections.abc import Callable, Sequence
 from datetime import datetime
 from urllib.parse import urlsplit
@@ -95,14 +96,39 @@ def feed_view(
     )
 
 
+# Findings this process has logged: a rule an article breaks holds on every publish until the
+# article changes, and the same warning on every publish would bury the new ones. Bounded: an
+# old finding forgotten is logged once more, which is harmless.
+_LOGGED_FINDINGS: OrderedDict[tuple[str, str, int, str], None] = OrderedDict()
+LOGGED_FINDINGS_KEPT = 8_192
+
+
+def forget_logged_findings() -> None:
+    """Log every finding again, as a new process would (for tests)."""
+    _LOGGED_FINDINGS.clear()
+
+
+def _first_time(path: str, finding: Finding) -> bool:
+    key = (path, finding.article_id, finding.revision, finding.rule)
+    if key in _LOGGED_FINDINGS:
+        _LOGGED_FINDINGS.move_to_end(key)
+        return False
+    _LOGGED_FINDINGS[key] = None
+    if len(_LOGGED_FINDINGS) > LOGGED_FINDINGS_KEPT:
+        _LOGGED_FINDINGS.popitem(last=False)
+    return True
+
+
 def _log_findings(level: int, message: str, path: str, findings: list[Finding]) -> None:
+    """Each finding at `level` once per feed, article revision and rule; repeats at DEBUG."""
     for finding in findings:
         logger.log(
-            level,
+            level if _first_time(path, finding) else logging.DEBUG,
             f"{message}: {finding.reason}",
             extra={
                 "feed": path,
                 "article_id": finding.article_id,
+                "revision": finding.revision,
                 "url": finding.url,
                 "rule": finding.rule,
                 "reason": finding.reason,

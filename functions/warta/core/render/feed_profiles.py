@@ -25,6 +25,7 @@ class Finding:
     url: str
     rule: str  # the profile's config key
     reason: str
+    revision: int = 0  # the article revision the finding is about
 
 
 @dataclass(frozen=True, slots=True)
@@ -143,7 +144,7 @@ def select_for_profile(profile: FeedProfile, articles: Sequence[Article]) -> Pro
     selection = ProfileSelection(kept=[])
     for article in articles:
         broken = [
-            Finding(article.id, article.url, name, reason)
+            Finding(article.id, article.url, name, reason, article.revision)
             for name, rule in RULES
             if (reason := rule(profile, article)) is not None
         ]
@@ -153,7 +154,9 @@ def select_for_profile(profile: FeedProfile, articles: Sequence[Article]) -> Pro
         selection.kept.append(article)
         note = _preferred_image_width(profile, article)
         if note is not None:
-            selection.notes.append(Finding(article.id, article.url, "preferred_image_width", note))
+            selection.notes.append(
+                Finding(article.id, article.url, "preferred_image_width", note, article.revision)
+            )
     return selection
 
 
@@ -180,4 +183,4 @@ def fit_to_size(
         else:
             too_big = middle
     reason = f"the feed would exceed {max_bytes} bytes"
-    return best, [Finding(a.id, a.url, "max_bytes", reason) for a in articles[fits:]]
+    return best, [Finding(a.id, a.url, "max_bytes", reason, a.revision) for a in articles[fits:]]
