@@ -76,6 +76,19 @@ def test_a_takedown_touches_everything_that_held_the_article(
     assert plan(before, Tombstone(site.id, before.id, 2), site, NOW) == outputs_of(before, site, NOW)
 
 
+@pytest.mark.parametrize(
+    ("previous_url", "expected"),
+    [("", set()), ("https://www.andalpost.com/nasional/x", {"https://www.andalpost.com/nasional/x"})],
+)
+def test_a_forced_takedown_touches_the_amp_page_of_the_last_url(
+    site: SiteConfig, previous_url: str, expected: set[str]
+) -> None:
+    """Takedown over takedown: only the AMP page at the tombstone's last live URL (a page
+    restored by hand must go again); without a known URL, nothing."""
+    keys = plan(Tombstone(site.id, "1", 2, previous_url), Tombstone(site.id, "1", 1002), site, NOW)
+    assert keys == {OutputKey(site.id, "amp", url) for url in expected}
+
+
 def test_a_scheduled_article_touches_nothing_until_due(
     site: SiteConfig, make_article: Callable[..., Article]
 ) -> None:

@@ -126,7 +126,11 @@ def test_revision_guard(
         assert stored.title == f"Judul revisi {final_rev}"
         assert ids(index.latest(site.id, NOW, 10)) == ["1001"]
     else:
-        assert stored == Tombstone(site=site.id, id="1001", revision=final_rev)
+        assert isinstance(stored, Tombstone) and (stored.site, stored.id, stored.revision) == (
+            site.id,
+            "1001",
+            final_rev,
+        )
         assert index.latest(site.id, NOW, 10) == []
 
 

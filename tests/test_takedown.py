@@ -15,7 +15,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from aws_harness import AwsHarness, create_test_distribution
+from aws_harness import SITE_BUCKET, AwsHarness, create_test_distribution
 
 from warta.cli.main import main
 
@@ -191,6 +191,50 @@ def invalidated_paths(cloudfront: Any, distribution_id: str, ids: set[str]) -> s
         batch = cloudfront.get_invalidation(DistributionId=distribution_id, Id=item)
         paths.update(batch["Invalidation"]["InvalidationBatch"]["Paths"]["Items"])
     return paths
+
+
+def forced(takedown: dict[str, Any]) -> dict[str, Any]:
+    """The takedown again, as on-call forces it (docs/operations.md): revision + 1000."""
+    again = json.loads(json.dumps(takedown))
+    again["event_id"] = f"oncall-{takedown['event_id']}"
+    again["article"]["revision"] += 1000
+    return again
+
+
+def test_a_forced_takedown_removes_a_copy_restored_after_the_first(tmp_path: Path) -> None:
+    """The index keeps a tombstone's last URL: a takedown forced after a hand restore (an S3
+    version restore, a backup copied back) finds the page and deletes it again."""
+    out, state = tmp_path / "public", tmp_path / "state"
+    args = ["publish", "--config", str(EXAMPLE_SITE), "--out", str(out), "--state", str(state)]
+    args += ["--now", NOW.isoformat()]
+    assert main([*args, *map(str, PUBLISHED)]) == 0
+    page = out / f"amp/{VICTIM['url'].split('/', 3)[3]}.html"
+    copy = page.read_bytes()
+    assert main([*args, str(TAKEDOWN)]) == 0
+    assert not page.exists()
+    page.write_bytes(copy)  # restored by hand
+    events = tmp_path / "forced.json"
+    events.write_text(json.dumps(forced(json.loads(TAKEDOWN.read_bytes()))))
+    assert main([*args, str(events)]) == 0
+    assert not page.exists()
+    assert traces(local_tree(out), VICTIM) == []
+
+
+def test_aws_forced_takedown_removes_a_restored_copy(
+    moto_endpoint: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    aws = open_aws(moto_endpoint, monkeypatch, NOW)
+    publish_on_aws(aws)
+    key = f"amp/{VICTIM['url'].split('/', 3)[3]}.html"
+    copy = bucket_tree(aws.s3)[key]
+    takedown = json.loads(TAKEDOWN.read_bytes())
+    assert eventbridge(takedown)["status"] == "accepted"
+    drain(aws)
+    assert key not in bucket_tree(aws.s3)
+    aws.s3.put_object(Bucket=SITE_BUCKET, Key=key, Body=copy, ContentType="text/html; charset=utf-8")
+    assert eventbridge(forced(takedown))["status"] == "accepted"
+    drain(aws)
+    assert traces(bucket_tree(aws.s3), VICTIM) == []
 
 
 def publish_on_aws(aws: AwsHarness) -> None:

@@ -37,6 +37,7 @@ from __future__ import annotations
 import json
 import zlib
 from collections.abc import Iterable, Iterator, Sequence
+from dataclasses import replace
 from datetime import datetime
 from typing import Any
 
@@ -263,7 +264,9 @@ class DynamoIndex:
         article = self._article(item)
         if article is not None:
             return article
-        return Tombstone(site=item["site"], id=item["id"], revision=int(item["revision"]))
+        return Tombstone(
+            site=item["site"], id=item["id"], revision=int(item["revision"]), url=item.get("url", "")
+        )
 
     def _articles_of(self, members: Iterable[dict[str, Any]], site: str) -> list[Article]:
         """The live articles behind membership items, in the members' order."""
@@ -357,6 +360,9 @@ class DynamoIndex:
             previous = None if item is None else self._state(item)
             if previous is not None and previous.revision >= state.revision:
                 return WriteResult(applied=False, previous=previous)
+            if isinstance(state, Tombstone) and previous is not None and previous.url:
+                # The last live URL stays with the tombstone, so a forced takedown finds its pages.
+                state = replace(state, url=previous.url)
             if self._try_write(state, period, released, item):
                 if item is not None and "doc_ref" in item and self._s3 is not None:
                     self._s3.delete_object(Bucket=self._doc_bucket, Key=item["doc_ref"])
@@ -377,6 +383,8 @@ class DynamoIndex:
             "live": isinstance(state, Article),
         }
         members: dict[tuple[str, str], dict[str, Any]] = {}
+        if isinstance(state, Tombstone) and state.url:
+            main["url"] = state.url
         if isinstance(state, Article):
             members = self._memberships(state, period)
             main.update(self._encode_doc(state))

@@ -215,10 +215,12 @@ _INSERT_ARTICLE = (
 )
 
 
-def _state(site: str, article_id: str, revision: int, live: int, doc: str | None) -> ArticleState:
+def _state(
+    site: str, article_id: str, revision: int, live: int, doc: str | None, url: str | None
+) -> ArticleState:
     if live and doc:
         return Article.from_json(json.loads(doc))
-    return Tombstone(site=site, id=article_id, revision=revision)
+    return Tombstone(site=site, id=article_id, revision=revision, url=url or "")
 
 
 class SqliteIndex:
@@ -294,7 +296,7 @@ class SqliteIndex:
 
     def get(self, site: str, article_id: str) -> ArticleState | None:
         row = self._db.execute(
-            "SELECT revision, live, doc FROM articles WHERE site = ? AND id = ?", (site, article_id)
+            "SELECT revision, live, doc, url FROM articles WHERE site = ? AND id = ?", (site, article_id)
         ).fetchone()
         return None if row is None else _state(site, article_id, *row)
 
@@ -308,7 +310,12 @@ class SqliteIndex:
                 row = _article_row(state, period, released)
             else:
                 row = dict.fromkeys(_ARTICLE_COLUMNS.replace(" ", "").split(","))
-                row.update(site=state.site, id=state.id, revision=state.revision, live=0, released=0, cut=0)
+                # The last live URL stays with the tombstone (no index on it: URLs are claimed by
+                # live articles only).
+                url = previous.url if previous is not None else state.url
+                row.update(
+                    site=state.site, id=state.id, revision=state.revision, live=0, released=0, cut=0, url=url
+                )
             self._db.execute(_INSERT_ARTICLE, row)
             self._db.execute("DELETE FROM article_tags WHERE site = ? AND id = ?", (state.site, state.id))
             self._db.execute("DELETE FROM article_authors WHERE site = ? AND id = ?", (state.site, state.id))

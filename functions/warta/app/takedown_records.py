@@ -56,7 +56,7 @@ class TakedownRecordingIndex:
             return
         if not isinstance(stored, Tombstone):
             return
-        url = result.previous.url if result.applied and isinstance(result.previous, Article) else ""
+        url = result.previous.url if result.applied and result.previous is not None else ""
         self._records.record_takedown(stored.site, stored.id, url, stored.revision)
         now = self._index.get(stored.site, stored.id)
         if isinstance(now, Article):

@@ -122,11 +122,13 @@ class Article:
 
 @dataclass(frozen=True, slots=True)
 class Tombstone:
-    """A taken-down article: only its identity and the revision that took it down remain."""
+    """A taken-down article: its identity, the revision that took it down, and the URL it had
+    when last live (kept by the index, so a takedown forced later can still find its pages)."""
 
     site: str
     id: str
     revision: int
+    url: str = ""
 
 
 ArticleState = Article | Tombstone

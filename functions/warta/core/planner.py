@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Literal
 
-from warta.core.articles import Article, ArticleState
+from warta.core.articles import Article, ArticleState, Tombstone
 from warta.core.authors import author_slugs
 from warta.core.config import SiteConfig
 from warta.core.text import slugify
@@ -114,5 +114,13 @@ def outputs_of(state: ArticleState | None, site: SiteConfig, now: datetime) -> s
 def plan(
     previous: ArticleState | None, current: ArticleState | None, site: SiteConfig, now: datetime
 ) -> set[OutputKey]:
-    """The outputs that held the article before the change or hold it after."""
-    return outputs_of(previous, site, now) | outputs_of(current, site, now)
+    """The outputs that held the article before the change or hold it after.
+
+    A takedown over a takedown (on-call forcing one with a higher revision) also renders the
+    AMP page at the last live URL again, which deletes it under every AMP path the site used:
+    a copy restored by hand (an S3 version restore) must not outlive the takedown meant for it.
+    """
+    forced: set[OutputKey] = set()
+    if isinstance(previous, Tombstone) and isinstance(current, Tombstone) and previous.url:
+        forced.add(OutputKey(site.id, "amp", previous.url))
+    return outputs_of(previous, site, now) | outputs_of(current, site, now) | forced
