@@ -1,4 +1,5 @@
-# warta: `make demo` publishes the sample corpus into ./public; `make test` runs every test.
+# warta: `make demo` publishes the sample corpus into ./public; `make test` runs every test (after
+# `make lint`: ruff, mypy as configured in pyproject.toml, and the template checks).
 PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
@@ -48,6 +49,7 @@ demo: $(STAMP)
 lint: $(STAMP) lint-template
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
+	$(BIN)/mypy
 
 # template.yaml: cfn-lint (dev extra), then `sam validate --lint` and checkov, each in its own
 # venv under .cache/ (they pin versions that clash with ours; about 30 s each to install once).
@@ -120,7 +122,7 @@ serve: $(STAMP)
 	$(BIN)/warta serve --config $(EXAMPLE)/site.toml --out public --state .warta
 
 clean:
-	rm -rf public .warta .pytest_cache .ruff_cache
+	rm -rf public .warta .pytest_cache .ruff_cache .mypy_cache
 
 # Sitemaps of a synthetic 1,000,000-article archive: rebuild time and peak memory, and the files
 # one publish rewrites (ARTICLES=50000 for a quick run). Not part of `make test`.

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import logging
 import sys
+from typing import TextIO
 
 from aws_lambda_powertools import Logger
 
@@ -15,20 +16,23 @@ from warta.app.ingest import EventOutcome
 from warta.core.planner import OutputKey
 
 
-class _StderrHandler(logging.StreamHandler):  # type: ignore[type-arg]
+class _StderrHandler(logging.StreamHandler[TextIO]):
     """Writes to `sys.stderr` as it is at each record, not as it was at import: a test's or a
     tool's redirect of stderr then catches the log lines too."""
 
-    @property  # type: ignore[override]
-    def stream(self) -> object:
+    @property
+    def stream(self) -> TextIO:
         return sys.stderr
 
     @stream.setter
-    def stream(self, _value: object) -> None:
+    def stream(self, _value: TextIO) -> None:
         pass
 
 
 logger = Logger(service="warta", logger_handler=_StderrHandler())
+# The standard library's logger that Powertools' Logger writes through (and hands any attribute
+# it has not got itself, declaring none of them to a type checker).
+_stdlib_logger = logging.getLogger(logger.name)
 # The CloudWatch namespace of every handler's metrics; fixed in code so that no handler can
 # flush metrics without one (Powertools refuses), whatever the environment says.
 METRICS_NAMESPACE = "warta"
@@ -40,7 +44,7 @@ def configure_logging(level: int) -> None:
 
 def logs_enabled(level: int = logging.INFO) -> bool:
     """Whether lines at `level` are written: callers skip gathering fields nobody reads."""
-    return logger.isEnabledFor(level)
+    return _stdlib_logger.isEnabledFor(level)
 
 
 def log_event(outcome: EventOutcome, duration_ms: float | None = None) -> None:

@@ -4,8 +4,11 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Iterable
-from typing import Any
+from typing import TYPE_CHECKING
 from urllib.parse import quote
+
+if TYPE_CHECKING:  # boto3-stubs, a dev dependency: never imported at run time
+    from mypy_boto3_cloudfront import CloudFrontClient
 
 # CloudFront bills invalidations per path after the first 1,000 a month, and a wildcard counts
 # as one path (CloudFront Developer Guide, "Paying for file invalidation"); a batch bigger than
@@ -22,7 +25,7 @@ def invalidation_paths(paths: Iterable[str]) -> list[str]:
 
 
 class CloudFrontInvalidator:
-    def __init__(self, client: Any, distribution_id: str) -> None:
+    def __init__(self, client: CloudFrontClient, distribution_id: str) -> None:
         self._cf = client
         self.distribution_id = distribution_id
 

@@ -99,7 +99,8 @@ class DirectoryStore:
 
     def metadata(self, path: str) -> dict[str, str]:
         try:
-            return json.loads(self._meta(path).read_bytes())
+            meta: dict[str, str] = json.loads(self._meta(path).read_bytes())
+            return meta
         except FileNotFoundError:
             return {}
 

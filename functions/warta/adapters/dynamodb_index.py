@@ -36,10 +36,10 @@ from __future__ import annotations
 
 import json
 import zlib
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import replace
 from datetime import datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any, TypedDict
 
 from boto3.dynamodb.types import Binary, TypeDeserializer, TypeSerializer
 from botocore.exceptions import ClientError
@@ -55,6 +55,16 @@ from warta.core.render.sitemaps import ends_part, url_fragment
 from warta.core.text import slugify
 from warta.core.urls import bounded_key
 from warta.core.views import NewsEntry, ShardPosition, ShardRow, SitemapEntry, SitemapImage
+
+if TYPE_CHECKING:  # boto3-stubs, a dev dependency: never imported at run time
+    from mypy_boto3_dynamodb import DynamoDBClient
+    from mypy_boto3_dynamodb.type_defs import (
+        KeysAndAttributesUnionTypeDef,
+        PutTypeDef,
+        TransactWriteItemTypeDef,
+        WriteRequestUnionTypeDef,
+    )
+    from mypy_boto3_s3 import S3Client
 
 # DynamoDB limits (Developer Guide, "Service, account, and table quotas"): 400 KB per item,
 # 100 actions per TransactWriteItems, 25 requests per BatchWriteItem, 100 keys per BatchGetItem.
@@ -93,7 +103,14 @@ def _sitemap_entry(article: Article) -> SitemapEntry:
     )
 
 
-def _claim_condition(member: dict[str, Any]) -> dict[str, Any]:
+class _Condition(TypedDict, total=False):
+    """The condition of a Put in a transaction."""
+
+    ConditionExpression: str
+    ExpressionAttributeValues: dict[str, Any]
+
+
+def _claim_condition(member: dict[str, Any]) -> _Condition:
     """A URL claim is put only when the URL is free or already this article's."""
     if member["sk"] != CLAIM_SK:
         return {}
@@ -101,6 +118,16 @@ def _claim_condition(member: dict[str, Any]) -> dict[str, Any]:
         "ConditionExpression": "attribute_not_exists(pk) OR id = :id",
         "ExpressionAttributeValues": _marshal({":id": member["id"]}),
     }
+
+
+def _put(table: str, item: dict[str, Any], condition: _Condition) -> TransactWriteItemTypeDef:
+    """A transaction's Put of an item, on the condition given (if any)."""
+    put: PutTypeDef = {"TableName": table, "Item": _marshal(item)}
+    if "ConditionExpression" in condition:
+        put["ConditionExpression"] = condition["ConditionExpression"]
+    if "ExpressionAttributeValues" in condition:
+        put["ExpressionAttributeValues"] = condition["ExpressionAttributeValues"]
+    return {"Put": put}
 
 
 def _position_text(position: ShardPosition) -> str:
@@ -144,7 +171,12 @@ class DynamoIndex:
     """`ArticleIndex` on a DynamoDB table (pk, sk strings; GSI `due` on due_pk, due_sk)."""
 
     def __init__(
-        self, client: Any, table: str, s3_client: Any = None, doc_bucket: str = "", doc_prefix: str = "docs/"
+        self,
+        client: DynamoDBClient,
+        table: str,
+        s3_client: S3Client | None = None,
+        doc_bucket: str = "",
+        doc_prefix: str = "docs/",
     ) -> None:
         self._ddb = client
         self.table = table
@@ -204,7 +236,7 @@ class DynamoIndex:
     def _batch_get(self, keys: list[tuple[str, str]]) -> dict[tuple[str, str], dict[str, Any]]:
         found: dict[tuple[str, str], dict[str, Any]] = {}
         for start in range(0, len(keys), BATCH_GET_LIMIT):
-            request = {
+            request: Mapping[str, KeysAndAttributesUnionTypeDef] = {
                 self.table: {
                     "Keys": [
                         _marshal({"pk": pk, "sk": sk}) for pk, sk in keys[start : start + BATCH_GET_LIMIT]
@@ -220,9 +252,11 @@ class DynamoIndex:
                 request = response.get("UnprocessedKeys") or {}
         return found
 
-    def _batch_write(self, requests: list[dict[str, Any]]) -> None:
+    def _batch_write(self, requests: Sequence[WriteRequestUnionTypeDef]) -> None:
         for start in range(0, len(requests), BATCH_WRITE_LIMIT):
-            pending = {self.table: requests[start : start + BATCH_WRITE_LIMIT]}
+            pending: Mapping[str, Sequence[WriteRequestUnionTypeDef]] = {
+                self.table: requests[start : start + BATCH_WRITE_LIMIT]
+            }
             while pending:
                 pending = self._ddb.batch_write_item(RequestItems=pending).get("UnprocessedItems") or {}
 
@@ -249,6 +283,7 @@ class DynamoIndex:
         if "doc_z" in item:
             packed = bytes(item["doc_z"])
         else:
+            assert self._s3 is not None  # a doc_ref is only written with a document bucket
             try:
                 packed = self._s3.get_object(Bucket=self._doc_bucket, Key=item["doc_ref"])["Body"].read()
             except ClientError as exc:
@@ -292,7 +327,7 @@ class DynamoIndex:
         base = {"sk": sk, "id": article.id, "us": us}
         tags = sorted({slugify(tag) for tag in article.tags})
         authors = list(author_slugs(article))
-        members = [
+        members: list[dict[str, Any]] = [
             {
                 **base,
                 "pk": f"L#{site}",
@@ -400,19 +435,14 @@ class DynamoIndex:
         if later:
             main["cleanup"] = [list(k) for k in later]
         if item is None:
-            condition: dict[str, Any] = {"ConditionExpression": "attribute_not_exists(pk)"}
+            condition: _Condition = {"ConditionExpression": "attribute_not_exists(pk)"}
         else:
             condition = {
                 "ConditionExpression": "revision = :prev",
                 "ExpressionAttributeValues": _marshal({":prev": item["revision"]}),
             }
-        actions: list[dict[str, Any]] = [
-            {"Put": {"TableName": self.table, "Item": _marshal(main), **condition}}
-        ]
-        actions += [
-            {"Put": {"TableName": self.table, "Item": _marshal(m), **_claim_condition(m)}}
-            for m in members.values()
-        ]
+        actions = [_put(self.table, main, condition)]
+        actions += [_put(self.table, m, _claim_condition(m)) for m in members.values()]
         actions += [
             {"Delete": {"TableName": self.table, "Key": _marshal({"pk": k[0], "sk": k[1]})}}
             for k in now_deleted
@@ -637,7 +667,9 @@ class DynamoIndex:
             }
             for p in parts
         }
-        requests: list[dict[str, Any]] = [{"PutRequest": {"Item": _marshal(i)}} for i in wanted.values()]
+        requests: list[WriteRequestUnionTypeDef] = [
+            {"PutRequest": {"Item": _marshal(i)}} for i in wanted.values()
+        ]
         requests += [
             {"DeleteRequest": {"Key": _marshal({"pk": pk, "sk": sk})}}
             for sk in sorted(existing - wanted.keys())

@@ -18,13 +18,17 @@ of the newest revision; the status report counts the partition.
 from __future__ import annotations
 
 from datetime import datetime, timedelta
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from boto3.dynamodb.types import TypeDeserializer, TypeSerializer
 from botocore.exceptions import ClientError
 
 from warta.adapters.dynamodb_count import count_items
 from warta.core.operator_records import Rejection
+
+if TYPE_CHECKING:  # boto3-stubs, a dev dependency: never imported at run time
+    from mypy_boto3_dynamodb import DynamoDBClient
+    from mypy_boto3_dynamodb.type_defs import UpdateItemInputTypeDef
 
 REJECTIONS_PK = "OPS#rejections"
 TAKEDOWNS_PK = "OPS#takedowns#"
@@ -47,7 +51,7 @@ def _condition_failed(exc: ClientError) -> bool:
 class DynamoOpsLog:
     """`OperatorLog` on the index table, plus the takedown records the status report counts."""
 
-    def __init__(self, client: Any, table: str) -> None:
+    def __init__(self, client: DynamoDBClient, table: str) -> None:
         self._ddb = client
         self.table = table
 
@@ -85,15 +89,17 @@ class DynamoOpsLog:
         if url:
             update += ", #url = :url"
             values[":url"] = url
+        request: UpdateItemInputTypeDef = {
+            "TableName": self.table,
+            "Key": _marshal({"pk": TAKEDOWNS_PK + site, "sk": article_id}),
+            "UpdateExpression": update,
+            "ConditionExpression": "attribute_not_exists(revision) OR revision <= :rev",
+            "ExpressionAttributeValues": _marshal(values),
+        }
+        if url:
+            request["ExpressionAttributeNames"] = {"#url": "url"}
         try:
-            self._ddb.update_item(
-                TableName=self.table,
-                Key=_marshal({"pk": TAKEDOWNS_PK + site, "sk": article_id}),
-                UpdateExpression=update,
-                ConditionExpression="attribute_not_exists(revision) OR revision <= :rev",
-                ExpressionAttributeValues=_marshal(values),
-                **({"ExpressionAttributeNames": {"#url": "url"}} if url else {}),
-            )
+            self._ddb.update_item(**request)
         except ClientError as exc:
             if not _condition_failed(exc):
                 raise  # else a newer takedown is recorded already

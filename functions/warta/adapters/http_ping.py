@@ -23,7 +23,8 @@ RETRY_STATUSES = frozenset({HTTPStatus.TOO_MANY_REQUESTS, *(s for s in HTTPStatu
 
 def backoff_delay(policy: RetryPolicy, attempt: int) -> float:
     """The wait after failed attempt `attempt` (1-based)."""
-    return min(policy.backoff_seconds * 2 ** (attempt - 1), MAX_BACKOFF_SECONDS)
+    delay: float = policy.backoff_seconds * 2 ** (attempt - 1)  # int ** int is Any to mypy
+    return min(delay, MAX_BACKOFF_SECONDS)
 
 
 class HttpPinger:

@@ -9,12 +9,16 @@ compare it with a local tree see only outputs.
 
 from __future__ import annotations
 
+import builtins
 from collections.abc import Iterator
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from botocore.exceptions import ClientError
 
 from warta.adapters.s3_store import S3Store
+
+if TYPE_CHECKING:  # boto3-stubs, a dev dependency: never imported at run time
+    from mypy_boto3_s3 import S3Client
 
 DEFAULT_STATUS_PREFIX = "status/"  # template.yaml: RenderFunction WARTA_STATUS_PREFIX and its policy
 LIST_PAGE_LIMIT = 1_000  # ListObjectsV2 returns at most 1,000 keys a request
@@ -23,7 +27,7 @@ LIST_PAGE_LIMIT = 1_000  # ListObjectsV2 returns at most 1,000 keys a request
 class S3StatusStore:
     """`StatusStore` (app/status_batches.py) under one prefix of a bucket."""
 
-    def __init__(self, client: Any, bucket: str, prefix: str = DEFAULT_STATUS_PREFIX) -> None:
+    def __init__(self, client: S3Client, bucket: str, prefix: str = DEFAULT_STATUS_PREFIX) -> None:
         self._s3 = client
         self.bucket = bucket
         self.prefix = prefix
@@ -52,7 +56,7 @@ class S3StatusStore:
 class S3Tree:
     """The public bucket as the status report reads it: `S3Store` reads, plus a resumable listing."""
 
-    def __init__(self, store: S3Store, client: Any) -> None:
+    def __init__(self, store: S3Store, client: S3Client) -> None:
         self._store = store
         self._s3 = client
 
@@ -62,8 +66,9 @@ class S3Tree:
     def list(self, prefix: str = "") -> Iterator[str]:
         return self._store.list(prefix)
 
-    def list_after(self, prefix: str, after: str, limit: int) -> list[str]:
-        keys: list[str] = []
+    # builtins.list: in this class `list` is the method above.
+    def list_after(self, prefix: str, after: str, limit: int) -> builtins.list[str]:
+        keys: builtins.list[str] = []
         request: dict[str, Any] = {"Bucket": self._store.bucket, "Prefix": prefix}
         if after:
             request["StartAfter"] = after

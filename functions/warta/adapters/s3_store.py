@@ -9,11 +9,15 @@ from __future__ import annotations
 
 import hashlib
 from collections.abc import Iterator
-from typing import Any
+from typing import TYPE_CHECKING
 
 from botocore.exceptions import ClientError
 
 from warta.core.ports import PutOutcome
+
+if TYPE_CHECKING:  # boto3-stubs, a dev dependency: never imported at run time
+    from mypy_boto3_s3 import S3Client
+    from mypy_boto3_s3.type_defs import HeadObjectOutputTypeDef
 
 HASH_METADATA_KEY = "sha256"  # stored as x-amz-meta-sha256
 _MISSING = {"404", "NoSuchKey", "NotFound"}
@@ -26,7 +30,7 @@ def _is_missing(exc: ClientError) -> bool:
 class S3Store:
     """`ObjectStore` on one bucket, optionally under a key prefix."""
 
-    def __init__(self, client: Any, bucket: str, key_prefix: str = "") -> None:
+    def __init__(self, client: S3Client, bucket: str, key_prefix: str = "") -> None:
         self._s3 = client
         self.bucket = bucket
         self._prefix = key_prefix
@@ -34,7 +38,7 @@ class S3Store:
     def _key(self, path: str) -> str:
         return self._prefix + path
 
-    def _head(self, path: str) -> dict[str, Any] | None:
+    def _head(self, path: str) -> HeadObjectOutputTypeDef | None:
         try:
             return self._s3.head_object(Bucket=self.bucket, Key=self._key(path))
         except ClientError as exc:

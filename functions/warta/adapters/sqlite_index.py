@@ -343,7 +343,7 @@ class SqliteIndex:
         # page cache that holds them, a million-row load spends its time re-reading pages.
         self._db.execute(f"PRAGMA cache_size = -{BULK_CACHE_KIB}")
         count = 0
-        pending: list[Article] = []
+        pending: list[tuple[Article, str | None, bool]] = []
 
         def flush() -> None:
             with self._transaction():

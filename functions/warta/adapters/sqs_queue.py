@@ -15,7 +15,7 @@ import json
 import uuid
 from collections.abc import Iterable
 from datetime import datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from boto3.dynamodb.types import TypeDeserializer, TypeSerializer
 from botocore.exceptions import ClientError
@@ -23,6 +23,10 @@ from botocore.exceptions import ClientError
 from warta.core.planner import OutputKey
 from warta.core.ports import QuarantinedOutput
 from warta.core.urls import bounded_key
+
+if TYPE_CHECKING:  # boto3-stubs, a dev dependency: never imported at run time
+    from mypy_boto3_dynamodb import DynamoDBClient
+    from mypy_boto3_sqs import SQSClient
 
 SORT_KEY_BYTES = 1024  # DynamoDB Developer Guide, "Sort key length"
 DEFAULT_PAGE_SIZE = 500  # outputs one render invocation takes; the rest wait for the next one
@@ -60,9 +64,9 @@ class SqsRenderQueue:
 
     def __init__(
         self,
-        dynamodb: Any,
+        dynamodb: DynamoDBClient,
         table: str,
-        sqs: Any,
+        sqs: SQSClient,
         queue_url: str,
         site: str | None = None,
         page_size: int = DEFAULT_PAGE_SIZE,

@@ -46,7 +46,7 @@ def _is_wp(tag: str) -> bool:
 def _items(path: Path) -> Iterator[etree._Element]:
     """Each <item> and each wp:author, cleared (with what came before it) once the caller is done."""
     for _, element in etree.iterparse(str(path), events=("end",), tag=("item", "{*}author"), huge_tree=True):
-        if element.tag == "item" or _is_wp(element.tag):
+        if isinstance(element.tag, str) and (element.tag == "item" or _is_wp(element.tag)):
             yield element
         element.clear()
         parent = element.getparent()

@@ -87,7 +87,6 @@ def _apply(
     queue: RenderQueue,
     now: datetime,
 ) -> EventOutcome:
-    is_article = isinstance(state, Article)
     # Queued before the write: the outputs only the stored state shows (a takedown's AMP page
     # and feeds, an old URL, a section left). If this worker dies after the write, a redelivery
     # is stale and knows only the new state, so nothing else would ever re-render them.
@@ -98,8 +97,8 @@ def _apply(
             queue.push(leaving)
     result = index.write(
         state,
-        period=shard_period(state.published_at, site) if is_article else None,
-        released=is_article and state.is_visible(now),
+        period=shard_period(state.published_at, site) if isinstance(state, Article) else None,
+        released=isinstance(state, Article) and state.is_visible(now),
     )
     if result.applied:
         keys = plan(result.previous, state, site, now)

@@ -14,6 +14,7 @@ then shows one site as of its previous batch until that site's next batch.
 
 from __future__ import annotations
 
+import builtins
 import json
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import asdict, dataclass, field
@@ -57,7 +58,8 @@ class ListableTree(Protocol):
 
     def list(self, prefix: str = "") -> Iterator[str]: ...
 
-    def list_after(self, prefix: str, after: str, limit: int) -> list[str]:
+    # builtins.list: in this class `list` is the method above.
+    def list_after(self, prefix: str, after: str, limit: int) -> builtins.list[str]:
         """Up to `limit` keys under `prefix` that sort after `after`, in order."""
         ...
 

@@ -8,10 +8,10 @@ failure is logged, never raised, so it cannot fail an event.
 from __future__ import annotations
 
 import logging
-from typing import Any, Protocol
+from typing import Protocol
 
 from warta.core.articles import Article, ArticleState, Tombstone
-from warta.core.ports import ArticleIndex, WriteResult
+from warta.core.ports import ArticleIndex, ForwardingIndex, WriteResult
 
 logger = logging.getLogger(__name__)
 
@@ -26,7 +26,7 @@ class TakedownRecords(Protocol):
         ...
 
 
-class TakedownRecordingIndex:
+class TakedownRecordingIndex(ForwardingIndex):
     """An `ArticleIndex` whose writes also update the takedown records.
 
     After every write, applied or not, the records follow the state the index holds now, so a
@@ -35,7 +35,7 @@ class TakedownRecordingIndex:
     """
 
     def __init__(self, index: ArticleIndex, records: TakedownRecords) -> None:
-        self._index = index
+        super().__init__(index)
         self._records = records
 
     def write(self, state: ArticleState, period: str | None, released: bool) -> WriteResult:
@@ -61,6 +61,3 @@ class TakedownRecordingIndex:
         now = self._index.get(stored.site, stored.id)
         if isinstance(now, Article):
             self._records.clear_takedown(now.site, now.id, now.revision)
-
-    def __getattr__(self, name: str) -> Any:
-        return getattr(self._index, name)

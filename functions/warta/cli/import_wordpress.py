@@ -13,7 +13,9 @@ from warta.app.ingest import EventOutcome
 from warta.core.wordpress import PUBLIC_STATUSES, MappingSettings, map_post
 
 
-def add_parser(sub: argparse._SubParsersAction, common: argparse.ArgumentParser) -> None:  # type: ignore[type-arg]
+def add_parser(
+    sub: argparse._SubParsersAction[argparse.ArgumentParser], common: argparse.ArgumentParser
+) -> None:
     importer = sub.add_parser("import", help="publish an archive exported from a CMS")
     sources = importer.add_subparsers(dest="source", required=True)
     wordpress = sources.add_parser(

@@ -375,7 +375,8 @@ def main(argv: list[str] | None = None) -> int:
 
     configure_logging(getattr(logging, args.log_level))
     try:
-        return args.run(args)
+        code: int = args.run(args)  # the subcommand's function (`set_defaults(run=...)`)
+        return code
     except InputMissing as exc:
         print(f"warta: {exc}", file=sys.stderr)
         return EXIT_REJECTED

@@ -18,22 +18,22 @@ from warta.app.render import Outcome, RenderReport
 from warta.cli.progress import Mode, Progress
 from warta.core.articles import Article, ArticleState, Tombstone
 from warta.core.planner import OutputKey
-from warta.core.ports import ArticleIndex, WriteResult
+from warta.core.ports import ArticleIndex, ForwardingIndex, WriteResult
 from warta.observability import log_event, log_output, logs_enabled
 
 
-def progress_mode(requested: str, log_level: int) -> Mode:
+def progress_mode(requested: Mode, log_level: int) -> Mode:
     """`auto` draws no bar while INFO logs run: the log lines are the progress then."""
     if requested == "auto" and logs_enabled(log_level):
         return "lines"
-    return requested  # type: ignore[return-value]
+    return requested
 
 
-class TakedownRecordingIndex:
+class TakedownRecordingIndex(ForwardingIndex):
     """An `ArticleIndex` that notes a taken-down article's last URL before the index drops it."""
 
     def __init__(self, index: ArticleIndex, ops: OpsLog) -> None:
-        self._index = index
+        super().__init__(index)
         self._ops = ops
         self.taken_down: dict[str, Tombstone] = {}  # by last URL, for this run's log lines
 
@@ -43,9 +43,6 @@ class TakedownRecordingIndex:
             self._ops.record_takedown(state.site, state.id, result.previous.url, state.revision)
             self.taken_down[result.previous.url] = state
         return result
-
-    def __getattr__(self, name: str) -> Any:
-        return getattr(self._index, name)
 
 
 class RunObserver:

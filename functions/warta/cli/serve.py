@@ -95,7 +95,8 @@ class OutputRequestHandler(BaseHTTPRequestHandler):
     def _metadata(self, target: Path) -> dict[str, str]:
         meta = self.meta_root / (str(target.relative_to(self.root)) + ".json")
         try:
-            return json.loads(meta.read_bytes())
+            fields: dict[str, str] = json.loads(meta.read_bytes())
+            return fields
         except (FileNotFoundError, ValueError):
             return {}
 
@@ -237,7 +238,7 @@ def serve(
 ) -> None:
     server = make_server(root, meta_root, port, status_page, webhook, is_gone)
     host, bound = server.server_address[:2]
-    print(f"serving {root} at http://{host}:{bound}/ (Ctrl-C to stop)", flush=True)
+    print(f"serving {root} at http://{host!s}:{bound}/ (Ctrl-C to stop)", flush=True)
     try:
         server.serve_forever()
     except KeyboardInterrupt:

@@ -9,7 +9,6 @@ import argparse
 import sys
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any
 
 from warta.adapters.directory_store import DirectoryStore
 from warta.adapters.sqlite_ops import OpsLog
@@ -47,7 +46,9 @@ def _collect(config: list[Path], out: Path, state: Path, now: datetime | None) -
     return report
 
 
-def add_parser(sub: Any, common: argparse.ArgumentParser) -> None:
+def add_parser(
+    sub: argparse._SubParsersAction[argparse.ArgumentParser], common: argparse.ArgumentParser
+) -> None:
     parser = sub.add_parser(
         "status", parents=[common], help="print a status summary, or write the HTML status report"
     )

@@ -11,12 +11,17 @@ import json
 import logging
 import sys
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:  # warta's modules load when a command runs: `warta --help` stays quick
+    from warta.core.ports import ObjectStore
 
 EXIT_OK, EXIT_INTERNAL, EXIT_INVALID = 0, 1, 2
 
 
-def add_parser(sub: Any, common: argparse.ArgumentParser) -> None:
+def add_parser(
+    sub: argparse._SubParsersAction[argparse.ArgumentParser], common: argparse.ArgumentParser
+) -> None:
     parser = sub.add_parser(
         "validate",
         parents=[common],
@@ -32,7 +37,7 @@ def add_parser(sub: Any, common: argparse.ArgumentParser) -> None:
     parser.set_defaults(run=cmd_validate)
 
 
-def _tree(args: argparse.Namespace) -> Any:
+def _tree(args: argparse.Namespace) -> ObjectStore:
     if args.bucket:
         import boto3
 

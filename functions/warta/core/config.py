@@ -330,7 +330,8 @@ def _cdn_invalidate(data: Mapping[str, Any]) -> CdnInvalidate:
     value = data.get("cdn", {}).get("invalidate", default("cdn", "invalidate"))
     if value not in ("takedowns", "changes"):
         raise ConfigError(f"cdn.invalidate: expected takedowns or changes, got {value!r}")
-    return value
+    invalidate: CdnInvalidate = value  # one of the two, checked above
+    return invalidate
 
 
 def _check_feed_placeholders(select: str, paths: Iterable[str], where: str) -> None:

@@ -23,13 +23,15 @@ UTF8_BOM = b"\xef\xbb\xbf"
 class OversizedNumber(float):
     """A number with too many digits to be any field of the contract; never an integer."""
 
+    digits: int
+
     def __new__(cls, digits: int) -> OversizedNumber:
         number = super().__new__(cls, "inf")
-        number.digits = digits  # type: ignore[attr-defined]
+        number.digits = digits
         return number
 
     def __repr__(self) -> str:
-        return f"<a number of {self.digits} digits>"  # type: ignore[attr-defined]
+        return f"<a number of {self.digits} digits>"
 
 
 def _integer(text: str) -> int | float:

@@ -128,6 +128,83 @@ class ArticleIndex(Protocol):
         ...
 
 
+class ForwardingIndex:
+    """An `ArticleIndex` that hands every call to the index it wraps.
+
+    A wrapper that changes some calls (notes takedowns on `write`, say) subclasses it and
+    overrides those; a method added to `ArticleIndex` must be added here too (mypy says so).
+    """
+
+    def __init__(self, index: ArticleIndex) -> None:
+        self._index = index
+
+    def get(self, site: str, article_id: str) -> ArticleState | None:
+        return self._index.get(site, article_id)
+
+    def write(self, state: ArticleState, period: str | None, released: bool) -> WriteResult:
+        return self._index.write(state, period, released)
+
+    def live_by_url(self, site: str, url: str, now: datetime) -> Article | None:
+        return self._index.live_by_url(site, url, now)
+
+    def latest(
+        self,
+        site: str,
+        now: datetime,
+        limit: int,
+        section: str | None = None,
+        tag: str | None = None,
+        author: str | None = None,
+    ) -> list[Article]:
+        return self._index.latest(site, now, limit, section=section, tag=tag, author=author)
+
+    def shard_entries(self, site: str, period: str, now: datetime) -> Iterator[SitemapEntry]:
+        return self._index.shard_entries(site, period, now)
+
+    def shard_rows(
+        self,
+        site: str,
+        period: str,
+        now: datetime,
+        after: ShardPosition | None = None,
+        until: ShardPosition | None = None,
+    ) -> Iterator[ShardRow]:
+        return self._index.shard_rows(site, period, now, after=after, until=until)
+
+    def shard_cuts(self, site: str, period: str, now: datetime) -> list[ShardPosition]:
+        return self._index.shard_cuts(site, period, now)
+
+    def published_between(self, site: str, after: datetime, until: datetime, limit: int) -> list[Article]:
+        return self._index.published_between(site, after, until, limit)
+
+    def news_entries(self, site: str, after: datetime, until: datetime, limit: int) -> list[NewsEntry]:
+        return self._index.news_entries(site, after, until, limit)
+
+    def due(self, site: str, now: datetime) -> list[Article]:
+        return self._index.due(site, now)
+
+    def mark_released(self, site: str, article_ids: Sequence[str]) -> None:
+        self._index.mark_released(site, article_ids)
+
+    def facets(self, site: str, now: datetime) -> Facets:
+        return self._index.facets(site, now)
+
+    def shard_parts(self, site: str, period: str | None = None) -> list[ShardPart]:
+        return self._index.shard_parts(site, period)
+
+    def set_shard_parts(self, site: str, period: str, parts: Sequence[ShardPart]) -> None:
+        self._index.set_shard_parts(site, period, parts)
+
+    def output_templates(self, site: str) -> set[str]:
+        return self._index.output_templates(site)
+
+    def remember_output_templates(self, site: str, templates: Iterable[str]) -> None:
+        self._index.remember_output_templates(site, templates)
+
+    def holds_site(self, site: str) -> bool:
+        return self._index.holds_site(site)
+
+
 @dataclass(frozen=True)
 class QuarantinedOutput:
     key: OutputKey

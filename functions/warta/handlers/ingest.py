@@ -13,8 +13,9 @@ by the time its delivery was first sent, so the retries of one delivery make one
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from datetime import UTC, datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from urllib.parse import unquote_plus
 
 from aws_lambda_powertools import Metrics, Tracer
@@ -26,6 +27,9 @@ from warta.app.ingest import EventOutcome
 from warta.core.events import EventRejected
 from warta.handlers import runtime
 from warta.observability import METRICS_NAMESPACE, log_record_failure, logger
+
+if TYPE_CHECKING:
+    from aws_lambda_powertools.utilities.batch.types import PartialItemFailureResponse
 
 INBOX_PREFIX = "inbox/"
 REJECTED_PREFIX = "rejected/"
@@ -58,7 +62,7 @@ def _count(outcome: EventOutcome) -> None:
 
 
 def ingest_eventbridge(event: dict[str, Any], context: Any) -> dict[str, Any]:
-    detail = event.get("detail")
+    detail: Any = event.get("detail")  # JSON: an object in a well-formed event
     detail_type = event.get("detail-type")
     sent_at = _sent_at(event.get("time"))
     if detail_type == S3_OBJECT_CREATED:
@@ -84,7 +88,7 @@ def ingest_eventbridge(event: dict[str, Any], context: Any) -> dict[str, Any]:
     return {"status": outcome.status, "event_id": outcome.event_id}
 
 
-def ingest_sqs(event: dict[str, Any], context: Any) -> dict[str, Any]:
+def ingest_sqs(event: dict[str, Any], context: Any) -> PartialItemFailureResponse:
     stack = runtime.stack()
 
     def record_handler(record: SQSRecord) -> str:
@@ -149,7 +153,7 @@ def ingest_s3_notification(event: dict[str, Any], context: Any) -> dict[str, Any
 @logger.inject_lambda_context(clear_state=True)
 @tracer.capture_lambda_handler
 @metrics.log_metrics
-def handler(event: dict[str, Any], context: Any) -> dict[str, Any]:
+def handler(event: dict[str, Any], context: Any) -> Mapping[str, Any]:
     runtime.register_context(context)
     records = event.get("Records") or []
     source = records[0].get("eventSource") if records else None

@@ -13,6 +13,7 @@ swept. Memory stays bounded at a million objects (`app.sweep`).
 
 from __future__ import annotations
 
+import functools
 import json
 import tempfile
 from collections.abc import Iterator
@@ -36,6 +37,10 @@ def _spool(paths: Iterator[str], spool: IO[str]) -> Iterator[str]:
         spool.write(json.dumps(path) + "\n")
     spool.seek(0)
     return (json.loads(line) for line in spool)
+
+
+def _log_stray(site_id: str, path: str) -> None:
+    logger.info("stray", extra={"site": site_id, "path": path})
 
 
 @logger.inject_lambda_context(clear_state=True)
@@ -68,7 +73,7 @@ def handler(event: dict[str, Any], context: Any) -> dict[str, Any]:
                 stack.store,
                 now,
                 dry_run=dry_run,
-                on_stray=lambda path, s=site_id: logger.info("stray", extra={"site": s, "path": path}),
+                on_stray=functools.partial(_log_stray, site_id),
                 listing=listing,
                 new_index=True,  # checked above, before any site was swept
             )

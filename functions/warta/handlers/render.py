@@ -10,7 +10,7 @@ logged and counted, never a failed batch.
 from __future__ import annotations
 
 from datetime import UTC, datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from aws_lambda_powertools import Metrics, Tracer
 from aws_lambda_powertools.metrics import MetricUnit
@@ -27,6 +27,9 @@ from warta.core.config import SiteConfig
 from warta.core.operator_records import ArticleCounts
 from warta.handlers import runtime
 from warta.observability import METRICS_NAMESPACE, log_record_failure, logger
+
+if TYPE_CHECKING:
+    from aws_lambda_powertools.utilities.batch.types import PartialItemFailureResponse
 
 tracer = Tracer()
 metrics = Metrics(namespace=METRICS_NAMESPACE)
@@ -101,7 +104,7 @@ def write_status(reports: dict[str, RenderReport]) -> None:
 @logger.inject_lambda_context(clear_state=True)
 @tracer.capture_lambda_handler
 @metrics.log_metrics
-def handler(event: dict[str, Any], context: Any) -> dict[str, Any]:
+def handler(event: dict[str, Any], context: Any) -> PartialItemFailureResponse:
     rendered: set[str] = set()
     changed: list[str] = []
     reports: dict[str, RenderReport] = {}

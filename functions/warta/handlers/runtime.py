@@ -29,7 +29,7 @@ from dataclasses import asdict, dataclass, field
 from datetime import UTC, datetime
 from functools import cache
 from pathlib import Path
-from typing import Any, ClassVar
+from typing import TYPE_CHECKING, Any, ClassVar, Protocol
 
 import boto3
 
@@ -45,6 +45,11 @@ from warta.core.config import ConfigError, Deployment, SiteConfig, site_from_map
 from warta.core.event_json import decode_event
 from warta.core.events import EventRejected
 from warta.observability import log_event, logger
+
+if TYPE_CHECKING:  # boto3-stubs and Powertools' idempotency: for the type checker only
+    from aws_lambda_powertools.utilities.idempotency import IdempotencyConfig
+    from mypy_boto3_dynamodb import DynamoDBClient
+    from mypy_boto3_s3 import S3Client
 
 IDEMPOTENCY_KEY_PREFIX = "warta.ingest"  # shared by every entry point: one event_id, one ingest
 IDEMPOTENCY_EXPIRY_SECONDS = 24 * 3600
@@ -74,7 +79,7 @@ def event_id_of(data: Any) -> str:
     return claimed_event_id(data) if isinstance(data, dict) else ""
 
 
-def _read_location(location: str, s3: Any) -> bytes:
+def _read_location(location: str, s3: S3Client) -> bytes:
     if location.startswith("s3://"):
         bucket, _, key = location[len("s3://") :].partition("/")
         return s3.get_object(Bucket=bucket, Key=key)["Body"].read()
@@ -84,7 +89,7 @@ def _read_location(location: str, s3: Any) -> bytes:
 DEFAULT_CONFIG_RECHECK_SECONDS = 60
 
 
-def config_versions(locations: list[str], s3: Any) -> list[tuple[str, str]]:
+def config_versions(locations: list[str], s3: S3Client) -> list[tuple[str, str]]:
     """Each site config the locations name, with a version that changes when its bytes do.
 
     An `s3://bucket/prefix/` location (trailing slash) names every *.toml under the prefix, in
@@ -107,7 +112,7 @@ def config_versions(locations: list[str], s3: Any) -> list[tuple[str, str]]:
     return found
 
 
-def load_deployment_from(locations: list[str], s3: Any) -> Deployment:
+def load_deployment_from(locations: list[str], s3: S3Client) -> Deployment:
     sites: dict[str, SiteConfig] = {}
     prefixes = [loc for loc in locations if loc.startswith("s3://") and loc.endswith("/")]
     if prefixes:
@@ -130,6 +135,14 @@ def load_deployment_from(locations: list[str], s3: Any) -> Deployment:
     return Deployment(sites=sites, default_site=next(iter(sites)))
 
 
+class IngestOnce(Protocol):
+    """`AwsStack._ingest` made idempotent by Powertools (`_idempotent_ingest`), with its config."""
+
+    config: IdempotencyConfig  # register_context gives it the Lambda context
+
+    def __call__(self, *, event: dict[str, Any], source: str, now: datetime) -> dict[str, Any]: ...
+
+
 class EventRejectedError(Exception):
     """Raised inside the idempotent step so a rejection is not remembered as done."""
 
@@ -145,9 +158,9 @@ class AwsStack:
     queue: SqsRenderQueue
     store: S3Store
     cdn: CloudFrontInvalidator
-    s3: Any
+    s3: S3Client
     state_bucket: str
-    ingest_once: Callable[..., dict[str, Any]]
+    ingest_once: IngestOnce
     ops: DynamoOpsLog
     status: S3StatusStore | None  # None: WARTA_STATUS_PREFIX is empty, no status report
     # Sites whose table was seen to hold something: checked once per container, not per event.
@@ -247,7 +260,7 @@ class AwsStack:
         )
 
 
-def _idempotent_ingest(stack_ingest: Callable[..., EventOutcome], ddb: Any) -> Callable[..., dict[str, Any]]:
+def _idempotent_ingest(stack_ingest: Callable[..., EventOutcome], ddb: DynamoDBClient) -> IngestOnce:
     from aws_lambda_powertools.utilities.idempotency import (
         DynamoDBPersistenceLayer,
         IdempotencyConfig,
@@ -261,20 +274,22 @@ def _idempotent_ingest(stack_ingest: Callable[..., EventOutcome], ddb: Any) -> C
         expires_after_seconds=IDEMPOTENCY_EXPIRY_SECONDS,
     )
 
-    @idempotent_function(
-        data_keyword_argument="event",
-        persistence_store=persistence,
-        config=config,
-        key_prefix=IDEMPOTENCY_KEY_PREFIX,
-    )
     def ingest_once(event: dict[str, Any], source: str, now: datetime) -> dict[str, Any]:
         outcome = stack_ingest(event, source, now)
         if outcome.status == "rejected":
             raise EventRejectedError(outcome)
         return asdict(outcome)
 
-    ingest_once.config = config  # type: ignore[attr-defined]  # for register_lambda_context
-    return ingest_once
+    # Powertools' decorator returns Any: applied as a call, its result gets a type here.
+    once: IngestOnce = idempotent_function(
+        ingest_once,
+        data_keyword_argument="event",
+        persistence_store=persistence,
+        config=config,
+        key_prefix=IDEMPOTENCY_KEY_PREFIX,
+    )
+    once.config = config  # for register_lambda_context
+    return once
 
 
 def _config_locations() -> list[str]:
@@ -339,10 +354,12 @@ def _clear_stack() -> None:
     _ConfigWatch.checked_at, _ConfigWatch.versions = 0.0, []
 
 
+# Like the `functools.cache` function it wraps (tests call it); mypy has no type for a function
+# with an attribute of our own.
 stack.cache_clear = _clear_stack  # type: ignore[attr-defined]
 
 
 def register_context(context: Any) -> None:
     """Lets idempotency expire an in-progress record when this invocation times out."""
     if context is not None:
-        stack().ingest_once.config.register_lambda_context(context)  # type: ignore[attr-defined]
+        stack().ingest_once.config.register_lambda_context(context)

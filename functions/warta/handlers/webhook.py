@@ -35,7 +35,7 @@ tracer = Tracer()
 metrics = Metrics(namespace=METRICS_NAMESPACE)
 
 
-def _json(status: int, payload: dict[str, Any]) -> Response:
+def _json(status: int, payload: dict[str, Any]) -> Response[str]:
     return Response(status_code=status, content_type=content_types.APPLICATION_JSON, body=json.dumps(payload))
 
 
@@ -57,7 +57,7 @@ def _signature_problem(headers: dict[str, str], body: bytes) -> str | None:
 
 @app.post("/")
 @app.post("/events")
-def receive() -> Response:
+def receive() -> Response[str]:
     event = app.current_event.raw_event
     raw_body = event.get("body") or ""
     encoded = bool(event.get("isBase64Encoded"))

@@ -8,7 +8,7 @@ item is a draft that an import must skip.
 from __future__ import annotations
 
 from collections.abc import Iterator
-from datetime import UTC
+from datetime import UTC, datetime
 from typing import IO
 from xml.sax.saxutils import escape, quoteattr
 
@@ -30,8 +30,8 @@ def _cdata(text: str) -> str:
     return "<![CDATA[" + text.replace("]]>", "]]]]><![CDATA[>") + "]]>"
 
 
-def _gmt(moment: object) -> str:
-    return moment.astimezone(UTC).strftime("%Y-%m-%d %H:%M:%S")  # type: ignore[attr-defined]
+def _gmt(moment: datetime) -> str:
+    return moment.astimezone(UTC).strftime("%Y-%m-%d %H:%M:%S")
 
 
 def _items(spec: ArchiveSpec, draft_every: int) -> Iterator[str]:

@@ -131,8 +131,8 @@ def cross_check(
             fail(index_rel, "index", "the sitemap index is missing")
     else:
         listed = {tree.layout.path_of_url(loc): loc for loc in tree.index_locs}
-        for rel, loc in listed.items():
-            if rel is None or rel not in tree.paths:
+        for listed_rel, loc in listed.items():
+            if listed_rel is None or listed_rel not in tree.paths:
                 fail(index_rel, "index", f"lists {loc}, which is not in the tree")
         for rel in sorted(tree.shards):
             if rel not in listed:
@@ -160,9 +160,9 @@ def cross_check(
         fail(robots, "robots", "robots.txt is missing")
     else:
         for url in tree.robots_sitemaps:
-            rel = tree.layout.path_of_url(url)
-            if rel is None:
+            target = tree.layout.path_of_url(url)
+            if target is None:
                 fail(robots, "robots", f"Sitemap: {url} is not on the site's public base URL")
-            elif rel not in tree.paths:
-                fail(robots, "robots", f"Sitemap: {url} points at {rel}, which does not exist")
+            elif target not in tree.paths:
+                fail(robots, "robots", f"Sitemap: {url} points at {target}, which does not exist")
     return findings

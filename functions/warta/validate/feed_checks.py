@@ -116,7 +116,7 @@ def _item_errors(summary: FeedSummary) -> list[str]:
 
 def _rss_errors(parsed: feedparser.FeedParserDict, root: etree._Element) -> list[str]:
     if root.tag != "rss" or root.get("version") != RSS_VERSION:
-        return [f'root is <{root.tag} version="{root.get("version")}">, not <rss version="2.0">']
+        return [f'root is <{root.tag!s} version="{root.get("version")}">, not <rss version="2.0">']
     channels = root.findall("channel")
     if len(channels) != 1:
         return [f"{len(channels)} <channel> elements, RSS 2.0 has exactly one"]

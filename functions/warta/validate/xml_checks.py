@@ -41,7 +41,7 @@ def sitemap_errors(root: etree._Element) -> list[str]:
     elif root.tag == SITEMAPINDEX:
         schema = _schema("siteindex.xsd")
     else:
-        return [f"root element is {root.tag}, not a sitemaps.org urlset or sitemapindex"]
+        return [f"root element is {root.tag!s}, not a sitemaps.org urlset or sitemapindex"]
     if schema.validate(root.getroottree()):
         return []
     return [f"line {e.line}: {e.message}" for e in schema.error_log]

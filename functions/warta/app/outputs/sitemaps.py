@@ -77,13 +77,13 @@ def _deletes(path: str) -> list[Change]:
 def render_shard_output(key: OutputKey, site: SiteConfig, index: ArticleIndex, now: datetime) -> list[Change]:
     period, position = parse_shard_name(key.name)
     stored = index.shard_parts(site.id, period)
-    fresh = None if position is None else _render_around(position, site, period, index, now, stored)
-    if fresh is None:
+    around = None if position is None else _render_around(position, site, period, index, now, stored)
+    if around is None:
         files = iter_shard_files(index.shard_rows(site.id, period, now))
         fresh = dict(enumerate(files, start=1))
         layout = [_record(period, n, part) for n, part in fresh.items()]
     else:
-        fresh, layout = fresh
+        fresh, layout = around
     if layout != stored:
         index.set_shard_parts(site.id, period, layout)
     changes: list[Change] = []

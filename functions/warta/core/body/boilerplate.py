@@ -87,7 +87,7 @@ def _unique(links: list[Link]) -> tuple[Link, ...]:
     return tuple(kept)
 
 
-Captioned = TypeVar("Captioned", Figure, Embed, Video, Audio)
+Captioned = TypeVar("Captioned", bound=Figure | Embed | Video | Audio)
 
 
 def split_credit(figure: Captioned, pattern: re.Pattern[str]) -> Captioned:

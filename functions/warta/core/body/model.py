@@ -206,11 +206,13 @@ def _load(value: Any) -> Any:
 
 
 def body_to_json(body: Body) -> list[Any]:
-    return _dump(body)
+    dumped: list[Any] = _dump(body)
+    return dumped
 
 
 def body_from_json(data: list[Any]) -> Body:
-    return _load(data)
+    body: Body = _load(data)
+    return body
 
 
 def inline_text(children: tuple[Inline, ...]) -> str:

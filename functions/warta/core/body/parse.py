@@ -675,9 +675,10 @@ def _image_link(img: HtmlElement, ctx: _Context) -> str:
     """The href of a link that wraps just this image (a few levels up), else ""."""
     node = img
     for _ in range(3):
-        node = node.getparent()
-        if node is None or _tag(node) in _BLOCK_LEVEL:
+        parent = node.getparent()
+        if parent is None or _tag(parent) in _BLOCK_LEVEL:
             return ""
+        node = parent
         if _tag(node) == "a":
             if (node.text_content() or "").strip() or len(list(node.iterdescendants("img"))) > 1:
                 return ""  # the link has words or other images of its own: it is not the image's

@@ -431,7 +431,7 @@ def _embed(parent: etree._Element, embed: Embed, page: _Page) -> None:
         _captioned_link_box(parent, embed.url, label, embed.caption, embed.credit, page)
         return
     _caption(box, embed.caption, embed.credit, page, "source")
-    page.components.add(node.tag)
+    page.components.add(str(node.tag))  # a tag of ours, so a str (lxml's types allow bytes and QName)
     parent.append(box)
 
 

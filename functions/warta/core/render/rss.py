@@ -116,13 +116,17 @@ def add_media(item: etree._Element, image: HeroImage) -> None:
     size = {}
     if image.width and image.height:
         size = {"width": str(image.width), "height": str(image.height)}
-    content = etree.SubElement(item, _MEDIA_CONTENT, url=image.url, medium="image", **size)
+    # Attributes as a dict (in this order), not as keywords: mypy could not tell `**size` from
+    # SubElement's own attrib and nsmap arguments.
+    attributes = {"url": image.url, "medium": "image", **size}
+    content = etree.SubElement(item, _MEDIA_CONTENT, attributes)
     description = image.caption or image.alt
     if description:
         etree.SubElement(content, _MEDIA_DESCRIPTION, type="plain").text = description
     if image.credit:
         etree.SubElement(content, _MEDIA_CREDIT).text = image.credit
-    etree.SubElement(item, _MEDIA_THUMBNAIL, url=image.url, **size)
+    thumbnail = {"url": image.url, **size}
+    etree.SubElement(item, _MEDIA_THUMBNAIL, thumbnail)
 
 
 def _add_enclosure(item: etree._Element, image: HeroImage) -> None:
