@@ -44,7 +44,7 @@ def test_every_handler_in_the_template_exists_and_every_checkov_skip_has_a_reaso
     handlers = [
         r["Properties"]["Handler"] for r in resources.values() if r["Type"] == "AWS::Serverless::Function"
     ]
-    assert len(handlers) == 5
+    assert len(handlers) == 6
     for handler in handlers:
         module, _, name = handler.rpartition(".")
         assert callable(getattr(importlib.import_module(module), name))
@@ -155,3 +155,29 @@ def test_reserved_concurrency_is_off_unless_asked_for() -> None:
             assert reserved is None or reserved["Fn::If"][0] == "ReservesConcurrency", name
             if reserved is not None:
                 assert reserved["Fn::If"][2] == {"Ref": "AWS::NoValue"}, name
+
+
+def test_a_missing_amp_page_falls_back_to_the_gone_function_through_signed_requests() -> None:
+    """Taken-down AMP pages answer 410 from CloudFront: the AMP behavior's origin group asks the
+    bucket, then (on 404 only) the Gone function's URL, which only this distribution may call."""
+    resources = _template()["Resources"]
+    config = resources["Distribution"]["Properties"]["DistributionConfig"]
+    amp = next(b for b in config["CacheBehaviors"] if b["PathPattern"] == "amp/*")
+    (group,) = [g for g in config["OriginGroups"]["Items"] if g["Id"] == amp["TargetOriginId"]]
+    assert group["FailoverCriteria"]["StatusCodes"]["Items"] == [404]  # a 5xx is not "gone"
+    assert [m["OriginId"] for m in group["Members"]["Items"]] == ["site", "gone"]
+    gone = next(o for o in config["Origins"] if o["Id"] == "gone")
+    assert "GoneFunctionUrl" in json.dumps(gone["DomainName"])
+    control = resources[gone["OriginAccessControlId"]["Fn::GetAtt"][0]]["Properties"][
+        "OriginAccessControlConfig"
+    ]
+    assert (control["OriginAccessControlOriginType"], control["SigningBehavior"]) == ("lambda", "always")
+    function = resources["GoneFunction"]["Properties"]
+    assert function["Handler"] == "warta.handlers.gone.handler"
+    assert function["FunctionUrlConfig"]["AuthType"] == "AWS_IAM"
+    permissions = [r["Properties"] for r in resources.values() if r["Type"] == "AWS::Lambda::Permission"]
+    granted = {p["Action"] for p in permissions if p["FunctionName"] == {"Ref": "GoneFunction"}}
+    assert granted == {"lambda:InvokeFunctionUrl", "lambda:InvokeFunction"}
+    for permission in permissions:
+        assert permission["Principal"] == "cloudfront.amazonaws.com"
+        assert "distribution/${Distribution}" in permission["SourceArn"]["Fn::Sub"]

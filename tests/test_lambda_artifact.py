@@ -120,7 +120,7 @@ def test_the_makefile_builds_for_the_template_runtime_and_cpu() -> None:
     assert re.search(rf"^LAMBDA_PYTHON \?= {re.escape(runtime_python_version())}$", makefile, re.M)
     assert re.search(rf"^LAMBDA_ARCH \?= {template_architecture()}$", makefile, re.M)
     template = TEMPLATE.read_text()
-    assert template.count("BuildMethod: makefile") == len(template_functions()) == 5
+    assert template.count("BuildMethod: makefile") == len(template_functions()) == 6
 
 
 # --- the artifact, run as Lambda runs it ------------------------------------------------------

@@ -24,7 +24,7 @@ from boto3.dynamodb.types import TypeDeserializer, TypeSerializer
 from botocore.exceptions import ClientError
 
 from warta.adapters.dynamodb_count import count_items
-from warta.core.operator_records import Rejection
+from warta.core.operator_records import Rejection, Takedown
 
 if TYPE_CHECKING:  # boto3-stubs, a dev dependency: never imported at run time
     from mypy_boto3_dynamodb import DynamoDBClient
@@ -116,6 +116,21 @@ class DynamoOpsLog:
         except ClientError as exc:
             if not _condition_failed(exc):
                 raise  # else there was none, or a newer takedown beat this write
+
+    def takedowns(self, site: str) -> list[Takedown]:
+        """Every takedown record of the site (articles that are tombstones now), page by page."""
+        found: list[Takedown] = []
+        for page in self._ddb.get_paginator("query").paginate(
+            TableName=self.table,
+            KeyConditionExpression="pk = :pk",
+            ExpressionAttributeValues=_marshal({":pk": TAKEDOWNS_PK + site}),
+            ProjectionExpression="sk, #url",
+            ExpressionAttributeNames={"#url": "url"},
+        ):
+            for item in page.get("Items", []):
+                row = {k: _de.deserialize(v) for k, v in item.items()}
+                found.append(Takedown(str(row["sk"]), str(row.get("url", ""))))
+        return found
 
     def takedown_count(self, site: str) -> int:
         request: dict[str, Any] = {

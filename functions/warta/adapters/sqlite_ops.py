@@ -8,11 +8,10 @@ index's SQLite file; the `articles` table is read, never written, here.
 from __future__ import annotations
 
 import sqlite3
-from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
 
-from warta.core.operator_records import ArticleCounts, Rejection, Run
+from warta.core.operator_records import ArticleCounts, Rejection, Run, Takedown
 
 __all__ = ["ArticleCounts", "OpsLog", "Rejection", "Run", "Takedown"]
 
@@ -44,12 +43,6 @@ CREATE TABLE IF NOT EXISTS ops_runs (
     deleted INTEGER NOT NULL
 );
 """
-
-
-@dataclass(frozen=True, slots=True)
-class Takedown:
-    id: str
-    url: str  # "" when the article was taken down before its URL was recorded
 
 
 class OpsLog:

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from pathlib import Path
 
-from warta.app.outputs.amp import amp_path
+from warta.app.gone import gone_paths
 from warta.core.config import load_deployment
 
 
@@ -20,12 +20,7 @@ def taken_down_paths(config: list[Path], state: Path) -> set[str]:
     deployment = load_deployment(config)
     ops = OpsLog(index_file)
     try:
-        return {
-            site.output_prefix + amp_path(site, gone.url)
-            for site in deployment.sites.values()
-            for gone in ops.takedowns(site.id)
-            if gone.url
-        }
+        return gone_paths(deployment, ops.takedowns)
     finally:
         ops.close()
 

@@ -18,6 +18,14 @@ class Rejection:
 
 
 @dataclass(frozen=True, slots=True)
+class Takedown:
+    """An article that is a tombstone now, with the URL it had when last live."""
+
+    id: str
+    url: str  # "" when the article was taken down before its URL was recorded
+
+
+@dataclass(frozen=True, slots=True)
 class Run:
     """A `warta publish` / `rebuild` run, or (command "render") one render batch on AWS."""
 
