@@ -1,0 +1,169 @@
+"""AMP cache flushes (issue 15, point 4): a takedown asks the AMP caches to drop the AMP page.
+
+A local HTTP server plays the cache. The cache host is configured as `http://cache.test` and
+urllib reaches it through the standard `http_proxy` variable, so the server sees the whole
+request URL, cache subdomain included. It checks every request as a cache would: it rebuilds
+the signed string from the URL and verifies the signature with the public key read from the
+published tree's `/.well-known/amphtml/apikey.pub`, so a pass proves that the key warta serves
+and the key it signs with are one pair.
+"""
+
+from __future__ import annotations
+
+import base64
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from urllib.parse import urlsplit
+
+import pytest
+from cryptography.exceptions import InvalidSignature
+from cryptography.hazmat.primitives import hashes, serialization
+from cryptography.hazmat.primitives.asymmetric import padding, rsa
+
+from warta.core.amp_cache import cache_subdomain, fallback_prefix, update_cache_url
+
+from conftest import EXAMPLE_EVENTS
+
+NOW = "2023-09-21T00:00:00+07:00"
+KEY_FILE = ".well-known/amphtml/apikey.pub"
+CACHE_SUFFIX = "cache.test"  # RFC 2606: never resolved; the proxy variable takes it to the server
+SIGNATURE = "&amp_url_signature="
+EVENTS = sorted(EXAMPLE_EVENTS.glob("*.json"))
+PUBLISHED = [p for p in EVENTS if not p.name.startswith(("022", "023"))]
+TAKEDOWN = EXAMPLE_EVENTS / "022-unpublished-016-senandung-kabut.json"
+
+
+# --- keys -------------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class KeyPair:
+    private_pem: bytes
+    public_pem: bytes
+
+
+def make_key_pair() -> KeyPair:
+    key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
+    private = key.private_bytes(
+        serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption()
+    )
+    public = key.public_key().public_bytes(
+        serialization.Encoding.PEM, serialization.PublicFormat.SubjectPublicKeyInfo
+    )
+    return KeyPair(private, public)
+
+
+@pytest.fixture(scope="module")
+def keys() -> KeyPair:
+    return make_key_pair()
+
+
+@pytest.fixture(scope="module")
+def other_keys() -> KeyPair:
+    return make_key_pair()
+
+
+def signer_of(pair: KeyPair) -> Callable[[bytes], bytes]:
+    """RSA-SHA256, PKCS#1 v1.5, made here with `cryptography` and not with warta's adapter."""
+    key = serialization.load_pem_private_key(pair.private_pem, password=None)
+    assert isinstance(key, rsa.RSAPrivateKey)
+    return lambda message: key.sign(message, padding.PKCS1v15(), hashes.SHA256())
+
+
+def verifies(public_pem: bytes, signed: str, signature: str) -> bool:
+    key = serialization.load_pem_public_key(public_pem)
+    assert isinstance(key, rsa.RSAPublicKey)
+    raw = base64.urlsafe_b64decode(signature + "=" * (-len(signature) % 4))
+    try:
+        key.verify(raw, signed.encode("ascii"), padding.PKCS1v15(), hashes.SHA256())
+    except InvalidSignature:
+        return False
+    return True
+
+
+# --- the cache subdomain: AMP "AMP Cache URL Format", Basic and Fallback Algorithm -------------------
+
+
+@pytest.mark.parametrize(
+    ("domain", "prefix"),
+    [
+        # The examples of amp.dev's "AMP Cache URL Format and Request Handling", Basic Algorithm.
+        ("example.com", "example-com"),
+        ("foo.example.com", "foo-example-com"),
+        ("foo-example.com", "foo--example-com"),
+        ("xn--57hw060o.com", "xn---com-p33b41770a"),  # ⚡😊.com
+        ("en-us.example.com", "0-en--us-example-com-0"),  # "--" at positions 3 and 4
+        # The tests of the AMP Toolbox (packages/cache-url, spec/AmpUrlSpec.js).
+        ("SOMETHING.COM", "something-com"),
+        ("hello--world.com", "hello----world-com"),
+        ("xn--bcher-kva.ch", "xn--bcher-ch-65a"),  # bücher.ch
+        ("xn--4gbrim.xn----rmckbbajlc6dj7bxne2c.xn--wgbh1c", "xn-------i5fvcbaopc6fkc0de0d9jybegt6cd"),
+        # Right-to-left and left-to-right letters in one label: no valid DNS label, hashed.
+        (
+            "hello.xn--4gbrim.xn----rmckbbajlc6dj7bxne2c.xn--wgbh1c",
+            "a6h5moukddengbsjm77rvbosevwuduec2blkjva4223o4bgafgla",
+        ),
+        # Over 63 characters: the Fallback Algorithm.
+        (
+            "itwasadarkandstormynight.therainfellintorrents.exceptatoccasionalintervalswhenitwas"
+            "checkedby.aviolentgustofwindwhichsweptupthestreets.com",
+            "dgz4cnrxufaulnwku4ow5biptyqnenjievjht56hd7wqinbdbteq",
+        ),
+        ("toplevelnohyphens", "qsgpfjzulvuaxb66z77vlhb5gu2irvcnyp6t67cz6tqo5ae6fysa"),  # no dot
+        # warta's own sites.
+        ("www.andalpost.com", "www-andalpost-com"),
+        ("bücher.ch", "xn--bcher-ch-65a"),  # a Unicode host is taken in its IDNA form
+    ],
+)
+def test_cache_subdomain(domain: str, prefix: str) -> None:
+    assert cache_subdomain(domain) == prefix
+
+
+def test_the_63_character_boundary() -> None:
+    at_limit = "a" * 59 + ".com"  # 63 characters once the dot is a hyphen
+    assert cache_subdomain(at_limit) == "a" * 59 + "-com"
+    over = "a" * 60 + ".com"
+    assert cache_subdomain(over) == fallback_prefix(over)
+    assert len(fallback_prefix(over)) == 52 and "-" not in fallback_prefix(over)
+    # Doubled hyphens count: 61 characters of domain make 63 of prefix, 62 make 64.
+    fits = "a-b-c" + "d" * 52 + ".com"
+    assert cache_subdomain(fits) == "a--b--c" + "d" * 52 + "-com"
+    hyphens = "a-b-c" + "d" * 53 + ".com"
+    assert len(hyphens) == 62 and cache_subdomain(hyphens) == fallback_prefix(hyphens)
+
+
+# --- the signed request -----------------------------------------------------------------------------
+
+
+def test_update_cache_url_is_signed_over_the_path_and_timestamp(keys: KeyPair) -> None:
+    now = datetime(2023, 9, 20, 17, 0, 0, tzinfo=UTC)
+    page = "https://www.andalpost.com/amp/nasional/berita.html"
+    url = update_cache_url(page, now, signer_of(keys))
+    signed = "/update-cache/c/s/www.andalpost.com/amp/nasional/berita.html?amp_action=flush&amp_ts=1695229200"
+    assert url.startswith(f"https://www-andalpost-com.cdn.ampproject.org{signed}{SIGNATURE}")
+    signature = url.rpartition(SIGNATURE)[2]
+    assert "=" not in signature and "+" not in signature and "/" not in signature  # web-safe, unpadded
+    assert verifies(keys.public_pem, signed, signature)
+    assert not verifies(keys.public_pem, signed.replace("1695229200", "1695229201"), signature)
+
+
+@pytest.mark.parametrize(
+    ("page", "signed_start"),
+    [
+        ("http://www.andalpost.com/amp/a.html", "/update-cache/c/www.andalpost.com/amp/a.html?amp_action"),
+        (
+            "https://www.andalpost.com/amp/g?value=Hello%20World",
+            "/update-cache/c/s/www.andalpost.com/amp/g?value=Hello%20World&amp_action=flush",
+        ),
+        (
+            "https://www.andalpost.com/amp/kopi susu/café.html",
+            "/update-cache/c/s/www.andalpost.com/amp/kopi%20susu/caf%C3%A9.html?amp_action",
+        ),
+        ("https://bücher.ch/amp/a.html", "/update-cache/c/s/xn--bcher-kva.ch/amp/a.html?amp_action"),
+    ],
+)
+def test_update_cache_url_paths(page: str, signed_start: str) -> None:
+    url = update_cache_url(page, datetime(2023, 9, 20, tzinfo=UTC), lambda message: b"sig", "cdn.example")
+    assert urlsplit(url).netloc.endswith(".cdn.example")
+    assert url.partition(".cdn.example")[2].startswith(signed_start)
