@@ -11,19 +11,26 @@ and the key it signs with are one pair.
 from __future__ import annotations
 
 import base64
+import json
+import tomllib
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from urllib.parse import urlsplit
+from pathlib import Path
+from typing import Any
+from urllib.parse import quote, urlsplit
 
 import pytest
 from cryptography.exceptions import InvalidSignature
 from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import padding, rsa
 
+from warta.adapters.amp_cache_keys import file_signer, rsa_signer
+from warta.cli.main import main
 from warta.core.amp_cache import cache_subdomain, fallback_prefix, update_cache_url
+from warta.core.config import ConfigError, SiteConfig, load_site, site_from_mapping
 
-from conftest import EXAMPLE_EVENTS
+from conftest import EXAMPLE_EVENTS, EXAMPLE_SITE
 
 NOW = "2023-09-21T00:00:00+07:00"
 KEY_FILE = ".well-known/amphtml/apikey.pub"
@@ -167,3 +174,130 @@ def test_update_cache_url_paths(page: str, signed_start: str) -> None:
     url = update_cache_url(page, datetime(2023, 9, 20, tzinfo=UTC), lambda message: b"sig", "cdn.example")
     assert urlsplit(url).netloc.endswith(".cdn.example")
     assert url.partition(".cdn.example")[2].startswith(signed_start)
+
+
+# --- configs and runs --------------------------------------------------------------------------------
+
+
+def site_config(tmp_path: Path, keys: KeyPair | None, **amp_cache: Any) -> Path:
+    """The example site with [notify] replaced: fast retries, then [notify.amp_cache] with the
+    key pair's files beside the config and `amp_cache` keys (no table when keys is None)."""
+    text = EXAMPLE_SITE.read_text()
+    start, end = text.index("[notify]"), text.index("[amp]")
+    table = "[notify]\ntimeout_seconds = 0.5\nattempts = 3\nbackoff_seconds = 0.01\n"
+    if keys is not None:
+        (tmp_path / "amp-public.pem").write_bytes(keys.public_pem)
+        (tmp_path / "amp-private.pem").write_bytes(keys.private_pem)
+        values = {
+            "public_key_file": "amp-public.pem",
+            "private_key_file": "amp-private.pem",
+            "cache_hosts": [f"http://{CACHE_SUFFIX}"],
+            **amp_cache,
+        }
+        table += "\n[notify.amp_cache]\n" + "".join(f"{k} = {json.dumps(v)}\n" for k, v in values.items())
+    path = tmp_path / "site.toml"
+    path.write_text(text[:start] + table + "\n" + text[end:])
+    return path
+
+
+def run(tmp_path: Path, command: str, config: Path, *args: str) -> int:
+    common = ["--config", str(config), "--out", str(tmp_path / "public"), "--state", str(tmp_path / "state")]
+    return main([command, *common, "--progress", "off", *args])
+
+
+def publish(tmp_path: Path, config: Path, *events: Path, extra: tuple[str, ...] = ()) -> int:
+    return run(tmp_path, "publish", config, "--now", NOW, *extra, *map(str, events))
+
+
+def amp_pages(tmp_path: Path) -> set[str]:
+    amp = tmp_path / "public" / "amp"
+    return {p.relative_to(tmp_path / "public").as_posix() for p in amp.rglob("*.html")}
+
+
+def served_url(path: str) -> str:
+    """Where the example site serves a tree path (its public_base_url), percent-encoded."""
+    return "https://www.andalpost.com/" + quote(path)
+
+
+def moved(event: Path, revision: int, url: str) -> dict[str, Any]:
+    data = json.loads(event.read_text())
+    data["event_id"] += f"-moved-r{revision}"
+    data["type"] = "article.updated"
+    data["article"].update(revision=revision, url=url)
+    return data
+
+
+def json_log_lines(stderr: str) -> list[dict[str, Any]]:
+    return [json.loads(line) for line in stderr.splitlines() if line.startswith("{")]
+
+
+# --- config ----------------------------------------------------------------------------------------
+
+
+def example_with(amp_cache: dict[str, Any] | None) -> dict[str, Any]:
+    data = tomllib.loads(EXAMPLE_SITE.read_text())
+    if amp_cache is not None:
+        data["notify"]["amp_cache"] = amp_cache
+    return data
+
+
+def test_the_example_site_has_no_amp_cache(site: SiteConfig) -> None:
+    assert site.notify.amp_cache is None
+
+
+def test_config_files_are_relative_to_the_config(tmp_path: Path, keys: KeyPair) -> None:
+    site = load_site(site_config(tmp_path, keys))
+    spec = site.notify.amp_cache
+    assert spec is not None
+    assert spec.public_key == keys.public_pem.decode()
+    assert spec.private_key_file == str(tmp_path / "amp-private.pem")
+    assert spec.cache_hosts == (f"http://{CACHE_SUFFIX}",)
+    inline = site_from_mapping(example_with({"public_key": keys.public_pem.decode()}))
+    assert inline.notify.amp_cache is not None
+    assert inline.notify.amp_cache.cache_hosts == ("cdn.ampproject.org",)
+    assert inline.notify.amp_cache.private_key_file == ""
+
+
+@pytest.mark.parametrize(
+    ("table", "named"),
+    [
+        ({}, "give public_key"),
+        ({"public_key": "PUBLIC", "public_key_file": "k.pem"}, "one of them"),
+        ({"public_key": "-----BEGIN PRIVATE KEY-----\nAA\n-----END PRIVATE KEY-----"}, "private key"),
+        ({"public_key": "ssh-rsa AAAAB3Nza"}, "expected a PEM public key"),
+        ({"public_key_file": "amp-public.pem"}, "relative to no file"),  # a config from S3
+        ({"private_key": "x"}, "notify.amp_cache.private_key: unknown key"),
+        ({"cache_hosts": "cdn.ampproject.org"}, "cache_hosts"),
+        ({"cache_hosts": ["cdn.ampproject.org/update-cache"]}, "cache_hosts"),
+    ],
+)
+def test_a_broken_amp_cache_table_names_the_key(keys: KeyPair, table: dict[str, Any], named: str) -> None:
+    if "cache_hosts" in table:
+        table = {"public_key": keys.public_pem.decode(), **table}
+    with pytest.raises(ConfigError, match=named):
+        site_from_mapping(example_with(table))
+
+
+def test_a_missing_public_key_file_is_a_config_error(tmp_path: Path) -> None:
+    config = site_config(tmp_path, make_key_pair())
+    (tmp_path / "amp-public.pem").unlink()
+    with pytest.raises(ConfigError, match="public_key_file: cannot read"):
+        load_site(config)
+
+
+# --- the signing key --------------------------------------------------------------------------------
+
+
+def test_a_private_key_that_is_not_the_published_ones_half_is_refused(
+    keys: KeyPair, other_keys: KeyPair
+) -> None:
+    with pytest.raises(ValueError, match="not the half"):
+        rsa_signer(other_keys.private_pem, keys.public_pem.decode())
+    with pytest.raises(ValueError, match="unusable key"):
+        rsa_signer(b"not a key", keys.public_pem.decode())
+
+
+def test_no_private_key_file_is_a_lookup_error(keys: KeyPair) -> None:
+    site = site_from_mapping(example_with({"public_key": keys.public_pem.decode()}))
+    with pytest.raises(LookupError, match="private_key_file"):
+        file_signer(site)
