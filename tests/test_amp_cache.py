@@ -11,7 +11,9 @@ and the key it signs with are one pair.
 from __future__ import annotations
 
 import base64
+import http.client
 import json
+import threading
 import tomllib
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -27,6 +29,7 @@ from cryptography.hazmat.primitives.asymmetric import padding, rsa
 
 from warta.adapters.amp_cache_keys import file_signer, rsa_signer
 from warta.cli.main import main
+from warta.cli.serve import make_server
 from warta.core.amp_cache import cache_subdomain, fallback_prefix, update_cache_url
 from warta.core.config import ConfigError, SiteConfig, load_site, site_from_mapping
 
@@ -301,3 +304,45 @@ def test_no_private_key_file_is_a_lookup_error(keys: KeyPair) -> None:
     site = site_from_mapping(example_with({"public_key": keys.public_pem.decode()}))
     with pytest.raises(LookupError, match="private_key_file"):
         file_signer(site)
+
+
+# --- the public key file ----------------------------------------------------------------------------
+
+
+def test_the_key_file_is_a_planned_output_served_with_its_cache_control(
+    tmp_path: Path, keys: KeyPair, capsys: pytest.CaptureFixture[str]
+) -> None:
+    config = site_config(tmp_path, keys)
+    assert publish(tmp_path, config, *PUBLISHED[:3], extra=("--no-ping",)) == 0
+    key_file = tmp_path / "public" / KEY_FILE
+    assert key_file.read_bytes() == keys.public_pem
+    # A rebuild keeps it: it is planned, not a stray.
+    capsys.readouterr()
+    assert run(tmp_path, "rebuild", config, "--dry-run") == 0
+    assert KEY_FILE not in capsys.readouterr().out
+    assert run(tmp_path, "rebuild", config, "--no-ping") == 0
+    assert key_file.read_bytes() == keys.public_pem
+    # Served as text/plain (AMP "Update AMP Content") with the [cache_control] amp_cache_key.
+    server = make_server(tmp_path / "public", tmp_path / "state" / "objects", 0)
+    thread = threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True)
+    thread.start()
+    try:
+        conn = http.client.HTTPConnection(*server.server_address[:2], timeout=10)
+        conn.request("GET", "/" + KEY_FILE)
+        response = conn.getresponse()
+        assert response.read() == keys.public_pem
+        conn.close()
+    finally:
+        server.shutdown()
+        server.server_close()
+        thread.join(timeout=10)
+    assert response.status == 200
+    assert response.getheader("Content-Type") == "text/plain; charset=utf-8"
+    assert response.getheader("Cache-Control") == load_site(config).cache_control["amp_cache_key"]
+    # Once the table is gone from the config the file is a stray, and a rebuild removes it.
+    plain = site_config(tmp_path, None)
+    capsys.readouterr()
+    assert run(tmp_path, "rebuild", plain, "--dry-run") == 0
+    assert f"stray {KEY_FILE}" in capsys.readouterr().out
+    assert run(tmp_path, "rebuild", plain, "--no-ping") == 0
+    assert not key_file.exists()
