@@ -14,10 +14,12 @@ import base64
 import http.client
 import json
 import threading
+import time
 import tomllib
-from collections.abc import Callable
-from dataclasses import dataclass
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
 from datetime import UTC, datetime
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any
 from urllib.parse import quote, urlsplit
@@ -28,10 +30,14 @@ from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import padding, rsa
 
 from warta.adapters.amp_cache_keys import file_signer, rsa_signer
+from warta.adapters.http_ping import HttpPinger
+from warta.app.notify import Flush, plan_pings, send_pings
+from warta.app.render import RenderReport
 from warta.cli.main import main
 from warta.cli.serve import make_server
 from warta.core.amp_cache import cache_subdomain, fallback_prefix, update_cache_url
-from warta.core.config import ConfigError, SiteConfig, load_site, site_from_mapping
+from warta.core.config import ConfigError, Deployment, SiteConfig, load_site, site_from_mapping
+from warta.core.planner import OutputKey
 
 from conftest import EXAMPLE_EVENTS, EXAMPLE_SITE
 
@@ -346,3 +352,202 @@ def test_the_key_file_is_a_planned_output_served_with_its_cache_control(
     assert f"stray {KEY_FILE}" in capsys.readouterr().out
     assert run(tmp_path, "rebuild", plain, "--no-ping") == 0
     assert not key_file.exists()
+
+
+# --- a local AMP cache ------------------------------------------------------------------------------
+
+
+@dataclass
+class CacheRequest:
+    subdomain: str  # the label before the cache suffix
+    page_url: str  # the publisher URL the request names, scheme restored
+    timestamp: int
+    verified: bool  # the signature checks out with the tree's apikey.pub
+
+
+@dataclass
+class AmpCache:
+    """Answers each GET with the next status of `statuses` (then the last), like an AMP cache
+    reached through a proxy: the request line carries the whole URL."""
+
+    statuses: list[int]
+    tree: Path  # the public tree whose apikey.pub checks the signatures
+    requests: list[CacheRequest] = field(default_factory=list)
+    url: str = ""
+
+    def next_status(self) -> int:
+        return self.statuses.pop(0) if len(self.statuses) > 1 else self.statuses[0]
+
+    def check(self, target: str) -> CacheRequest:
+        parts = urlsplit(target)
+        subdomain, _, suffix = (parts.hostname or "").partition(".")
+        assert suffix == CACHE_SUFFIX, target
+        signed, _, signature = f"{parts.path}?{parts.query}".rpartition(SIGNATURE)
+        # AMP "Update AMP Content": /update-cache/c/s/<domain>/<path>?amp_action=flush&amp_ts=<ts>
+        assert signed.startswith("/update-cache/c/s/"), target
+        page, _, query = signed.removeprefix("/update-cache/c/s/").partition("?")
+        assert query.startswith("amp_action=flush&amp_ts="), target
+        timestamp = int(query.removeprefix("amp_action=flush&amp_ts="))
+        public_pem = (self.tree / KEY_FILE).read_bytes()
+        return CacheRequest(subdomain, f"https://{page}", timestamp, verifies(public_pem, signed, signature))
+
+
+@pytest.fixture
+def amp_cache(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Any]:
+    servers: list[tuple[ThreadingHTTPServer, threading.Thread]] = []
+
+    def start(*statuses: int) -> AmpCache:
+        state = AmpCache(list(statuses or (200,)), tmp_path / "public")
+
+        class Handler(BaseHTTPRequestHandler):
+            def do_GET(self) -> None:
+                state.requests.append(state.check(self.path))
+                self.send_response(state.next_status())
+                self.send_header("Content-Length", "0")
+                self.end_headers()
+
+            def log_message(self, format: str, *args: object) -> None:
+                pass
+
+        server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        thread = threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True)
+        thread.start()
+        servers.append((server, thread))
+        state.url = f"http://127.0.0.1:{server.server_address[1]}"
+        for name in ("HTTP_PROXY", "HTTPS_PROXY", "https_proxy", "ALL_PROXY", "all_proxy"):
+            monkeypatch.delenv(name, raising=False)
+        monkeypatch.setenv("http_proxy", state.url)
+        monkeypatch.setenv("no_proxy", "127.0.0.1,localhost")
+        return state
+
+    yield start
+    for server, thread in servers:
+        server.shutdown()
+        server.server_close()
+        thread.join(timeout=5)
+
+
+# --- what is sent -----------------------------------------------------------------------------------
+
+
+def configured(keys: KeyPair, **table: Any) -> SiteConfig:
+    return site_from_mapping(example_with({"public_key": keys.public_pem.decode(), **table}))
+
+
+def test_only_deleted_amp_pages_are_flushed_once_per_cache(keys: KeyPair) -> None:
+    site = configured(keys, cache_hosts=["cdn.ampproject.org", "cache.example"])
+    report = RenderReport()
+    report.changed_outputs += [
+        (OutputKey(site.id, "amp", "https://www.andalpost.com/a"), "amp/a.html", "written"),
+        (OutputKey(site.id, "amp", "https://www.andalpost.com/b"), "amp/b.html", "deleted"),
+        (OutputKey(site.id, "amp", "https://www.andalpost.com/b"), "amp/old/b.html", "deleted"),
+        (OutputKey(site.id, "feed", "home"), "feed/index.xml", "written"),
+    ]
+    flushes = [p for p in plan_pings(report, Deployment({site.id: site}, site.id)) if isinstance(p, Flush)]
+    assert [(f.cache_host, f.page_url) for f in flushes] == [
+        ("cdn.ampproject.org", "https://www.andalpost.com/amp/b.html"),
+        ("cdn.ampproject.org", "https://www.andalpost.com/amp/old/b.html"),
+        ("cache.example", "https://www.andalpost.com/amp/b.html"),
+        ("cache.example", "https://www.andalpost.com/amp/old/b.html"),
+    ]
+    assert {f.endpoint for f in flushes} == {
+        "https://www-andalpost-com.cdn.ampproject.org",
+        "https://www-andalpost-com.cache.example",
+    }
+    unconfigured = site_from_mapping(example_with(None))
+    assert not [
+        p for p in plan_pings(report, Deployment({site.id: unconfigured}, site.id)) if isinstance(p, Flush)
+    ]
+
+
+def test_a_site_without_a_usable_key_sends_nothing_and_says_why(
+    keys: KeyPair, amp_cache: Any, caplog: pytest.LogCaptureFixture
+) -> None:
+    cache = amp_cache(200)
+    site = configured(keys, cache_hosts=[f"http://{CACHE_SUFFIX}"])
+    report = RenderReport()
+    for name in ("a", "b"):
+        key = OutputKey(site.id, "amp", f"https://www.andalpost.com/{name}")
+        report.changed_outputs.append((key, f"amp/{name}.html", "deleted"))
+    deployment = Deployment({site.id: site}, site.id)
+    asked: list[str] = []
+
+    def no_key(asked_for: SiteConfig) -> Any:
+        asked.append(asked_for.id)
+        raise LookupError("no key here")
+
+    with caplog.at_level("WARNING", logger="warta"):
+        result = send_pings(plan_pings(report, deployment), HttpPinger(), deployment, no_key)
+    assert cache.requests == [] and result.sent == [] and len(result.failed) == 2
+    assert asked == [site.id]  # asked once per run
+    messages = [r.getMessage() for r in caplog.records]
+    assert messages == ["amp_cache ping failed: no signing key: LookupError: no key here"] * 2
+
+
+# --- end to end: `warta publish` --------------------------------------------------------------------
+
+
+def test_a_takedown_and_a_moved_url_each_flush_their_old_amp_page(
+    tmp_path: Path, keys: KeyPair, amp_cache: Any, capsys: pytest.CaptureFixture[str]
+) -> None:
+    cache = amp_cache(200)
+    config = site_config(tmp_path, keys)
+    assert publish(tmp_path, config, *PUBLISHED) == 0
+    assert cache.requests == []  # pages appeared: nothing to flush
+    before = amp_pages(tmp_path)
+    festival = EXAMPLE_EVENTS / "002-festival-layang-layang.json"
+    new_url = "https://www.andalpost.com/nasional/festival-layang-layang-dipindah"
+    (tmp_path / "moved.json").write_text(json.dumps(moved(festival, 2, new_url)))
+    capsys.readouterr()
+    started = time.time()
+    assert publish(tmp_path, config, TAKEDOWN, tmp_path / "moved.json") == 0
+    removed = before - amp_pages(tmp_path)
+    assert len(removed) == 2  # the takedown's page and the moved article's old page
+    assert sorted(r.page_url for r in cache.requests) == sorted(served_url(p) for p in removed)
+    for request in cache.requests:
+        assert request.verified, request
+        assert request.subdomain == "www-andalpost-com"
+        assert started - 60 <= request.timestamp <= time.time() + 60  # the cache's window
+    assert "pings: 2 sent, 0 failed" in capsys.readouterr().out
+    # Published again, nothing is removed: nothing is flushed.
+    cache.requests.clear()
+    assert publish(tmp_path, config, TAKEDOWN) == 0
+    assert cache.requests == []
+
+
+def test_a_cache_answering_500_then_200_is_asked_again(tmp_path: Path, keys: KeyPair, amp_cache: Any) -> None:
+    config = site_config(tmp_path, keys)
+    assert publish(tmp_path, config, *PUBLISHED) == 0
+    cache = amp_cache(500, 200)
+    assert publish(tmp_path, config, TAKEDOWN) == 0
+    assert len(cache.requests) == 2
+    assert all(r.verified for r in cache.requests)
+    assert cache.requests[0].page_url == cache.requests[1].page_url
+
+
+def test_a_cache_that_always_fails_never_fails_the_publish(
+    tmp_path: Path, keys: KeyPair, amp_cache: Any, capsys: pytest.CaptureFixture[str]
+) -> None:
+    config = site_config(tmp_path, keys)
+    assert publish(tmp_path, config, *PUBLISHED) == 0
+    cache = amp_cache(503)
+    capsys.readouterr()
+    assert publish(tmp_path, config, TAKEDOWN) == 0
+    assert len(cache.requests) == 3  # every attempt of [notify] attempts
+    printed = capsys.readouterr()
+    assert "pings: 0 sent, 1 failed (see the log)" in printed.out
+    (line,) = [entry for entry in json_log_lines(printed.err) if entry.get("ping") == "amp_cache"]
+    assert line["level"] == "WARNING"
+    assert line["subject"] == cache.requests[0].page_url  # the page that could not be flushed
+    assert line["error"] == "HTTP 503" and line["attempts"] == 3
+    assert line["endpoint"] == f"http://www-andalpost-com.{CACHE_SUFFIX}"
+
+
+def test_no_ping_flushes_nothing(tmp_path: Path, keys: KeyPair, amp_cache: Any) -> None:
+    config = site_config(tmp_path, keys)
+    cache = amp_cache(200)
+    assert publish(tmp_path, config, *PUBLISHED) == 0
+    before = amp_pages(tmp_path)
+    assert publish(tmp_path, config, TAKEDOWN, extra=("--no-ping",)) == 0
+    assert len(before - amp_pages(tmp_path)) == 1  # a page went, and no cache heard of it
+    assert cache.requests == []
