@@ -25,6 +25,7 @@ from typing import Any
 from urllib.parse import quote, urlsplit
 
 import pytest
+from aws_harness import SITE_BUCKET
 from cryptography.exceptions import InvalidSignature
 from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import padding, rsa
@@ -40,6 +41,7 @@ from warta.core.config import ConfigError, Deployment, SiteConfig, load_site, si
 from warta.core.planner import OutputKey
 
 from conftest import EXAMPLE_EVENTS, EXAMPLE_SITE
+from support.aws_runs import drain, moto_environment, open_aws
 
 NOW = "2023-09-21T00:00:00+07:00"
 KEY_FILE = ".well-known/amphtml/apikey.pub"
@@ -203,7 +205,8 @@ def site_config(tmp_path: Path, keys: KeyPair | None, **amp_cache: Any) -> Path:
             "cache_hosts": [f"http://{CACHE_SUFFIX}"],
             **amp_cache,
         }
-        table += "\n[notify.amp_cache]\n" + "".join(f"{k} = {json.dumps(v)}\n" for k, v in values.items())
+        lines = [f"{k} = {json.dumps(v)}\n" for k, v in values.items() if v is not None]  # None: left out
+        table += "\n[notify.amp_cache]\n" + "".join(lines)
     path = tmp_path / "site.toml"
     path.write_text(text[:start] + table + "\n" + text[end:])
     return path
@@ -371,7 +374,7 @@ class AmpCache:
     reached through a proxy: the request line carries the whole URL."""
 
     statuses: list[int]
-    tree: Path  # the public tree whose apikey.pub checks the signatures
+    served_key: Callable[[], bytes]  # the site's apikey.pub as published: it checks signatures
     requests: list[CacheRequest] = field(default_factory=list)
     url: str = ""
 
@@ -388,16 +391,18 @@ class AmpCache:
         page, _, query = signed.removeprefix("/update-cache/c/s/").partition("?")
         assert query.startswith("amp_action=flush&amp_ts="), target
         timestamp = int(query.removeprefix("amp_action=flush&amp_ts="))
-        public_pem = (self.tree / KEY_FILE).read_bytes()
-        return CacheRequest(subdomain, f"https://{page}", timestamp, verifies(public_pem, signed, signature))
+        return CacheRequest(
+            subdomain, f"https://{page}", timestamp, verifies(self.served_key(), signed, signature)
+        )
 
 
 @pytest.fixture
 def amp_cache(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Any]:
     servers: list[tuple[ThreadingHTTPServer, threading.Thread]] = []
 
-    def start(*statuses: int) -> AmpCache:
-        state = AmpCache(list(statuses or (200,)), tmp_path / "public")
+    def start(*statuses: int, served_key: Callable[[], bytes] | None = None) -> AmpCache:
+        tree_key = tmp_path / "public" / KEY_FILE
+        state = AmpCache(list(statuses or (200,)), served_key or tree_key.read_bytes)
 
         class Handler(BaseHTTPRequestHandler):
             def do_GET(self) -> None:
@@ -551,3 +556,57 @@ def test_no_ping_flushes_nothing(tmp_path: Path, keys: KeyPair, amp_cache: Any) 
     assert publish(tmp_path, config, TAKEDOWN, extra=("--no-ping",)) == 0
     assert len(before - amp_pages(tmp_path)) == 1  # a page went, and no cache heard of it
     assert cache.requests == []
+
+
+# --- on AWS: the render function signs with the key from SSM ----------------------------------------
+
+
+@pytest.fixture(scope="module")
+def moto_endpoint() -> Iterator[str]:
+    with moto_environment() as endpoint:
+        yield endpoint
+
+
+@pytest.fixture
+def fresh_parameters() -> Iterator[None]:
+    """Powertools keeps one SSM client (and its values) per process: not one of another module's
+    moto server before this test, nor this one's after it."""
+    from aws_lambda_powertools.utilities import parameters
+
+    parameters.clear_caches()
+    yield
+    parameters.clear_caches()
+
+
+def test_on_aws_a_takedown_flushes_with_the_key_from_ssm(
+    moto_endpoint: str,
+    monkeypatch: pytest.MonkeyPatch,
+    tmp_path: Path,
+    keys: KeyPair,
+    amp_cache: Any,
+    fresh_parameters: None,
+) -> None:
+    # A config read from S3 names no files: the public key is inline, the private one in SSM.
+    config = site_config(
+        tmp_path, keys, public_key_file=None, private_key_file=None, public_key=keys.public_pem.decode()
+    )
+    aws = open_aws(moto_endpoint, monkeypatch, datetime.fromisoformat(NOW), site_toml=config)
+    prefix = "/warta/amp-cache/"
+    monkeypatch.setenv("WARTA_AMP_CACHE_KEY_PREFIX", prefix)
+    aws.ssm.put_parameter(Name=f"{prefix}andalpost", Value=keys.private_pem.decode(), Type="SecureString")
+    for path in PUBLISHED:
+        aws.eventbridge(json.loads(path.read_bytes()))
+    drain(aws)
+    served = aws.s3.get_object(Bucket=SITE_BUCKET, Key=KEY_FILE)
+    assert served["Body"].read() == keys.public_pem
+    assert served["ContentType"] == "text/plain; charset=utf-8"
+    before = {key for key in aws.bucket_tree() if key.startswith("amp/")}
+    cache = amp_cache(
+        200, served_key=lambda: aws.s3.get_object(Bucket=SITE_BUCKET, Key=KEY_FILE)["Body"].read()
+    )
+    aws.eventbridge(json.loads(TAKEDOWN.read_bytes()))
+    drain(aws)
+    (removed,) = before - {key for key in aws.bucket_tree() if key.startswith("amp/")}
+    assert [(r.page_url, r.subdomain, r.verified) for r in cache.requests] == [
+        (served_url(removed), "www-andalpost-com", True)
+    ]
