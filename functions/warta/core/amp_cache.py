@@ -63,14 +63,14 @@ def _punycode_encode(label: str) -> str:
 
 def _mixes_directions(text: str) -> bool:
     """Left-to-right and right-to-left letters in one label: RFC 5893 (the Bidi Rule) forbids
-    it, so such a prefix is no valid DNS label (the AMP Toolbox checks it the same way)."""
+    it, so such a prefix is no valid DNS label (the AMP Toolbox falls back on it too)."""
     classes = {unicodedata.bidirectional(char) for char in text}
     return "L" in classes and bool(classes & {"R", "AL"})
 
 
 def fallback_prefix(domain: str) -> str:
-    """ "Fallback Algorithm": SHA-256 of the domain, base32, without its 4 padding characters
-    (52 characters, lower case as the AMP caches serve them)."""
+    """The prefix of the "Fallback Algorithm": SHA-256 of the domain, base32, without its four
+    padding characters (52 characters, lower case as the AMP caches serve them)."""
     digest = hashlib.sha256(domain.encode("ascii")).digest()
     return base64.b32encode(digest).decode("ascii").rstrip("=").lower()
 
