@@ -215,8 +215,13 @@ def test_sam_build_ships_every_dependency_for_the_template_cpu_and_python(tmp_pa
         if line.startswith("Tag: ")
     ]
     python_tag = "cp" + runtime_python_version().replace(".", "")
+    runtime = tuple(int(n) for n in runtime_python_version().split("."))
     for tag in wheel_tags:
-        interpreter, _abi, platform_tag = tag.split("-")
-        assert platform_tag == "any" or (
-            interpreter == python_tag and template_architecture() in platform_tag
-        ), tag
+        interpreter, abi, platform_tag = tag.split("-")
+        if platform_tag == "any":
+            continue
+        assert template_architecture() in platform_tag, tag
+        if abi == "abi3":  # the stable ABI (PEP 384): any CPython at least as new as the tag's
+            assert interpreter.startswith("cp3") and (3, int(interpreter[3:])) <= runtime, tag
+        else:
+            assert interpreter == python_tag, tag

@@ -1,4 +1,5 @@
-"""Small HTTP POSTs to hubs and IndexNow endpoints: bounded timeouts, bounded retries, never raises.
+"""Small HTTP requests to hubs, IndexNow endpoints and AMP caches: bounded timeouts, bounded
+retries, never raises.
 
 A ping is a courtesy to a third party: it must never hold up or fail a publish, so every
 failure ends as a `PingResult` for the caller to log.
@@ -28,7 +29,8 @@ def backoff_delay(policy: RetryPolicy, attempt: int) -> float:
 
 
 class HttpPinger:
-    """POSTs with urllib; `sleep` and `opener` are injectable so tests neither wait nor proxy."""
+    """POSTs and GETs with urllib; `sleep` and `opener` are injectable so tests neither wait nor
+    proxy. The default opener follows the environment's proxy variables, as urllib does."""
 
     def __init__(
         self,
@@ -38,12 +40,14 @@ class HttpPinger:
         self._sleep = sleep
         self._opener = opener or urllib.request.build_opener()
 
-    def _attempt(self, url: str, body: bytes, content_type: str, timeout: float) -> tuple[int | None, str]:
+    def _attempt(
+        self, url: str, body: bytes | None, content_type: str, timeout: float
+    ) -> tuple[int | None, str]:
+        headers = {"User-Agent": USER_AGENT}
+        if body is not None:
+            headers["Content-Type"] = content_type
         request = urllib.request.Request(
-            url,
-            data=body,
-            method="POST",
-            headers={"Content-Type": content_type, "User-Agent": USER_AGENT},
+            url, data=body, method="GET" if body is None else "POST", headers=headers
         )
         try:
             with self._opener.open(request, timeout=timeout) as response:
@@ -57,6 +61,12 @@ class HttpPinger:
             return None, f"{type(exc).__name__}: {reason}"
 
     def post(self, url: str, body: bytes, content_type: str, policy: RetryPolicy) -> PingResult:
+        return self._send(url, body, content_type, policy)
+
+    def get(self, url: str, policy: RetryPolicy) -> PingResult:
+        return self._send(url, None, "", policy)
+
+    def _send(self, url: str, body: bytes | None, content_type: str, policy: RetryPolicy) -> PingResult:
         status: int | None = None
         error = ""
         attempts = max(1, policy.attempts)

@@ -17,6 +17,7 @@ from datetime import datetime, timedelta
 from typing import Literal
 
 from warta.app.outputs.amp import render_amp_output
+from warta.app.outputs.amp_cache_key import render_amp_cache_key_output
 from warta.app.outputs.changes import Change, Delete
 from warta.app.outputs.feeds import render_feed_output
 from warta.app.outputs.indexnow_key import render_indexnow_key_output
@@ -62,6 +63,7 @@ RENDERERS: dict[str, OutputRenderer] = {
     "news_sitemap": render_news_sitemap_output,
     "robots": render_robots_output,
     "indexnow_key": render_indexnow_key_output,
+    "amp_cache_key": render_amp_cache_key_output,
 }
 
 

@@ -2,8 +2,8 @@
 
 The planned set is what the index and the config say the tree holds now (every live article's
 AMP page, every feed variant with articles, the rendered shard parts, the sitemap indexes, the
-news sitemap, robots.txt, the IndexNow key). Every other file in the site's scope
-(`core.output_scopes`) is a stray: an old path after a config change, a page restored by hand,
+news sitemap, robots.txt, the IndexNow key, the AMP cache key). Every other file in the site's
+scope (`core.output_scopes`) is a stray: an old path after a config change, a page restored by hand,
 a temp file of a killed writer. Files outside the scope, and files another site of the
 deployment claims, are never touched.
 
@@ -25,6 +25,7 @@ from warta.app.outputs.amp import amp_path
 from warta.app.outputs.feeds import feed_view
 from warta.app.outputs.indexnow_key import key_file_path
 from warta.app.outputs.sitemaps import GZIP_SUFFIX, has_news, index_path, listed_sitemaps, shard_path
+from warta.core.amp_cache import AMP_CACHE_KEY_PATH
 from warta.core.config import Deployment, SiteConfig
 from warta.core.output_scopes import PathScope, in_scope, scopes_of, site_templates
 from warta.core.ports import ArticleIndex, ObjectStore
@@ -97,6 +98,8 @@ def planned_paths(site: SiteConfig, index: ArticleIndex, now: datetime) -> Itera
     yield prefix + site.sitemaps.robots_path
     if site.notify.indexnow_key:
         yield prefix + key_file_path(site.notify.indexnow_key)
+    if site.notify.amp_cache is not None:
+        yield prefix + AMP_CACHE_KEY_PATH
 
 
 def site_scopes(site: SiteConfig, index: ArticleIndex) -> list[PathScope]:

@@ -38,7 +38,9 @@ def add_parser(
     wordpress.add_argument(
         "--dry-run", action="store_true", help="print the events as JSON lines on stdout; publish nothing"
     )
-    wordpress.add_argument("--no-ping", action="store_true", help="send no WebSub or IndexNow ping")
+    wordpress.add_argument(
+        "--no-ping", action="store_true", help="send no WebSub, IndexNow or AMP cache ping"
+    )
     wordpress.set_defaults(run=cmd_import_wordpress, command="import")
 
 

@@ -177,13 +177,15 @@ def cmd_publish(args: argparse.Namespace) -> int:
 
 
 def _notify(stack: LocalStack, report: RenderReport, args: argparse.Namespace) -> None:
-    """WebSub and IndexNow pings for what changed, as configured; failures never fail the run."""
+    """WebSub, IndexNow and AMP cache pings for what changed, as configured; failures never fail
+    the run. AMP cache flushes are signed with the key file the site config names."""
     if args.no_ping:
         return
+    from warta.adapters.amp_cache_keys import file_signer
     from warta.adapters.http_ping import HttpPinger
     from warta.app.notify import notify_after_render
 
-    result = notify_after_render(report, stack.deployment, HttpPinger())
+    result = notify_after_render(report, stack.deployment, HttpPinger(), file_signer)
     if result.sent or result.failed:
         print(f"pings: {len(result.sent)} sent, {len(result.failed)} failed (see the log)")
 
@@ -342,7 +344,7 @@ def build_parser() -> argparse.ArgumentParser:
         command.add_argument(
             "--no-ping",
             action="store_true",
-            help="send no WebSub or IndexNow ping, whatever the site config says",
+            help="send no WebSub, IndexNow or AMP cache ping, whatever the site config says",
         )
         command.add_argument(
             "--new-index",

@@ -15,6 +15,7 @@ from typing import Any, Literal
 from urllib.parse import urlsplit
 from zoneinfo import ZoneInfo
 
+from warta.core.amp_cache import GOOGLE_AMP_CACHE
 from warta.core.config_schema import (
     AMP_PAGE_MAX_BYTES,
     CACHE_CONTROL_KINDS,
@@ -34,6 +35,12 @@ FEED_FORMATS: tuple[FeedFormat, ...] = ("rss", "atom", "json")
 # IndexNow protocol, "Verifying ownership via a key file": 8 to 128 characters of a-z, A-Z, 0-9, '-'.
 INDEXNOW_KEY = re.compile(r"[A-Za-z0-9-]{8,128}")
 OUTPUT_KINDS = CACHE_CONTROL_KINDS
+# RFC 7468 section 13 (SubjectPublicKeyInfo): what `openssl rsa -pubout` writes and the AMP
+# caches read at /.well-known/amphtml/apikey.pub.
+PUBLIC_KEY_PEM = ("-----BEGIN PUBLIC KEY-----", "-----END PUBLIC KEY-----")
+AMP_CACHE_KEYS = frozenset({"public_key", "public_key_file", "private_key_file", "cache_hosts"})
+# A cache's update-cache domain suffix; "http://" only for a local test double (core.amp_cache).
+_CACHE_HOST = re.compile(r"(?:https?://)?[a-z0-9](?:[a-z0-9.-]*[a-z0-9])?(?::\d{1,5})?", re.IGNORECASE)
 
 
 class ConfigError(ValueError):
@@ -92,6 +99,17 @@ class FeedSpec:
 
 
 @dataclass(frozen=True, slots=True)
+class AmpCacheSpec:
+    """[notify.amp_cache]: AMP pages that go are flushed from the AMP caches (core.amp_cache)."""
+
+    public_key: str  # PEM, published at /.well-known/amphtml/apikey.pub
+    # The signing key for `warta publish` (absolute once loaded from a file); on AWS the render
+    # function reads it from SSM instead (infra/README.md).
+    private_key_file: str = ""
+    cache_hosts: tuple[str, ...] = (GOOGLE_AMP_CACHE,)  # update-cache API domain suffixes
+
+
+@dataclass(frozen=True, slots=True)
 class NotifySpec:
     """Who hears of changes after a render; nothing is sent unless configured."""
 
@@ -101,6 +119,7 @@ class NotifySpec:
     timeout_seconds: float = 5.0
     attempts: int = 3
     backoff_seconds: float = 1.0
+    amp_cache: AmpCacheSpec | None = None  # None: no AMP cache is told of anything
 
 
 @dataclass(frozen=True, slots=True)
@@ -311,7 +330,48 @@ def _amp_ads(table: Mapping[str, Any] | None) -> AmpAds | None:
     )
 
 
-def _notify(data: Mapping[str, Any]) -> NotifySpec:
+def _amp_cache(table: Any, config_dir: Path | None) -> AmpCacheSpec | None:
+    """[notify.amp_cache], or None when the table is absent. Files are relative to the config's
+    folder; a config read from S3 has none, so there the public key is given inline."""
+    if table is None:
+        return None
+    where = "notify.amp_cache"
+    if not isinstance(table, dict):
+        raise ConfigError(f"{where}: expected a table")
+    unknown = sorted(set(table) - AMP_CACHE_KEYS)
+    if unknown:
+        raise ConfigError(f"{where}.{unknown[0]}: unknown key (expected {', '.join(sorted(AMP_CACHE_KEYS))})")
+
+    def path_of(key: str) -> Path:
+        path = Path(_require(table, key, where))
+        return config_dir / path if config_dir is not None else path
+
+    if ("public_key" in table) == ("public_key_file" in table):
+        raise ConfigError(f"{where}: give public_key (the PEM text) or public_key_file, one of them")
+    if "public_key" in table:
+        pem = _require(table, "public_key", where)
+    elif config_dir is None and not path_of("public_key_file").is_absolute():
+        raise ConfigError(f"{where}.public_key_file: relative to no file (a config from S3): give public_key")
+    else:
+        try:
+            pem = path_of("public_key_file").read_text(encoding="ascii")
+        except (OSError, UnicodeError) as exc:
+            raise ConfigError(f"{where}.public_key_file: cannot read it: {exc}") from None
+    pem = pem.strip() + "\n"
+    if "PRIVATE KEY" in pem:
+        raise ConfigError(
+            f"{where}: public_key is a private key, which would be published; give the public half"
+        )
+    if not (pem.startswith(PUBLIC_KEY_PEM[0]) and pem.rstrip().endswith(PUBLIC_KEY_PEM[1])):
+        raise ConfigError(f"{where}: public_key: expected a PEM public key ({PUBLIC_KEY_PEM[0]})")
+    hosts = table.get("cache_hosts", [GOOGLE_AMP_CACHE])
+    if not isinstance(hosts, list) or not all(isinstance(h, str) and _CACHE_HOST.fullmatch(h) for h in hosts):
+        raise ConfigError(f"{where}.cache_hosts: expected a list of host names, e.g. [{GOOGLE_AMP_CACHE!r}]")
+    private = str(path_of("private_key_file")) if "private_key_file" in table else ""
+    return AmpCacheSpec(public_key=pem, private_key_file=private, cache_hosts=tuple(hosts))
+
+
+def _notify(data: Mapping[str, Any], config_dir: Path | None = None) -> NotifySpec:
     table = data.get("notify", {})
     key = table.get("indexnow_key", "")
     if key and not INDEXNOW_KEY.fullmatch(key):
@@ -323,6 +383,7 @@ def _notify(data: Mapping[str, Any]) -> NotifySpec:
         timeout_seconds=float(table.get("timeout_seconds", default("notify", "timeout_seconds"))),
         attempts=max(1, int(table.get("attempts", default("notify", "attempts")))),
         backoff_seconds=float(table.get("backoff_seconds", default("notify", "backoff_seconds"))),
+        amp_cache=_amp_cache(table.get("amp_cache"), config_dir),
     )
 
 
@@ -344,7 +405,8 @@ def _check_feed_placeholders(select: str, paths: Iterable[str], where: str) -> N
             raise ConfigError(f"{where}: path {path!r} must have {expected}")
 
 
-def site_from_mapping(data: Mapping[str, Any]) -> SiteConfig:
+def site_from_mapping(data: Mapping[str, Any], config_dir: Path | None = None) -> SiteConfig:
+    """The site of a parsed TOML; `config_dir` is the folder file paths in it are relative to."""
     problems = check_config(data)
     if len(problems) == 1:
         raise ConfigError(problems[0])
@@ -453,7 +515,7 @@ def site_from_mapping(data: Mapping[str, Any]) -> SiteConfig:
         cache_control=dict(cache),
         boilerplate=tuple(rules),
         caption_credit=_compile(credit, "captions.credit_pattern") if credit else None,
-        notify=_notify(data),
+        notify=_notify(data, config_dir),
         cdn_invalidate=_cdn_invalidate(data),
     )
 
@@ -466,7 +528,7 @@ def load_site(path: Path) -> SiteConfig:
     except FileNotFoundError:
         raise ConfigError(f"{path}: no such site config file") from None
     try:
-        return site_from_mapping(data)
+        return site_from_mapping(data, path.parent)
     except ConfigError as exc:
         raise ConfigError(f"{path}: {exc}") from None
 

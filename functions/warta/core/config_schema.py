@@ -250,6 +250,30 @@ SCHEMA: tuple[Table, ...] = (
         ),
     ),
     Table(
+        "notify.amp_cache",
+        "Flush requests to AMP caches when an AMP page is removed (a takedown, a moved URL), "
+        "signed with the site's RSA key; the public key is published at "
+        "/.well-known/amphtml/apikey.pub. Absent: no flushes. Give `public_key` or "
+        '`public_key_file`, one of them (docs/operations.md, "AMP cache flushes").',
+        keys=(
+            Key("public_key", "string", "The public key, PEM (BEGIN PUBLIC KEY).", default=""),
+            Key(
+                "public_key_file",
+                "string",
+                "... or a file holding it, relative to the config file.",
+                default="",
+            ),
+            Key(
+                "private_key_file",
+                "string",
+                "The private key for local signing, relative to the config file (on AWS the render "
+                "function reads it from SSM instead).",
+                default="",
+            ),
+            Key("cache_hosts", "strings", "The AMP caches to flush.", default=["cdn.ampproject.org"]),
+        ),
+    ),
+    Table(
         "amp",
         "The AMP page of each article.",
         required=True,

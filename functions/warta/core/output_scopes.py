@@ -14,6 +14,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass
 
+from warta.core.amp_cache import AMP_CACHE_KEY_PATH
 from warta.core.config import SiteConfig
 
 TEMP_FILE_PREFIX = ".warta-tmp-"  # what an atomic write names its file until the rename
@@ -69,6 +70,8 @@ def site_templates(site: SiteConfig) -> set[str]:
     relative.update(variant.path for spec in site.feeds for variant in spec.all_variants())
     if site.notify.indexnow_key:
         relative.add(f"{site.notify.indexnow_key}.txt")
+    if site.notify.amp_cache is not None:
+        relative.add(AMP_CACHE_KEY_PATH)
     templates = {site.output_prefix + t for t in relative}
     templates.add(AMP_TEMPLATE_TAG + site.output_prefix + site.amp.path)
     return templates

@@ -1,4 +1,5 @@
-"""The port for notification pings (WebSub hubs, IndexNow): what is asked and what came back."""
+"""The port for notification pings (WebSub hubs, IndexNow, AMP caches): what is asked and what
+came back."""
 
 from __future__ import annotations
 
@@ -25,4 +26,8 @@ class PingResult:
 class Pinger(Protocol):
     def post(self, url: str, body: bytes, content_type: str, policy: RetryPolicy) -> PingResult:
         """POST the body; never raises: every failure is a PingResult with ok=False."""
+        ...
+
+    def get(self, url: str, policy: RetryPolicy) -> PingResult:
+        """GET the URL (its query is the request, as for an AMP cache flush); never raises."""
         ...

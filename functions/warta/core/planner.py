@@ -17,7 +17,9 @@ from warta.core.authors import author_slugs
 from warta.core.config import SiteConfig
 from warta.core.text import slugify
 
-OutputKind = Literal["amp", "feed", "shard", "sitemap_index", "news_sitemap", "robots", "indexnow_key"]
+OutputKind = Literal[
+    "amp", "feed", "shard", "sitemap_index", "news_sitemap", "robots", "indexnow_key", "amp_cache_key"
+]
 
 # Shards render before the sitemap index that lists them.
 RENDER_ORDER: dict[str, int] = {
@@ -28,6 +30,7 @@ RENDER_ORDER: dict[str, int] = {
     "news_sitemap": 4,
     "robots": 5,
     "indexnow_key": 6,
+    "amp_cache_key": 7,
 }
 
 
@@ -96,6 +99,8 @@ def site_wide_outputs(site: SiteConfig) -> set[OutputKey]:
     }
     if site.notify.indexnow_key:
         keys.add(OutputKey(site.id, "indexnow_key"))
+    if site.notify.amp_cache is not None:
+        keys.add(OutputKey(site.id, "amp_cache_key"))
     return keys
 
 

@@ -9,6 +9,7 @@ logged and counted, never a failed batch.
 
 from __future__ import annotations
 
+import os
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
 
@@ -17,6 +18,7 @@ from aws_lambda_powertools.metrics import MetricUnit
 from aws_lambda_powertools.utilities.batch import SqsFifoPartialProcessor, process_partial_response
 from aws_lambda_powertools.utilities.data_classes.sqs_event import SQSRecord
 
+from warta.adapters.amp_cache_keys import ssm_signer
 from warta.adapters.http_ping import HttpPinger
 from warta.adapters.s3_status import S3Tree
 from warta.adapters.sqs_queue import site_of_signal
@@ -129,7 +131,11 @@ def handler(event: dict[str, Any], context: Any) -> PartialItemFailureResponse:
         runtime.stack().cdn.invalidate(changed)
     # After the invalidation: a crawler told of a URL must not fetch the CDN's old copy. Pings
     # never raise; a failing hub or IndexNow endpoint is logged and the batch still succeeds.
+    # AMP cache flushes are signed with the site's key from SSM (`<prefix><site id>`).
+    prefix = os.environ.get("WARTA_AMP_CACHE_KEY_PREFIX", "")
     for report in reports.values():
-        notify_after_render(report, runtime.stack().deployment, HttpPinger())
+        notify_after_render(
+            report, runtime.stack().deployment, HttpPinger(), lambda site: ssm_signer(site, prefix)
+        )
     write_status(reports)
     return response

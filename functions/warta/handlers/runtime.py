@@ -17,6 +17,8 @@ Environment:
     WARTA_RENDER_PAGE_SIZE    outputs one render invocation takes (default 500)
     WARTA_STATUS_PREFIX       where in the state bucket the status report goes (default status/;
                               empty: no report)
+    WARTA_AMP_CACHE_KEY_PREFIX  render: SSM SecureString names of the sites' AMP cache private
+                              keys, `<prefix><site id>` (infra/README.md, "AMP cache flushes")
 """
 
 from __future__ import annotations
