@@ -4,8 +4,8 @@
  * permalinks and the outbox. argv: webhook URL, secret, phase:
  * - "saves" (warta is down): activates the plugin and saves every kind of post;
  * - "deliver" (warta is back): the retries, due at once instead of after the backoff;
- * - "takedowns" (warta is up): published posts force-deleted, made private, pending, or given a
- *   password.
+ * - "later" (warta is up): published posts force-deleted, made private, pending, or given a
+ *   password; a scheduled post goes live.
  */
 $_SERVER['HTTP_HOST']   = '127.0.0.1';
 $_SERVER['REQUEST_URI'] = '/';
@@ -72,18 +72,29 @@ if ( 'saves' === $phase ) {
 			'_thumbnail_id' => $image,
 		)
 	);
-	// Published now, taken down in the "takedowns" phase.
+	// Scheduled, goes live in the "later" phase.
+	$ids['goes_live'] = wp_insert_post( array( 'post_title' => 'Festival dibuka lebih awal', 'post_content' => '<p>Lima.</p>', 'post_status' => 'future', 'post_date' => '2030-06-01 10:00:00', 'post_category' => $cat, 'post_author' => 1 ) );
+	// Published now, taken down in the "later" phase.
 	foreach ( array( 'deleted', 'privated', 'pended', 'passworded' ) as $name ) {
 		$ids[ $name ] = wp_insert_post( array( 'post_title' => "Berita yang nanti $name", 'post_content' => '<p>Empat.</p>', 'post_status' => 'publish', 'post_category' => $cat, 'post_author' => 1 ) );
 	}
 	update_option( 'warta_ids', $ids );
 }
 $ids = get_option( 'warta_ids' );
-if ( 'takedowns' === $phase ) {
+if ( 'later' === $phase ) {
 	wp_delete_post( $ids['deleted'], true ); // skips the trash
 	wp_update_post( array( 'ID' => $ids['privated'], 'post_status' => 'private' ) );
 	wp_update_post( array( 'ID' => $ids['pended'], 'post_status' => 'pending' ) );
 	wp_update_post( array( 'ID' => $ids['passworded'], 'post_password' => 'rahasia' ) );
+	// The clock reaches the scheduled time (the post's date moved a minute into the past rather
+	// than waiting for 2030), and WP-Cron's publish_future_post runs: the post goes live.
+	$wpdb->update(
+		$wpdb->posts,
+		array( 'post_date' => current_time( 'mysql' ), 'post_date_gmt' => current_time( 'mysql', true ) ),
+		array( 'ID' => $ids['goes_live'] )
+	);
+	clean_post_cache( $ids['goes_live'] );
+	check_and_publish_future_post( $ids['goes_live'] );
 }
 warta_deliver();
 $permalinks = array();
