@@ -170,6 +170,7 @@ function warta_enqueue( WP_Post $post, $status = null ) {
 	if ( ! in_array( $post->post_type, $settings['post_types'], true ) || wp_is_post_revision( $post ) ) {
 		return;
 	}
+	unset( $GLOBALS['warta_changed_meta'][ $post->ID ] ); // this event carries the change
 	$fields             = warta_post_fields( $post, $status );
 	$fields['revision'] = warta_next_revision( $post->ID );
 	$mapped             = warta_map_post( $fields, $settings );
@@ -215,11 +216,35 @@ add_action(
 	2
 );
 
+// A featured image set or removed without saving the post: the classic editor's "Set featured
+// image" writes the meta at once (wp_ajax_set_post_thumbnail) and the site shows it. The post is
+// sent again at the end of the request, unless a save later in the request already sent it.
+function warta_meta_changed( $meta_ids, $post_id, $meta_key ) {
+	if ( '_thumbnail_id' === $meta_key ) {
+		$GLOBALS['warta_changed_meta'][ (int) $post_id ] = true;
+	}
+}
+foreach ( array( 'added_post_meta', 'updated_post_meta', 'deleted_post_meta' ) as $warta_meta_hook ) {
+	add_action( $warta_meta_hook, 'warta_meta_changed', 10, 3 );
+}
+
+function warta_enqueue_changed_meta() {
+	$changed = isset( $GLOBALS['warta_changed_meta'] ) ? array_keys( $GLOBALS['warta_changed_meta'] ) : array();
+	foreach ( $changed as $post_id ) {
+		$post = get_post( $post_id );
+		if ( $post && in_array( $post->post_status, WARTA_PUBLIC_STATUSES, true ) ) {
+			warta_enqueue( $post );
+		}
+	}
+	$GLOBALS['warta_changed_meta'] = array();
+}
+
 // Sent right after the response: the editor never waits on warta. Where the server cannot end
 // the response early (no FastCGI), WP-Cron's non-blocking spawn sends it instead.
 add_action(
 	'shutdown',
 	function () {
+		warta_enqueue_changed_meta();
 		if ( empty( $GLOBALS['warta_enqueued'] ) ) {
 			return;
 		}

@@ -5,7 +5,9 @@
  * - "saves" (warta is down): activates the plugin and saves every kind of post;
  * - "deliver" (warta is back): the retries, due at once instead of after the backoff;
  * - "later" (warta is up): published posts force-deleted, made private, pending, or given a
- *   password; a scheduled post goes live.
+ *   password; a featured image set without a save; a scheduled post goes live. Nothing is sent
+ *   by this phase itself (its own spawn_cron cannot reach this site's host): a "deliver" run
+ *   after it is WP-Cron's next run.
  */
 $_SERVER['HTTP_HOST']   = '127.0.0.1';
 $_SERVER['REQUEST_URI'] = '/';
@@ -59,6 +61,7 @@ if ( 'saves' === $phase ) {
 		)
 	);
 	update_post_meta( $image, '_wp_attachment_image_alt', 'Pedagang cabai di Pasar Induk' );
+	$ids['image'] = $image;
 	$ids['featured'] = wp_insert_post(
 		array(
 			'post_title'    => 'Harga &amp; pasokan cabai &#8220;aman&#8221; kata menteri',
@@ -86,6 +89,9 @@ if ( 'later' === $phase ) {
 	wp_update_post( array( 'ID' => $ids['privated'], 'post_status' => 'private' ) );
 	wp_update_post( array( 'ID' => $ids['pended'], 'post_status' => 'pending' ) );
 	wp_update_post( array( 'ID' => $ids['passworded'], 'post_password' => 'rahasia' ) );
+	// A featured image set on a published post without saving the post, as the classic editor's
+	// "Set featured image" does (wp_ajax_set_post_thumbnail): the site shows it at once.
+	set_post_thumbnail( $ids['edited'], $ids['image'] );
 	// The clock reaches the scheduled time (the post's date moved a minute into the past rather
 	// than waiting for 2030), and WP-Cron's publish_future_post runs: the post goes live.
 	$wpdb->update(
@@ -96,7 +102,9 @@ if ( 'later' === $phase ) {
 	clean_post_cache( $ids['goes_live'] );
 	check_and_publish_future_post( $ids['goes_live'] );
 }
-warta_deliver();
+if ( 'later' !== $phase ) {
+	warta_deliver();
+}
 $permalinks = array();
 foreach ( $ids as $name => $id ) {
 	$permalinks[ $name ] = get_post( $id ) ? get_permalink( $id ) : null;
