@@ -89,7 +89,7 @@ bench-cold-start: $(STAMP) lambda-python
 	$(BIN)/python bench/cold_start.py
 
 test: setup lint wordpress-setup
-	$(BIN)/pytest -q -n 2
+	$(BIN)/pytest -q -n 2 --dist loadgroup
 
 # The WordPress side (issue 16): PHP, PHPUnit, WordPress and MariaDB from Debian (make test runs
 # the tests with them; the real-WordPress run takes about 8 s), then the WordPress tests alone.

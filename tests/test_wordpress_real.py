@@ -31,10 +31,16 @@ REPO = Path(__file__).resolve().parent.parent
 E2E = REPO / "integrations/wordpress/tests/e2e"
 DEBIAN_WORDPRESS = Path("/usr/share/wordpress")
 SECRET = "e2e-secret"
-pytestmark = pytest.mark.skipif(
-    not (shutil.which("php") and shutil.which("mariadbd") and (DEBIAN_WORDPRESS / "wp-load.php").exists()),
-    reason="WordPress, MariaDB or PHP not installed (tools/wordpress/setup.sh installs them as root)",
-)
+pytestmark = [
+    pytest.mark.skipif(
+        not (
+            shutil.which("php") and shutil.which("mariadbd") and (DEBIAN_WORDPRESS / "wp-load.php").exists()
+        ),
+        reason="WordPress, MariaDB or PHP not installed (tools/wordpress/setup.sh installs them as root)",
+    ),
+    # One WordPress run serves every test here: on one xdist worker (make test: --dist loadgroup).
+    pytest.mark.xdist_group("wordpress_real"),
+]
 WP_CONFIG = """<?php
 define('DB_NAME', 'wp'); define('DB_USER', 'root'); define('DB_PASSWORD', '');
 define('DB_HOST', 'localhost:{socket}'); define('DB_CHARSET', 'utf8mb4'); define('DB_COLLATE', '');
