@@ -91,17 +91,17 @@ bench-cold-start: $(STAMP) lambda-python
 	$(BIN)/python bench/cold_start.py
 
 test: setup lint wordpress-setup
-	$(BIN)/pytest -q -n 2
+	$(BIN)/pytest -q -n 2 --dist loadgroup
 
-# The WordPress side (issue 16): PHP, WordPress and MariaDB from Debian (make test runs the
-# tests with them; the real-WordPress run takes about 6 s), then the WordPress tests alone.
+# The WordPress side (issue 16): PHP, PHPUnit, WordPress and MariaDB from Debian (make test runs
+# the tests with them; the real-WordPress run takes about 8 s), then the WordPress tests alone.
 .PHONY: wordpress-setup test-wordpress
 wordpress-setup:
 	tools/wordpress/setup.sh
 
 test-wordpress: setup wordpress-setup
 	$(BIN)/pytest -q -p no:xdist tests/test_wordpress_mapping.py tests/test_wordpress_import.py tests/test_wordpress_real.py \
-		tests/test_serve_webhook.py
+		tests/test_wordpress_markup.py tests/test_wordpress_phpunit.py tests/test_serve_webhook.py
 
 # Full-size reliability runs (make test runs them at reduced size).
 # Prints events, workers, faults injected, outputs checked and the result, local and on moto.

@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 from lxml import etree
 
-from warta.adapters.wxr_reader import read_attachments, read_posts
+from warta.adapters.wxr_reader import read_posts, read_references
 from warta.cli.main import main
 from warta.synthetic.archive import ArchiveSpec
 from warta.synthetic.wxr import write_wxr
@@ -147,9 +147,9 @@ def test_reading_an_export_keeps_memory_flat(tmp_path: Path) -> None:
         export = tmp_path / f"export-{articles}.xml"
         with export.open("w") as out:
             write_wxr(ArchiveSpec(site, articles=articles), out)
-        attachments = read_attachments(export)
+        references = read_references(export)
         tracemalloc.start()
-        for _ in read_posts(export, attachments):
+        for _ in read_posts(export, references):
             pass
         peaks.append(tracemalloc.get_traced_memory()[1])
         tracemalloc.stop()
@@ -170,3 +170,38 @@ def test_plain_permalinks_get_one_amp_page_per_post(tmp_path: Path) -> None:
         for page in pages
     ]
     assert sorted(canonicals) == ["https://www.andalpost.com/?p=10", "https://www.andalpost.com/?p=15"]
+
+
+def test_co_authors_plus_bylines_are_display_names_as_the_plugin_sends_them(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """Co-Authors Plus exports a post's bylines as "author" terms named by login; the plugin
+    sends get_coauthors()'s display names. The import resolves a login through the export's
+    authors (wp:author) and guest authors (guest-author items, here after the post)."""
+    byline = (
+        '<category domain="author" nicename="cap-rina"><![CDATA[rina]]></category>'
+        '<category domain="author" nicename="cap-tamu-budi"><![CDATA[tamu-budi]]></category>'
+        '<category domain="author" nicename="cap-gone"><![CDATA[gone]]></category>'
+    )
+    guest = (
+        "<item><title>Budi</title><wp:post_id>20</wp:post_id><wp:status>publish</wp:status>"
+        "<wp:post_type>guest-author</wp:post_type>"
+        "<wp:postmeta><wp:meta_key>cap-user_login</wp:meta_key>"
+        "<wp:meta_value>tamu-budi</wp:meta_value></wp:postmeta>"
+        "<wp:postmeta><wp:meta_key>cap-display_name</wp:meta_key>"
+        "<wp:meta_value>Budi Santoso</wp:meta_value></wp:postmeta>"
+        "</item>"
+    )
+    export = tmp_path / "export.xml"
+    export.write_text(
+        HANDMADE_WXR.replace(
+            '<category domain="post_tag"', byline + '<category domain="post_tag"', 1
+        ).replace("</channel>", guest + "</channel>")
+    )
+    _run(tmp_path, export, "--dry-run")
+    events = [json.loads(line) for line in capsys.readouterr().out.splitlines()]
+    assert events[0]["article"]["authors"] == [
+        {"name": "Rina Kusumawardani"},
+        {"name": "Budi Santoso"},
+        {"name": "gone"},  # a login the export does not name: as it is
+    ]

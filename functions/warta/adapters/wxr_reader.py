@@ -1,8 +1,9 @@
 """A WordPress export (WXR, what Tools -> Export writes) read as a stream of post fields.
 
 lxml's iterparse hands over one <item> at a time and each is cleared once read, so memory stays
-flat whatever the export's size. Two passes: the first keeps only the attachments (for featured
-images, which may come after their post), the second yields the posts.
+flat whatever the export's size. Two passes: the first keeps only what posts refer to (the
+attachments of featured images, which may come after their post, and the authors' display
+names), the second yields the posts.
 """
 
 from __future__ import annotations
@@ -24,6 +25,12 @@ THUMBNAIL_META = "_thumbnail_id"
 ATTACHMENT_METADATA_META = "_wp_attachment_metadata"  # PHP-serialized; width and height first
 ATTACHMENT_ALT_META = "_wp_attachment_image_alt"
 REVISION_META = "_warta_revision"  # the plugin's last revision sent, when it ran on the site
+# Co-Authors Plus: a post's bylines are terms of its "author" taxonomy named by the author's login;
+# a guest author (no WordPress account) is a post of this type with these meta.
+COAUTHOR_DOMAIN = "author"
+GUEST_AUTHOR_TYPE = "guest-author"
+GUEST_LOGIN_META = "cap-user_login"
+GUEST_DISPLAY_NAME_META = "cap-display_name"
 _SIZE = re.compile(r's:5:"width";i:(\d+);s:6:"height";i:(\d+);')
 
 
@@ -78,12 +85,32 @@ def _fields(item: etree._Element) -> tuple[dict[str, str], dict[str, str], list[
     return fields, meta, categories
 
 
-def read_attachments(path: Path) -> dict[str, Attachment]:
+@dataclass(frozen=True, slots=True)
+class References:
+    """What posts refer to by id or login: attachments by post id, display names by login."""
+
+    attachments: dict[str, Attachment]
+    display_names: dict[str, str]
+
+
+def read_references(path: Path) -> References:
+    """The first pass: attachments, and the display name of each author (wp:author) and
+    Co-Authors Plus guest author, as the plugin reads them from WordPress."""
     attachments: dict[str, Attachment] = {}
+    display_names: dict[str, str] = {}
     for element in _items(path):
         if element.tag != "item":
+            values = {_local(c.tag): c.text or "" for c in element if isinstance(c.tag, str)}
+            if values.get("author_login"):
+                display_names[values["author_login"]] = (
+                    values.get("author_display_name") or values["author_login"]
+                )
             continue
         fields, meta, _ = _fields(element)
+        if fields.get("post_type") == GUEST_AUTHOR_TYPE and meta.get(GUEST_LOGIN_META):
+            login = meta[GUEST_LOGIN_META]
+            display_names.setdefault(login, meta.get(GUEST_DISPLAY_NAME_META) or login)
+            continue
         if fields.get("post_type") != "attachment" or not fields.get("attachment_url"):
             continue
         size = _SIZE.search(meta.get(ATTACHMENT_METADATA_META, ""))
@@ -91,7 +118,7 @@ def read_attachments(path: Path) -> dict[str, Attachment]:
         attachments[fields.get("post_id", "")] = Attachment(
             fields["attachment_url"], width, height, meta.get(ATTACHMENT_ALT_META, "")
         )
-    return attachments
+    return References(attachments, display_names)
 
 
 def _revision(meta: dict[str, str], modified_gmt: str) -> int:
@@ -107,23 +134,20 @@ def _revision(meta: dict[str, str], modified_gmt: str) -> int:
     return max(1, int(moment.timestamp()) * 1000)
 
 
-def read_posts(path: Path, attachments: dict[str, Attachment]) -> Iterator[dict[str, Any]]:
+def read_posts(path: Path, references: References) -> Iterator[dict[str, Any]]:
     """Every item but attachments as the fields `warta.core.wordpress.map_post` takes."""
-    display_names: dict[str, str] = {}
+    names = references.display_names
     for element in _items(path):
         if element.tag != "item":
-            values = {_local(c.tag): c.text or "" for c in element if isinstance(c.tag, str)}
-            if values.get("author_login"):
-                display_names[values["author_login"]] = (
-                    values.get("author_display_name") or values["author_login"]
-                )
             continue
         fields, meta, categories = _fields(element)
         if fields.get("post_type") == "attachment":
             continue
-        coauthors = [name for domain, _, name in categories if domain == "author"]  # Co-Authors Plus
+        # Co-Authors Plus bylines by display name, as get_coauthors() gives the plugin (the
+        # export lists them in login order: the byline order is not in it).
+        coauthors = [names.get(login, login) for domain, _, login in categories if domain == COAUTHOR_DOMAIN]
         creator = fields.get("creator", "")
-        image = attachments.get(meta.get(THUMBNAIL_META, ""))
+        image = references.attachments.get(meta.get(THUMBNAIL_META, ""))
         yield {
             "ID": fields.get("post_id", ""),
             "post_type": fields.get("post_type", ""),
@@ -141,7 +165,7 @@ def read_posts(path: Path, attachments: dict[str, Attachment]) -> Iterator[dict[
                 {"slug": slug, "name": name} for domain, slug, name in categories if domain == "category"
             ],
             "tags": [name for domain, _, name in categories if domain == "post_tag"],
-            "authors": coauthors or ([display_names.get(creator, creator)] if creator else []),
+            "authors": coauthors or ([names.get(creator, creator)] if creator else []),
             "featured_image": (
                 {"url": image.url, "width": image.width, "height": image.height, "alt": image.alt}
                 if image

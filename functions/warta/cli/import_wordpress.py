@@ -45,7 +45,7 @@ def add_parser(
 
 
 def cmd_import_wordpress(args: argparse.Namespace) -> int:
-    from warta.adapters.wxr_reader import read_attachments, read_posts
+    from warta.adapters.wxr_reader import read_posts, read_references
     from warta.cli import main as cli
 
     export = Path(args.export)
@@ -77,7 +77,7 @@ def cmd_import_wordpress(args: argparse.Namespace) -> int:
     from warta.app.ingest import ingest_event
     from warta.core.body import build_body
 
-    for post in read_posts(export, read_attachments(export)):
+    for post in read_posts(export, read_references(export)):
         source = f"{export.name}:post {post['ID']}"
         if post["post_type"] not in settings.post_types:
             skipped[f"post type {post['post_type']}"] += 1

@@ -13,6 +13,7 @@
 defined( 'ABSPATH' ) || exit;
 
 require_once __DIR__ . '/includes/mapping.php';
+require_once __DIR__ . '/includes/delivery.php';
 
 const WARTA_DB_VERSION  = '1';
 const WARTA_REVISION_META = '_warta_revision'; // the last revision sent; `warta import wordpress` reads it
@@ -20,7 +21,6 @@ const WARTA_PUBLIC_META = '_warta_public';     // '1' while warta shows the post
 const WARTA_REASON_META = '_warta_reason';     // why the last save sent nothing, for the editor
 const WARTA_CRON_HOOK   = 'warta_deliver_outbox';
 const WARTA_SEND_TIMEOUT_SECONDS = 10;
-const WARTA_BACKOFF_MAX_SECONDS  = 3600;
 const WARTA_BATCH = 50;
 
 function warta_outbox_table() {
@@ -89,9 +89,9 @@ function warta_settings() {
 }
 
 /**
- * The next revision of a post: above every earlier one even for two saves in one second, and at
- * least the save time in milliseconds (so it also beats an import's revision). One SQL statement:
- * atomic across concurrent saves; LAST_INSERT_ID(expr) hands the value back on this connection.
+ * The next revision of a post: warta_revision_after()'s rule (above every earlier one even for
+ * two saves in one second, at least the save time in milliseconds) in one SQL statement, atomic
+ * across concurrent saves; LAST_INSERT_ID(expr) hands the value back on this connection.
  */
 function warta_next_revision( $post_id ) {
 	global $wpdb;
@@ -110,8 +110,9 @@ function warta_next_revision( $post_id ) {
 			wp_cache_delete( $post_id, 'post_meta' );
 			return (int) $wpdb->get_var( 'SELECT LAST_INSERT_ID()' );
 		}
-		if ( add_post_meta( $post_id, WARTA_REVISION_META, (string) $now_ms, true ) ) {
-			return $now_ms;
+		$first = warta_revision_after( 0, $now_ms );
+		if ( add_post_meta( $post_id, WARTA_REVISION_META, (string) $first, true ) ) {
+			return $first;
 		}
 	}
 	return $now_ms;
@@ -170,6 +171,7 @@ function warta_enqueue( WP_Post $post, $status = null ) {
 	if ( ! in_array( $post->post_type, $settings['post_types'], true ) || wp_is_post_revision( $post ) ) {
 		return;
 	}
+	unset( $GLOBALS['warta_changed_meta'][ $post->ID ] ); // this event carries the change
 	$fields             = warta_post_fields( $post, $status );
 	$fields['revision'] = warta_next_revision( $post->ID );
 	$mapped             = warta_map_post( $fields, $settings );
@@ -215,11 +217,35 @@ add_action(
 	2
 );
 
+// A featured image set or removed without saving the post: the classic editor's "Set featured
+// image" writes the meta at once (wp_ajax_set_post_thumbnail) and the site shows it. The post is
+// sent again at the end of the request, unless a save later in the request already sent it.
+function warta_meta_changed( $meta_ids, $post_id, $meta_key ) {
+	if ( '_thumbnail_id' === $meta_key ) {
+		$GLOBALS['warta_changed_meta'][ (int) $post_id ] = true;
+	}
+}
+foreach ( array( 'added_post_meta', 'updated_post_meta', 'deleted_post_meta' ) as $warta_meta_hook ) {
+	add_action( $warta_meta_hook, 'warta_meta_changed', 10, 3 );
+}
+
+function warta_enqueue_changed_meta() {
+	$changed = isset( $GLOBALS['warta_changed_meta'] ) ? array_keys( $GLOBALS['warta_changed_meta'] ) : array();
+	foreach ( $changed as $post_id ) {
+		$post = get_post( $post_id );
+		if ( $post && in_array( $post->post_status, WARTA_PUBLIC_STATUSES, true ) ) {
+			warta_enqueue( $post );
+		}
+	}
+	$GLOBALS['warta_changed_meta'] = array();
+}
+
 // Sent right after the response: the editor never waits on warta. Where the server cannot end
 // the response early (no FastCGI), WP-Cron's non-blocking spawn sends it instead.
 add_action(
 	'shutdown',
 	function () {
+		warta_enqueue_changed_meta();
 		if ( empty( $GLOBALS['warta_enqueued'] ) ) {
 			return;
 		}
@@ -234,11 +260,7 @@ add_action(
 add_action( WARTA_CRON_HOOK, 'warta_deliver' );
 add_action( WARTA_CRON_HOOK . '_now', 'warta_deliver' );
 
-function warta_signature( $secret, $timestamp, $body ) {
-	return 'sha256=' . hash_hmac( 'sha256', $timestamp . '.' . $body, $secret );
-}
-
-/** Sends due outbox rows, oldest first: 2xx sent; 4xx kept as failed with warta's reason; else retried with backoff. */
+/** Sends due outbox rows, oldest first; warta_delivery_result() says what each answer does. */
 function warta_deliver() {
 	global $wpdb;
 	$url    = (string) get_option( 'warta_webhook_url', '' );
@@ -251,40 +273,24 @@ function warta_deliver() {
 		$wpdb->prepare( "SELECT * FROM $table WHERE status = 'pending' AND next_attempt_gmt <= %s ORDER BY id LIMIT %d", gmdate( 'Y-m-d H:i:s' ), WARTA_BATCH )
 	);
 	foreach ( $rows as $row ) {
-		$timestamp = (string) time();
-		$response  = wp_remote_post(
+		$now      = time();
+		$response = wp_remote_post(
 			$url,
 			array(
 				'timeout' => WARTA_SEND_TIMEOUT_SECONDS,
-				'headers' => array(
-					'Content-Type'      => 'application/json',
-					'X-Warta-Timestamp' => $timestamp,
-					'X-Warta-Signature' => warta_signature( $secret, $timestamp, $row->body ),
-				),
+				'headers' => warta_signed_headers( $secret, $now, $row->body ),
 				'body'    => $row->body,
 			)
 		);
-		$code = is_wp_error( $response ) ? 0 : (int) wp_remote_retrieve_response_code( $response );
-		if ( $code >= 200 && $code < 300 ) {
-			$wpdb->update( $table, array( 'status' => 'sent', 'last_error' => null ), array( 'id' => $row->id ) );
-			continue;
-		}
-		$attempts = (int) $row->attempts + 1;
-		if ( $code >= 400 && $code < 500 && ! in_array( $code, array( 401, 408, 429 ), true ) ) {
-			// warta rejected the event itself: retrying cannot help; the outbox screen shows why.
-			$answer = json_decode( wp_remote_retrieve_body( $response ), true );
-			$reason = is_array( $answer ) && isset( $answer['error'] ) ? $answer['error'] : "HTTP $code";
-			$wpdb->update( $table, array( 'status' => 'failed', 'attempts' => $attempts, 'last_error' => "HTTP $code: $reason" ), array( 'id' => $row->id ) );
-			continue;
-		}
-		// Down, timing out, 5xx, or 401 (a clock or secret being fixed): retry with backoff.
-		$error = is_wp_error( $response ) ? $response->get_error_message() : "HTTP $code";
-		$delay = min( WARTA_BACKOFF_MAX_SECONDS, 30 * ( 2 ** min( $attempts, 10 ) ) );
-		$wpdb->update(
-			$table,
-			array( 'attempts' => $attempts, 'last_error' => $error, 'next_attempt_gmt' => gmdate( 'Y-m-d H:i:s', time() + $delay ) ),
-			array( 'id' => $row->id )
+		$no_answer = is_wp_error( $response );
+		$result    = warta_delivery_result(
+			$row->attempts,
+			$no_answer ? 0 : wp_remote_retrieve_response_code( $response ),
+			$no_answer ? '' : wp_remote_retrieve_body( $response ),
+			$no_answer ? $response->get_error_message() : '',
+			$now
 		);
+		$wpdb->update( $table, $result, array( 'id' => $row->id ) );
 	}
 }
 
