@@ -13,6 +13,7 @@ from datetime import datetime
 from typing import Any
 
 import feedparser
+import lxml.html
 from lxml import etree
 
 from warta.core.config import FeedFormat
@@ -51,6 +52,16 @@ def _is_absolute(url: str) -> bool:
     return url.startswith(("https://", "http://"))
 
 
+def _shown(detail: Any, fallback: str) -> str:
+    """A feedparser text construct as a reader shows it: RSS titles are HTML to readers."""
+    if not detail:
+        return fallback
+    value = str(detail.get("value", ""))
+    if detail.get("type") in ("text/html", "application/xhtml+xml") and value.strip():
+        return str(lxml.html.fragment_fromstring(value, create_parent="div").text_content())
+    return value
+
+
 def _parsed_summary(parsed: feedparser.FeedParserDict) -> FeedSummary:
     items = []
     for entry in parsed.entries:
@@ -60,7 +71,7 @@ def _parsed_summary(parsed: feedparser.FeedParserDict) -> FeedSummary:
             FeedItem(
                 guid=entry.get("id", ""),
                 link=entry.get("link", ""),
-                title=entry.get("title", ""),
+                title=_shown(dict.get(entry, "title_detail"), entry.get("title", "")),
                 published=dict.get(entry, "published") or dict.get(entry, "updated", ""),
                 published_ts=float(calendar.timegm(when)) if when else None,
             )
