@@ -305,7 +305,10 @@ def test_the_template_keeps_the_report_private_and_lets_rejections_expire() -> N
     assert not errors
     resources = template["Resources"]
     origins = resources["Distribution"]["Properties"]["DistributionConfig"]["Origins"]
-    assert [o["DomainName"] for o in origins] == [{"Fn::GetAtt": ["SiteBucket", "RegionalDomainName"]}]
+    # The only bucket CloudFront reads is the site bucket (the other origin is the Gone function).
+    buckets = [o["DomainName"] for o in origins if "S3OriginConfig" in o]
+    assert buckets == [{"Fn::GetAtt": ["SiteBucket", "RegionalDomainName"]}]
+    assert "StateBucket" not in json.dumps(origins)
     render = resources["RenderFunction"]["Properties"]
     assert render["Environment"]["Variables"]["WARTA_STATUS_PREFIX"] == DEFAULT_STATUS_PREFIX
     granted = json.dumps(render["Policies"])

@@ -18,7 +18,7 @@ from typing import Literal
 
 from warta.app.outputs.amp import render_amp_output
 from warta.app.outputs.amp_cache_key import render_amp_cache_key_output
-from warta.app.outputs.changes import Change, Delete
+from warta.app.outputs.changes import Change, Delete, OutputFacts, Put
 from warta.app.outputs.feeds import render_feed_output
 from warta.app.outputs.indexnow_key import render_indexnow_key_output
 from warta.app.outputs.sitemaps import (
@@ -73,6 +73,8 @@ class RenderReport:
     changed_paths: list[str] = field(default_factory=list)  # for the CDN and hubs
     # What changed, by output: WebSub pings changed feeds, IndexNow gets changed article URLs.
     changed_outputs: list[tuple[OutputKey, str, Outcome]] = field(default_factory=list)
+    # What the renderers knew of the files they wrote (store path → facts), for the status report.
+    facts: dict[str, OutputFacts] = field(default_factory=dict)
     # An article page rendered as gone, whether or not the object was still there: a render that
     # died after deleting it leaves its re-render nothing to delete, yet the CDN may still serve
     # the page and the feeds the dead render rewrote. Those are among the unchanged paths.
@@ -186,6 +188,8 @@ def _render_one(
         if outcome in ("written", "deleted"):
             report.changed_paths.append(path)
             report.changed_outputs.append((key, path, outcome))
+            if isinstance(change, Put) and change.facts is not None:
+                report.facts[path] = change.facts
         elif len(report.unchanged_paths) < UNCHANGED_PATHS_KEPT:  # absent too: see article_left
             report.unchanged_paths.append(path)
         if on_output is not None:

@@ -21,6 +21,7 @@ from dataclasses import asdict, dataclass, field
 from datetime import datetime
 from typing import Protocol
 
+from warta.app.outputs.changes import FeedFacts, ShardFacts
 from warta.app.render import RenderReport
 from warta.app.status_report import (
     RECENT_REJECTIONS,
@@ -164,13 +165,27 @@ def update_site_state(
     for path, outcome in changed.items():
         if outcome == "deleted":
             _forget(state.files, path)
-    to_check = [
+    written = [
         path
         for path, outcome in changed.items()
         if outcome == "written"
         and path.startswith(site.output_prefix)
         and layout.classify(path[len(site.output_prefix) :]).kind != "amp"
     ]
+    # The renderers' own facts for what they wrote: nothing read back, nothing parsed again
+    # (a feed may be a megabyte). The rest (sitemap index, news sitemap, robots.txt, .gz) is
+    # small and checked as before.
+    for path in written:
+        facts = report.facts.get(path)
+        if isinstance(facts, FeedFacts):
+            _forget(state.files, path)
+            state.files.feeds[path] = FeedStatus(
+                path, facts.variant, facts.items, facts.newest_title, facts.newest_date, ()
+            )
+        elif isinstance(facts, ShardFacts):
+            _forget(state.files, path)
+            state.files.shards[path] = ShardStatus(path, facts.urls, ())
+    to_check = [path for path in written if path not in report.facts]
     if not state.scan_done:
         to_check += [p for p in _scan_slice(state, site, deployment, tree) if p not in changed]
     if to_check:

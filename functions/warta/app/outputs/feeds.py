@@ -12,14 +12,14 @@ from collections.abc import Callable, Sequence
 from datetime import datetime
 from urllib.parse import urlsplit
 
-from warta.app.outputs.changes import Change, Delete, Put
+from warta.app.outputs.changes import Change, Delete, FeedFacts, Put
 from warta.core.articles import Article
 from warta.core.authors import author_by_slug
 from warta.core.config import FeedFormat, FeedSpec, FeedVariant, SiteConfig
 from warta.core.planner import OutputKey
 from warta.core.ports import ArticleIndex
 from warta.core.render.atom import render_atom
-from warta.core.render.feed_fields import FeedOptions
+from warta.core.render.feed_fields import FeedOptions, rfc3339
 from warta.core.render.feed_profiles import Finding, fit_to_size, profile_options, select_for_profile
 from warta.core.render.jsonfeed import render_json_feed
 from warta.core.render.rss import render_rss
@@ -30,6 +30,7 @@ from warta.core.views import FeedView
 logger = logging.getLogger(__name__)
 
 RSS_CONTENT_TYPE = "application/rss+xml; charset=utf-8"
+RSS_DATE = "%a, %d %b %Y %H:%M:%S %z"  # feedgen's RFC 822 form (feedgen.util.formatRFC2822)
 CONTENT_TYPES: dict[FeedFormat, str] = {
     "rss": RSS_CONTENT_TYPE,
     "atom": "application/atom+xml; charset=utf-8",
@@ -145,10 +146,41 @@ def render_variant(
     carries_body: bool = True,
 ) -> bytes:
     """One document of a feed; a profile's document carries only the items its rules allow."""
+    return render_variant_items(variant, view, articles, site, carries_body=carries_body)[0]
+
+
+def feed_facts(variant: FeedVariant, items: Sequence[Article]) -> FeedFacts:
+    """The status report's line for a document of these items (newest by publication)."""
+    newest = max(items, key=lambda article: article.published_at, default=None)
+    when = ""
+    if newest is not None:
+        # As each format writes it: RSS 2.0's RFC 822 date (feedgen's form), else RFC 3339.
+        when = (
+            newest.published_at.strftime(RSS_DATE)
+            if variant.format == "rss"
+            else rfc3339(newest.published_at)
+        )
+    return FeedFacts(
+        variant=variant.format + (f" · {variant.profile.name}" if variant.profile else ""),
+        items=len(items),
+        newest_title=newest.title if newest else "",
+        newest_date=when,
+    )
+
+
+def render_variant_items(
+    variant: FeedVariant,
+    view: FeedView,
+    articles: Sequence[Article],
+    site: SiteConfig,
+    *,
+    carries_body: bool = True,
+) -> tuple[bytes, Sequence[Article]]:
+    """One document of a feed and the articles it carries."""
     render = RENDERERS[variant.format]
     options = profile_options(variant.profile, site.notify.websub_hubs, carries_body=carries_body)
     if variant.profile is None:
-        return render(view, articles, site, options)
+        return render(view, articles, site, options), articles
     selection = select_for_profile(variant.profile, articles)
     _log_findings(logging.WARNING, "item left out of profile feed", view.path, selection.excluded)
     _log_findings(logging.INFO, "item short of a profile preference", view.path, selection.notes)
@@ -156,7 +188,7 @@ def render_variant(
         lambda items: render(view, items, site, options), selection.kept, variant.profile.max_bytes
     )
     _log_findings(logging.WARNING, "item left out of profile feed", view.path, oversize)
-    return body
+    return body, selection.kept[: len(selection.kept) - len(oversize)]
 
 
 def feed_articles(
@@ -186,6 +218,7 @@ def render_feed_output(key: OutputKey, site: SiteConfig, index: ArticleIndex, no
             # A section, tag or author feed exists while it has articles.
             changes.append(Delete(view.path))
             continue
-        body = render_variant(variant, view, articles, site, carries_body=spec.content == "full")
-        changes.append(Put(view.path, body, CONTENT_TYPES[variant.format], spec.cache_policy))
+        body, items = render_variant_items(variant, view, articles, site, carries_body=spec.content == "full")
+        facts = feed_facts(variant, items)
+        changes.append(Put(view.path, body, CONTENT_TYPES[variant.format], spec.cache_policy, facts))
     return changes

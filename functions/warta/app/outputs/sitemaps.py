@@ -12,7 +12,7 @@ from __future__ import annotations
 from bisect import bisect_left
 from datetime import datetime, timedelta
 
-from warta.app.outputs.changes import Change, Delete, Put
+from warta.app.outputs.changes import Change, Delete, Put, ShardFacts
 from warta.core.config import SiteConfig
 from warta.core.planner import OutputKey
 from warta.core.ports import ArticleIndex, ShardPart
@@ -59,8 +59,10 @@ def parse_shard_name(name: str) -> tuple[str, ShardPosition | None]:
     return period, (int(published_us), article_id)
 
 
-def _puts(site: SiteConfig, path: str, body: bytes, content_type: str, policy: str) -> list[Change]:
-    changes: list[Change] = [Put(path, body, content_type, policy)]
+def _puts(
+    site: SiteConfig, path: str, body: bytes, content_type: str, policy: str, facts: ShardFacts | None = None
+) -> list[Change]:
+    changes: list[Change] = [Put(path, body, content_type, policy, facts)]
     if site.sitemaps.gzip:
         changes.append(Put(path + GZIP_SUFFIX, gzip_bytes(body), GZIP_CONTENT_TYPE, policy))
     return changes
@@ -88,7 +90,8 @@ def render_shard_output(key: OutputKey, site: SiteConfig, index: ArticleIndex, n
         index.set_shard_parts(site.id, period, layout)
     changes: list[Change] = []
     for number, part in fresh.items():
-        changes += _puts(site, shard_path(site, period, number), part.body, XML_CONTENT_TYPE, "sitemap")
+        path = shard_path(site, period, number)
+        changes += _puts(site, path, part.body, XML_CONTENT_TYPE, "sitemap", ShardFacts(part.url_count))
     for number in range(len(layout) + 1, len(stored) + 1):
         changes += _deletes(shard_path(site, period, number))
     return changes
