@@ -21,13 +21,13 @@ from warta.adapters.directory_store import DirectoryStore
 from warta.adapters.dynamodb_ops import TTL_ATTRIBUTE, DynamoOpsLog
 from warta.adapters.s3_status import DEFAULT_STATUS_PREFIX, S3StatusStore
 from warta.adapters.sqlite_ops import OpsLog
-from warta.app import status_batches
 from warta.app.render import RenderReport
-from warta.app.status_batches import SiteState, update_site_state
-from warta.app.status_report import check_files
 from warta.cli.main import main
 from warta.cli.status import status_page
 from warta.core.config import load_deployment
+from warta.status import batches as status_batches
+from warta.status.batches import SiteState, update_site_state
+from warta.status.report import check_files
 
 from conftest import EXAMPLE_EVENTS, EXAMPLE_SITE, shared_path
 from support.aws_runs import moto_environment

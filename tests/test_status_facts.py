@@ -14,8 +14,8 @@ import pytest
 from warta.adapters.local_stack import open_local_stack
 from warta.app.outputs.changes import FeedFacts, Put, ShardFacts
 from warta.app.render import render_key
-from warta.app.status_report import check_files
 from warta.core.planner import OutputKey
+from warta.status.report import check_files
 
 from conftest import EXAMPLE_EVENTS, EXAMPLE_SITE
 from support.cli_runs import article_event, publish_events

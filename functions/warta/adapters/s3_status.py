@@ -25,7 +25,7 @@ LIST_PAGE_LIMIT = 1_000  # ListObjectsV2 returns at most 1,000 keys a request
 
 
 class S3StatusStore:
-    """`StatusStore` (app/status_batches.py) under one prefix of a bucket."""
+    """`StatusStore` (status/batches.py) under one prefix of a bucket."""
 
     def __init__(self, client: S3Client, bucket: str, prefix: str = DEFAULT_STATUS_PREFIX) -> None:
         self._s3 = client

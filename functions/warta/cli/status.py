@@ -1,4 +1,4 @@
-"""`warta status`: the status report (`warta.app.status_report`) of a directory and its state.
+"""`warta status`: the status report (`warta.status.report`) of a directory and its state.
 
 Written to a file outside the public tree, and rendered on request by `warta serve` at /_status.
 """
@@ -12,9 +12,9 @@ from pathlib import Path
 
 from warta.adapters.directory_store import DirectoryStore
 from warta.adapters.sqlite_ops import OpsLog
-from warta.app.status_report import StatusReport, collect_status, render_status_html
-from warta.app.status_text import render_status_text
 from warta.core.config import load_deployment
+from warta.status.report import StatusReport, collect_status, render_status_html
+from warta.status.text import render_status_text
 
 
 def status_page(config: list[Path], out: Path, state: Path, now: datetime | None = None) -> bytes:

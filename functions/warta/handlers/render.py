@@ -3,7 +3,7 @@
 Each batch renders every pending output of each site it names, once, however many messages
 asked for it: that is the coalescing. Then one CloudFront invalidation covers every path the
 batch changed. The FIFO group keeps renders of one site from overlapping (docs/architecture.md).
-Last, the status report is brought up to date (`warta.app.status_batches`); a failure there is
+Last, the status report is brought up to date (`warta.status.batches`); a failure there is
 logged and counted, never a failed batch.
 """
 
@@ -82,7 +82,7 @@ def write_status(reports: dict[str, RenderReport]) -> None:
         return
     try:
         # Imported here: the feed and sitemap checks it brings are not on the cold-start path.
-        from warta.app.status_batches import write_status_after_render
+        from warta.status.batches import write_status_after_render
 
         location = write_status_after_render(
             deployment=stack.deployment,

@@ -23,7 +23,10 @@ from typing import Protocol
 
 from warta.app.outputs.changes import FeedFacts, ShardFacts
 from warta.app.render import RenderReport
-from warta.app.status_report import (
+from warta.core.config import Deployment, SiteConfig
+from warta.core.operator_records import ArticleCounts, Run
+from warta.core.ports import OperatorLog, QuarantinedOutput
+from warta.status.report import (
     RECENT_REJECTIONS,
     FeedStatus,
     ShardStatus,
@@ -34,9 +37,6 @@ from warta.app.status_report import (
     render_status_html,
     site_status,
 )
-from warta.core.config import Deployment, SiteConfig
-from warta.core.operator_records import ArticleCounts, Run
-from warta.core.ports import OperatorLog, QuarantinedOutput
 from warta.validate.layout import SiteLayout
 
 STATE_VERSION = 1

@@ -4,7 +4,7 @@ Per site: articles live / scheduled / taken down, the last runs, each feed with 
 newest item and validation result, each sitemap shard with its URL count; and the recent
 rejected events with their reasons. `warta status` and `warta serve` gather it from a directory
 and the SQLite state (`collect_status`); the render Lambda keeps it up to date batch by batch
-(`app/status_batches.py`). Both render it with `render_status_html`.
+(`status/batches.py`). Both render it with `render_status_html`.
 """
 
 from __future__ import annotations
@@ -337,7 +337,7 @@ def _rejections_html(rejections: list[Rejection]) -> str:
 
 
 def render_status_html(report: StatusReport) -> bytes:
-    template = Template((files("warta.app") / "status.html").read_text(encoding="utf-8"))
+    template = Template((files("warta.status") / "page.html").read_text(encoding="utf-8"))
     notes = "".join(f"<li>{escape(note)}</li>" for note in report.notes)
     return template.substitute(
         generated=escape(report.generated.isoformat(timespec="seconds")),

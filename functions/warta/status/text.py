@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from warta.app.status_report import SiteStatus, StatusReport
 from warta.core.operator_records import Run
+from warta.status.report import SiteStatus, StatusReport
 
 REJECTIONS_SHOWN = 5  # the newest few; the HTML report lists them all
 
