@@ -97,6 +97,39 @@ def test_refused_requests_get_the_lambdas_401(
     assert not list(server[2].rglob("*.html"))
 
 
+def test_a_takedown_and_a_rejection_through_the_webhook_are_recorded_as_publish_records_them(
+    server: tuple[str, int, Path],
+) -> None:
+    """The takedown's page answers 410 in `warta serve` (its URL is recorded), and the rejected
+    event is on the status page's list, as after `warta publish`."""
+    from warta.adapters.sqlite_ops import OpsLog
+    from warta.cli.gone import taken_down_paths
+
+    event = json.loads(EVENT)
+    assert _post(server, EVENT)[0] == 202
+    takedown = {
+        "spec_version": "1",
+        "event_id": "evt-webhook-takedown",
+        "type": "article.unpublished",
+        "occurred_at": event["occurred_at"],
+        "article": {"id": event["article"]["id"], "revision": event["article"]["revision"] + 1},
+    }
+    assert _post(server, json.dumps(takedown).encode())[0] == 202
+    state = server[2].parent / "state"
+    page = f"amp/{event['article']['url'].split('/', 3)[3]}.html"
+    assert taken_down_paths([EXAMPLE_SITE], state) == {page}
+    broken = dict(event, event_id="evt-broken")
+    del broken["type"]
+    assert _post(server, json.dumps(broken).encode())[0] == 400
+    ops = OpsLog(state / "index.sqlite3")
+    try:
+        (rejection,) = ops.recent_rejections()
+    finally:
+        ops.close()
+    assert (rejection.source, rejection.event_id) == ("webhook:local", "evt-broken")
+    assert rejection.reason.startswith("type") or "type" in rejection.reason
+
+
 def test_inside_the_window_is_accepted(server: tuple[str, int, Path]) -> None:
     timestamp = str(int(time.time()) - REPLAY_WINDOW_SECONDS + 30)
     assert _post(server, EVENT, _signed(EVENT, timestamp))[0] == 202

@@ -117,11 +117,12 @@ class OpsLog:
         return ArticleCounts(live, scheduled, gone)
 
     def takedowns(self, site: str) -> list[Takedown]:
-        """Every article of the site that is a tombstone now, with its recorded URL if any."""
+        """Every article of the site that is a tombstone now, with its recorded URLs (or the last
+        URL the index kept with the tombstone, if none was recorded)."""
         if not self._has_articles():
             return []
         rows = self._db.execute(
-            "SELECT a.id, COALESCE(t.url, '') FROM articles a"
+            "SELECT a.id, COALESCE(t.url, a.url, '') FROM articles a"
             " LEFT JOIN ops_takedowns t ON t.site = a.site AND t.id = a.id"
             " WHERE a.site = ? AND a.live = 0 ORDER BY a.id",
             (site,),

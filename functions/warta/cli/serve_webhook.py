@@ -34,22 +34,33 @@ def make_receiver(args: argparse.Namespace, secret: bytes) -> WebhookReceiver:
         problem = signature_problem(headers, body, lambda: secret, time.time())
         if problem is not None:
             return 401, {"error": problem}
+        from warta.adapters.local_stack import INDEX_FILE
+        from warta.adapters.sqlite_ops import OpsLog
         from warta.app.ingest import ingest_event
         from warta.cli.main import _open_stack, _render
+        from warta.cli.run_hooks import TakedownRecordingIndex
         from warta.core.body import build_body
 
         with lock:
             stack = _open_stack(args)  # per request: SQLite connections stay in their thread
             now = datetime.now(UTC)
-            outcome = ingest_event(
-                body,
-                "webhook:local",
-                deployment=stack.deployment,
-                index=stack.index,
-                queue=stack.index,
-                now=now,
-                build_body=build_body,
-            )
+            ops = OpsLog(Path(args.state) / INDEX_FILE)
+            try:
+                outcome = ingest_event(
+                    body,
+                    "webhook:local",
+                    deployment=stack.deployment,
+                    # As `warta publish` does: takedowns (410s, validation) and rejections (the
+                    # status page) are recorded.
+                    index=TakedownRecordingIndex(stack.index, ops),
+                    queue=stack.index,
+                    now=now,
+                    build_body=build_body,
+                )
+                if outcome.status == "rejected":
+                    ops.record_rejection(now, outcome.source, outcome.reason, outcome.event_id)
+            finally:
+                ops.close()
             if outcome.status == "accepted":
                 _render(stack, now)
         return outcome_answer(outcome)
