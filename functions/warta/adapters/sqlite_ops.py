@@ -84,6 +84,13 @@ class OpsLog:
             "INSERT OR REPLACE INTO ops_takedowns VALUES (?, ?, ?, ?)", (site, article_id, url, revision)
         )
 
+    def clear_takedown(self, site: str, article_id: str, revision: int) -> None:
+        """The article is live again at `revision`: forget its takedowns of older revisions."""
+        self._db.execute(
+            "DELETE FROM ops_takedowns WHERE site = ? AND id = ? AND revision < ?",
+            (site, article_id, revision),
+        )
+
     def record_run(self, at: datetime, command: str, counts: dict[str, int]) -> None:
         names = ("accepted", "stale", "rejected", "written", "unchanged", "deleted")
         self._db.execute(

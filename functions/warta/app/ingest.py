@@ -6,16 +6,20 @@ that arrive together coalesce into one render of each output they share.
 
 from __future__ import annotations
 
+import logging
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any, Literal
+from typing import Any, Literal, Protocol
 
+from warta.app.takedown_records import TakedownRecordingIndex, TakedownRecords
 from warta.core.articles import Article, Tombstone
 from warta.core.config import Deployment, SiteConfig
 from warta.core.event_json import decode_event, surrogate_path
 from warta.core.events import ArticleEvent, BodyBuilder, EventRejected, parse_event, site_of, state_from_event
 from warta.core.planner import outputs_of, plan, shard_period
 from warta.core.ports import ArticleIndex, RenderQueue, UrlHeld
+
+log = logging.getLogger(__name__)
 
 Status = Literal["accepted", "stale", "rejected"]
 EVENT_ID_CHARS = 200  # the contract's maxLength: a longer claimed id is cut, not echoed whole
@@ -32,11 +36,11 @@ class EventOutcome:
     outputs: int = 0  # outputs queued for rendering
 
 
-def claimed_event_id(raw: bytes | str | dict[str, Any]) -> str:
+def claimed_event_id(raw: object) -> str:
     """The `event_id` a rejected event carries, if it got far enough to carry one: on-call
-    finds the event in the CMS by it."""
+    finds the event in the CMS by it. `raw` is the event as received (bytes, text) or decoded."""
     data: Any = raw
-    if not isinstance(raw, dict):
+    if isinstance(raw, bytes | str):
         try:
             data = decode_event(raw)
         except EventRejected:
@@ -115,3 +119,45 @@ def _apply(
         revision=event.revision,
         outputs=len(keys),
     )
+
+
+class IngestRecords(TakedownRecords, Protocol):
+    """The operator records ingest keeps: takedowns, and rejected events for the status report."""
+
+    def record_rejection(self, at: datetime, source: str, reason: str, event_id: str = "") -> None: ...
+
+
+def record_rejection(records: IngestRecords, at: datetime, source: str, reason: str, event_id: str) -> None:
+    """Best effort: a failure to record is logged and never fails the event or its batch."""
+    try:
+        records.record_rejection(at, source, reason, event_id)
+    except Exception as exc:
+        log.exception(
+            f"rejection not recorded: {type(exc).__name__}: {exc}",
+            extra={"source": source, "event_id": event_id, "reason": reason},
+        )
+
+
+def ingest_recorded(
+    raw: bytes | str | dict[str, Any],
+    source: str,
+    *,
+    deployment: Deployment,
+    index: ArticleIndex,
+    queue: RenderQueue,
+    records: IngestRecords,
+    now: datetime,
+    build_body: BodyBuilder,
+    record_rejections: bool = True,
+) -> EventOutcome:
+    """`ingest_event` as every entry point runs it (the CLI, `warta serve`'s webhook, the
+    import, the Lambda functions): takedowns are recorded with their last URL (410s, validation,
+    the status counts), and, unless the caller records them itself (the Lambda functions, after
+    idempotency), rejections too."""
+    recording = index if isinstance(index, TakedownRecordingIndex) else TakedownRecordingIndex(index, records)
+    outcome = ingest_event(
+        raw, source, deployment=deployment, index=recording, queue=queue, now=now, build_body=build_body
+    )
+    if record_rejections and outcome.status == "rejected":
+        record_rejection(records, now, source, outcome.reason, outcome.event_id)
+    return outcome

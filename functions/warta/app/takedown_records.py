@@ -17,6 +17,8 @@ logger = logging.getLogger(__name__)
 
 
 class TakedownRecords(Protocol):
+    """Where takedowns are recorded: the SQLite operator log locally, the index table on AWS."""
+
     def record_takedown(self, site: str, article_id: str, url: str, revision: int) -> None:
         """The article is a tombstone at `revision` (kept only if no newer one is recorded)."""
         ...
@@ -37,6 +39,7 @@ class TakedownRecordingIndex(ForwardingIndex):
     def __init__(self, index: ArticleIndex, records: TakedownRecords) -> None:
         super().__init__(index)
         self._records = records
+        self.taken_down: dict[str, Tombstone] = {}  # this wrapper's takedowns, by last URL (logs)
 
     def write(self, state: ArticleState, period: str | None, released: bool) -> WriteResult:
         result = self._index.write(state, period, released)
@@ -58,6 +61,8 @@ class TakedownRecordingIndex(ForwardingIndex):
             return
         url = result.previous.url if result.applied and result.previous is not None else ""
         self._records.record_takedown(stored.site, stored.id, url, stored.revision)
+        if url:
+            self.taken_down[url] = stored
         now = self._index.get(stored.site, stored.id)
         if isinstance(now, Article):
             self._records.clear_takedown(now.site, now.id, now.revision)

@@ -74,7 +74,7 @@ def cmd_import_wordpress(args: argparse.Namespace) -> int:
     observer = cli._observer(args, stack) if stack is not None else None
     if observer is not None:
         observer.start("posts", None)
-    from warta.app.ingest import ingest_event
+    from warta.app.ingest import ingest_recorded
     from warta.core.body import build_body
 
     for post in read_posts(export, read_references(export)):
@@ -93,12 +93,13 @@ def cmd_import_wordpress(args: argparse.Namespace) -> int:
             print(json.dumps(mapped.event, ensure_ascii=False))
             continue
         started = time.perf_counter()
-        outcome = ingest_event(
+        outcome = ingest_recorded(
             json.dumps(mapped.event).encode(),
             source,
             deployment=deployment,
             index=observer.index,
             queue=stack.index,
+            records=observer.ops,
             now=args.now,
             build_body=build_body,
         )

@@ -144,7 +144,7 @@ def _refuse_empty_index(stack: LocalStack, args: argparse.Namespace) -> str | No
 
 
 def cmd_publish(args: argparse.Namespace) -> int:
-    from warta.app.ingest import ingest_event
+    from warta.app.ingest import ingest_recorded
     from warta.core.body import build_body
 
     _check_event_specs(args.events)
@@ -158,12 +158,13 @@ def cmd_publish(args: argparse.Namespace) -> int:
     outcomes = []
     for source, raw in _event_sources(args.events):
         started = time.perf_counter()
-        outcome = ingest_event(
+        outcome = ingest_recorded(
             raw,
             source,
             deployment=stack.deployment,
-            index=observer.index,  # notes a takedown's last URL for `warta validate`
+            index=observer.index,
             queue=stack.index,
+            records=observer.ops,
             now=args.now,
             build_body=build_body,
         )

@@ -15,10 +15,11 @@ from typing import Any
 from warta.adapters.sqlite_ops import OpsLog
 from warta.app.ingest import EventOutcome
 from warta.app.render import Outcome, RenderReport
+from warta.app.takedown_records import TakedownRecordingIndex
 from warta.cli.progress import Mode, Progress
-from warta.core.articles import Article, ArticleState, Tombstone
+from warta.core.articles import ArticleState
 from warta.core.planner import OutputKey
-from warta.core.ports import ArticleIndex, ForwardingIndex, WriteResult
+from warta.core.ports import ArticleIndex
 from warta.observability import log_event, log_output, logs_enabled
 
 
@@ -29,28 +30,13 @@ def progress_mode(requested: Mode, log_level: int) -> Mode:
     return requested
 
 
-class TakedownRecordingIndex(ForwardingIndex):
-    """An `ArticleIndex` that notes a taken-down article's last URL before the index drops it."""
-
-    def __init__(self, index: ArticleIndex, ops: OpsLog) -> None:
-        super().__init__(index)
-        self._ops = ops
-        self.taken_down: dict[str, Tombstone] = {}  # by last URL, for this run's log lines
-
-    def write(self, state: ArticleState, period: str | None, released: bool) -> WriteResult:
-        result = self._index.write(state, period, released)
-        if result.applied and isinstance(state, Tombstone) and isinstance(result.previous, Article):
-            self._ops.record_takedown(state.site, state.id, result.previous.url, state.revision)
-            self.taken_down[result.previous.url] = state
-        return result
-
-
 class RunObserver:
     def __init__(self, command: str, index: ArticleIndex, state: Path, mode: Mode, now: datetime) -> None:
         from warta.adapters.local_stack import INDEX_FILE
 
         self.command = command
         self.ops = OpsLog(state / INDEX_FILE)
+        # Ingest records this run's takedowns through it; their log lines name the article.
         self.index = TakedownRecordingIndex(index, self.ops)
         self._mode = mode
         self._now = now
@@ -78,8 +64,6 @@ class RunObserver:
         log_event(outcome, duration_ms=(time.perf_counter() - started) * 1000)
         if outcome.status == "accepted":
             self._events[outcome.article_id] = outcome
-        if outcome.status == "rejected":
-            self.ops.record_rejection(datetime.now(UTC), outcome.source, outcome.reason, outcome.event_id)
         if self._progress is not None:
             self._progress.advance()
 

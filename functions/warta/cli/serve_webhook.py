@@ -36,9 +36,8 @@ def make_receiver(args: argparse.Namespace, secret: bytes) -> WebhookReceiver:
             return 401, {"error": problem}
         from warta.adapters.local_stack import INDEX_FILE
         from warta.adapters.sqlite_ops import OpsLog
-        from warta.app.ingest import ingest_event
+        from warta.app.ingest import ingest_recorded
         from warta.cli.main import _open_stack, _render
-        from warta.cli.run_hooks import TakedownRecordingIndex
         from warta.core.body import build_body
 
         with lock:
@@ -46,19 +45,16 @@ def make_receiver(args: argparse.Namespace, secret: bytes) -> WebhookReceiver:
             now = datetime.now(UTC)
             ops = OpsLog(Path(args.state) / INDEX_FILE)
             try:
-                outcome = ingest_event(
+                outcome = ingest_recorded(
                     body,
                     "webhook:local",
                     deployment=stack.deployment,
-                    # As `warta publish` does: takedowns (410s, validation) and rejections (the
-                    # status page) are recorded.
-                    index=TakedownRecordingIndex(stack.index, ops),
+                    index=stack.index,
                     queue=stack.index,
+                    records=ops,
                     now=now,
                     build_body=build_body,
                 )
-                if outcome.status == "rejected":
-                    ops.record_rejection(now, outcome.source, outcome.reason, outcome.event_id)
             finally:
                 ops.close()
             if outcome.status == "accepted":

@@ -520,27 +520,52 @@ def site_from_mapping(data: Mapping[str, Any], config_dir: Path | None = None) -
     )
 
 
-def load_site(path: Path) -> SiteConfig:
+@dataclass(frozen=True, slots=True)
+class ConfigSource:
+    """One site config as read: where from (for messages), its TOML text, and the folder its
+    file paths are relative to (None for a config read from S3)."""
+
+    location: str
+    text: str
+    folder: Path | None = None
+
+
+def site_from_source(source: ConfigSource) -> SiteConfig:
     try:
-        data = tomllib.loads(path.read_text(encoding="utf-8"))
+        data = tomllib.loads(source.text)
     except tomllib.TOMLDecodeError as exc:
-        raise ConfigError(f"{path}: {exc}") from None
+        raise ConfigError(f"{source.location}: {exc}") from None
+    try:
+        return site_from_mapping(data, source.folder)
+    except ConfigError as exc:
+        raise ConfigError(f"{source.location}: {exc}") from None
+
+
+def deployment_from(sources: Iterable[ConfigSource]) -> Deployment:
+    """The one way a deployment is made, from files (`load_deployment`) or S3 (the Lambda
+    functions): one site per source, the first the default; a site id twice is an error."""
+    sites: dict[str, SiteConfig] = {}
+    for source in sources:
+        site = site_from_source(source)
+        if site.id in sites:
+            raise ConfigError(f"{source.location}: site.id {site.id!r} is configured twice")
+        sites[site.id] = site
+    if not sites:
+        raise ConfigError("no site configuration given")
+    return Deployment(sites=sites, default_site=next(iter(sites)))
+
+
+def _file_source(path: Path) -> ConfigSource:
+    try:
+        return ConfigSource(str(path), path.read_text(encoding="utf-8"), path.parent)
     except FileNotFoundError:
         raise ConfigError(f"{path}: no such site config file") from None
-    try:
-        return site_from_mapping(data, path.parent)
-    except ConfigError as exc:
-        raise ConfigError(f"{path}: {exc}") from None
+
+
+def load_site(path: Path) -> SiteConfig:
+    return site_from_source(_file_source(path))
 
 
 def load_deployment(paths: list[Path]) -> Deployment:
     """Load one site file per path; the first site is the deployment's default."""
-    if not paths:
-        raise ConfigError("no site configuration given")
-    sites: dict[str, SiteConfig] = {}
-    for path in paths:
-        site = load_site(path)
-        if site.id in sites:
-            raise ConfigError(f"{path}: site.id {site.id!r} is configured twice")
-        sites[site.id] = site
-    return Deployment(sites=sites, default_site=next(iter(sites)))
+    return deployment_from(_file_source(path) for path in paths)

@@ -23,7 +23,7 @@ from aws_lambda_powertools.metrics import MetricUnit
 from aws_lambda_powertools.utilities.batch import BatchProcessor, EventType, process_partial_response
 from aws_lambda_powertools.utilities.data_classes.sqs_event import SQSRecord
 
-from warta.app.ingest import EventOutcome
+from warta.app.ingest import EventOutcome, claimed_event_id
 from warta.core.events import EventRejected
 from warta.handlers import runtime
 from warta.observability import METRICS_NAMESPACE, log_record_failure, logger
@@ -78,7 +78,7 @@ def ingest_eventbridge(event: dict[str, Any], context: Any) -> dict[str, Any]:
         rejected = EventRejected(
             "detail-type", f"{detail_type!r} differs from the event's type {detail.get('type')!r}"
         )
-        stack.record_rejection(source, str(rejected), runtime.event_id_of(detail), sent_at)
+        stack.record_rejection(source, str(rejected), claimed_event_id(detail), sent_at)
         raise rejected
     outcome = stack.ingest(detail if isinstance(detail, dict) else b"", source, context, sent_at)
     _count(outcome)

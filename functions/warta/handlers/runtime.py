@@ -25,7 +25,6 @@ from __future__ import annotations
 
 import os
 import time
-import tomllib
 from collections.abc import Callable
 from dataclasses import asdict, dataclass, field
 from datetime import UTC, datetime
@@ -41,9 +40,8 @@ from warta.adapters.dynamodb_ops import DynamoOpsLog
 from warta.adapters.s3_status import DEFAULT_STATUS_PREFIX, S3StatusStore
 from warta.adapters.s3_store import S3Store
 from warta.adapters.sqs_queue import DEFAULT_PAGE_SIZE, SqsRenderQueue
-from warta.app.ingest import EventOutcome, claimed_event_id, ingest_event
-from warta.app.takedown_records import TakedownRecordingIndex
-from warta.core.config import ConfigError, Deployment, SiteConfig, site_from_mapping
+from warta.app.ingest import EventOutcome, claimed_event_id, ingest_recorded, record_rejection
+from warta.core.config import ConfigError, ConfigSource, Deployment, deployment_from
 from warta.core.event_json import decode_event
 from warta.core.events import EventRejected
 from warta.observability import log_event, logger
@@ -74,11 +72,6 @@ def _env(name: str, default: str | None = None) -> str:
     if value is None:
         raise ConfigError(f"environment variable {name} is not set")
     return value
-
-
-def event_id_of(data: Any) -> str:
-    """The event id of a raw event that got far enough to carry one, else ""."""
-    return claimed_event_id(data) if isinstance(data, dict) else ""
 
 
 def _read_location(location: str, s3: S3Client) -> bytes:
@@ -115,7 +108,8 @@ def config_versions(locations: list[str], s3: S3Client) -> list[tuple[str, str]]
 
 
 def load_deployment_from(locations: list[str], s3: S3Client) -> Deployment:
-    sites: dict[str, SiteConfig] = {}
+    """The deployment the functions serve: every site config the locations name (an
+    `s3://bucket/prefix/` names every *.toml under it), made as `load_deployment` makes one."""
     prefixes = [loc for loc in locations if loc.startswith("s3://") and loc.endswith("/")]
     if prefixes:
         expanded = {loc for loc, _ in config_versions(prefixes, s3)}
@@ -124,17 +118,11 @@ def load_deployment_from(locations: list[str], s3: S3Client) -> Deployment:
             for loc in locations
             for found in (sorted(x for x in expanded if x.startswith(loc)) if loc in prefixes else [loc])
         ]
-    for location in locations:
-        try:
-            site = site_from_mapping(tomllib.loads(_read_location(location, s3).decode("utf-8")))
-        except (ConfigError, tomllib.TOMLDecodeError) as exc:
-            raise ConfigError(f"{location}: {exc}") from None
-        if site.id in sites:
-            raise ConfigError(f"{location}: site.id {site.id!r} is configured twice")
-        sites[site.id] = site
-    if not sites:
+    if not locations:
         raise ConfigError("WARTA_SITE_CONFIG names no site configuration")
-    return Deployment(sites=sites, default_site=next(iter(sites)))
+    return deployment_from(
+        ConfigSource(location, _read_location(location, s3).decode("utf-8")) for location in locations
+    )
 
 
 class IngestOnce(Protocol):
@@ -235,30 +223,27 @@ class AwsStack:
             outcome = self._ingest(raw, source, now())
         log_event(outcome)
         if outcome.status == "rejected":
-            self.record_rejection(source, outcome.reason, event_id_of(data), sent_at)
+            self.record_rejection(source, outcome.reason, claimed_event_id(data), sent_at)
         return outcome
 
     def record_rejection(self, source: str, reason: str, event_id: str, sent_at: datetime | None) -> None:
-        """Best effort: a failure to record is logged and never fails the event or its batch."""
-        try:
-            self.ops.record_rejection(sent_at or now(), source, reason, event_id)
-        except Exception as exc:
-            logger.exception(
-                f"rejection not recorded: {type(exc).__name__}: {exc}",
-                extra={"source": source, "event_id": event_id, "reason": reason},
-            )
+        """Best effort (app.ingest.record_rejection); `sent_at` keeps a retried one recorded once."""
+        record_rejection(self.ops, sent_at or now(), source, reason, event_id)
 
     def _ingest(self, raw: bytes | str | dict[str, Any], source: str, moment: datetime) -> EventOutcome:
         from warta.core.body import build_body
 
-        return ingest_event(
+        # Rejections are recorded by `ingest` above, once idempotency has had its say.
+        return ingest_recorded(
             raw,
             source,
             deployment=self.deployment,
-            index=TakedownRecordingIndex(self.index, self.ops),
+            index=self.index,
             queue=self.queue,
+            records=self.ops,
             now=moment,
             build_body=build_body,
+            record_rejections=False,
         )
 
 
