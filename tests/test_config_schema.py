@@ -19,7 +19,8 @@ from hypothesis import strategies as st
 
 from warta.cli.main import main
 from warta.core.config import AmpSpec, ConfigError, FeedProfile, NotifySpec, SitemapSpec, site_from_mapping
-from warta.core.config_schema import REQUIRED, SCHEMA, check_config, default, reference_markdown
+from warta.core.config_reference import reference_markdown
+from warta.core.config_schema import REQUIRED, SCHEMA, check_config, default
 
 from conftest import EXAMPLE_SITE
 

@@ -9,7 +9,7 @@ from pathlib import Path
 from typing import Any
 
 from warta.core.config import ConfigError, load_deployment
-from warta.core.config_schema import reference_markdown
+from warta.core.config_reference import reference_markdown
 
 EXIT_OK, EXIT_REJECTED = 0, 2
 

@@ -34,7 +34,6 @@ FeedContent = Literal["full", "summary"]
 FEED_FORMATS: tuple[FeedFormat, ...] = ("rss", "atom", "json")
 # IndexNow protocol, "Verifying ownership via a key file": 8 to 128 characters of a-z, A-Z, 0-9, '-'.
 INDEXNOW_KEY = re.compile(r"[A-Za-z0-9-]{8,128}")
-OUTPUT_KINDS = CACHE_CONTROL_KINDS
 # RFC 7468 section 13 (SubjectPublicKeyInfo): what `openssl rsa -pubout` writes and the AMP
 # caches read at /.well-known/amphtml/apikey.pub.
 PUBLIC_KEY_PEM = ("-----BEGIN PUBLIC KEY-----", "-----END PUBLIC KEY-----")
@@ -452,7 +451,7 @@ def site_from_mapping(data: Mapping[str, Any], config_dir: Path | None = None) -
     period = maps.get("shard_period", default("sitemaps", "shard_period"))
     if period not in ("month", "day"):
         raise ConfigError(f"sitemaps.shard_period: expected month or day, got {period!r}")
-    for kind in OUTPUT_KINDS:
+    for kind in CACHE_CONTROL_KINDS:
         _require(cache, kind, "cache_control")
     rules = []
     for i, rule in enumerate(data.get("boilerplate", [])):

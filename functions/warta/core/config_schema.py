@@ -1,7 +1,7 @@
 """What a site config may say: every table and key, its type, default and meaning, as data.
 
 One definition serves three readers: `check_config` refuses what it does not list (naming the
-nearest known key), `core.config` takes its defaults from it, and `reference_markdown` writes
+nearest known key), `core.config` takes its defaults from it, and `core.config_reference` writes
 docs/configuration.md from it (a test keeps the file and this table in step).
 """
 
@@ -12,6 +12,8 @@ import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any, Final, Literal
+
+from warta.core.output_kinds import REQUIRED_CACHE_POLICIES
 
 ValueType = Literal["string", "integer", "number", "boolean", "strings", "integers", "table"]
 
@@ -26,8 +28,8 @@ REQUIRED: Final = _Required()
 # file size limit); the official AMP validator also runs out of memory on pages past about 6 MB.
 AMP_PAGE_MAX_BYTES = 2 * 1024 * 1024
 DEFAULT_FEED_SIZE = 50
-# The [cache_control] keys every site needs: one per kind of output.
-CACHE_CONTROL_KINDS = ("amp", "feed", "sitemap", "sitemap_index", "news_sitemap", "robots")
+# The [cache_control] keys every site needs (core/output_kinds.py).
+CACHE_CONTROL_KINDS = REQUIRED_CACHE_POLICIES
 
 
 @dataclass(frozen=True, slots=True)
@@ -412,7 +414,7 @@ SCHEMA: tuple[Table, ...] = (
     ),
 )
 
-_TYPE_NAMES: Mapping[ValueType, str] = {
+TYPE_NAMES: Mapping[ValueType, str] = {
     "string": "a string",
     "integer": "an integer",
     "number": "a number",
@@ -477,7 +479,7 @@ def _suggest(name: str, known: Sequence[str]) -> str:
 
 
 def _type_problem(where: str, value: Any, kind: ValueType) -> str | None:
-    return None if _is(value, kind) else f"{where}: expected {_TYPE_NAMES[kind]}, got {value!r:.80}"
+    return None if _is(value, kind) else f"{where}: expected {TYPE_NAMES[kind]}, got {value!r:.80}"
 
 
 def _check_key(where: str, value: Any, key: Key, problems: list[str]) -> None:
@@ -538,61 +540,6 @@ def check_config(data: Mapping[str, Any]) -> list[str]:
     return problems
 
 
-# --- the reference ------------------------------------------------------------------------------
-
-
-def _shown(value: Any) -> str:
-    if value is REQUIRED:
-        return "**required**"
-    if value is None:
-        return "none"
-    if isinstance(value, bool):
-        return "`true`" if value else "`false`"
-    if isinstance(value, str):
-        return f'`"{value}"`'
-    if isinstance(value, list):
-        return "`[" + ", ".join(f'"{v}"' if isinstance(v, str) else str(v) for v in value) + "]`"
-    if isinstance(value, int):
-        return f"`{value:_}`" if value >= 10_000 else f"`{value}`"
-    return f"`{value}`"
-
-
-def reference_markdown() -> str:
-    """docs/configuration.md: every table and key of a site config."""
-    lines = [
-        "# Site configuration reference",
-        "",
-        "<!-- Generated from functions/warta/core/config_schema.py by `warta config reference`;",
-        "     tests/test_config_schema.py fails when this file and the schema disagree. -->",
-        "",
-        "A site config is a TOML file (`--config FILE`, or every `*.toml` under the deployment's",
-        "`SiteConfigPrefix` on AWS). Unknown tables and keys are refused, naming the nearest known",
-        "one; every missing required key is listed at once. `warta config check FILE...` checks",
-        "files without publishing. examples/andalpost/site.toml is a complete, commented example.",
-        "",
-        "Table names in angle brackets are your own names (`[feeds.home]`, `[profiles.msn]`).",
-    ]
-    for table in SCHEMA:
-        title = f"[[{table.path}]]" if table.many else f"[{table.path}]"
-        lines += ["", f"## `{title}`" + (" (required)" if table.required else ""), "", table.doc]
-        if table.free:
-            lines += ["", f"Keys are your own: {table.free_doc} ({_TYPE_NAMES[table.free]})."]
-            if table.required_keys:
-                lines += ["Required keys: " + ", ".join(f"`{name}`" for name in table.required_keys) + "."]
-        if table.keys:
-            lines += ["", "| key | type | default | meaning |", "| --- | --- | --- | --- |"]
-            for key in table.keys:
-                meaning = key.doc
-                if key.choices:
-                    meaning += " One of: " + ", ".join(f"`{c}`" for c in key.choices) + "."
-                if key.example is not None:
-                    meaning += f" Example: {_shown(key.example)}."
-                lines.append(
-                    f"| `{key.name}` | {_TYPE_NAMES[key.type]} | {_shown(key.default)} | {meaning} |"
-                )
-    return "\n".join(lines) + "\n"
-
-
 __all__ = [
     "AMP_PAGE_MAX_BYTES",
     "CACHE_CONTROL_KINDS",
@@ -603,6 +550,5 @@ __all__ = [
     "Table",
     "check_config",
     "default",
-    "reference_markdown",
     "table_for",
 ]

@@ -10,28 +10,12 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
-from typing import Literal
 
 from warta.core.articles import Article, ArticleState, Tombstone
 from warta.core.authors import author_slugs
 from warta.core.config import SiteConfig
+from warta.core.output_kinds import RENDER_ORDER, OutputKind, site_wide_kinds
 from warta.core.text import slugify
-
-OutputKind = Literal[
-    "amp", "feed", "shard", "sitemap_index", "news_sitemap", "robots", "indexnow_key", "amp_cache_key"
-]
-
-# Shards render before the sitemap index that lists them.
-RENDER_ORDER: dict[str, int] = {
-    "amp": 0,
-    "feed": 1,
-    "shard": 2,
-    "sitemap_index": 3,
-    "news_sitemap": 4,
-    "robots": 5,
-    "indexnow_key": 6,
-    "amp_cache_key": 7,
-}
 
 
 @dataclass(frozen=True, slots=True, order=True)
@@ -92,16 +76,7 @@ def in_news_window(published_at: datetime, site: SiteConfig, now: datetime) -> b
 
 def site_wide_outputs(site: SiteConfig) -> set[OutputKey]:
     """Outputs every publish refreshes: they are small, and the news sitemap moves with time."""
-    keys = {
-        OutputKey(site.id, "sitemap_index"),
-        OutputKey(site.id, "news_sitemap"),
-        OutputKey(site.id, "robots"),
-    }
-    if site.notify.indexnow_key:
-        keys.add(OutputKey(site.id, "indexnow_key"))
-    if site.notify.amp_cache is not None:
-        keys.add(OutputKey(site.id, "amp_cache_key"))
-    return keys
+    return {OutputKey(site.id, kind) for kind in site_wide_kinds(site)}
 
 
 def outputs_of(state: ArticleState | None, site: SiteConfig, now: datetime) -> set[OutputKey]:

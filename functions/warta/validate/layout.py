@@ -7,8 +7,10 @@ from dataclasses import dataclass
 from typing import Literal
 
 from warta.core.config import FeedSpec, FeedVariant, SiteConfig
+from warta.core.output_kinds import OutputKind
 
-PathKind = Literal["feed", "shard", "sitemap_index", "news_sitemap", "robots", "amp", "other"]
+# A file of the tree is of one of the output kinds (core/output_kinds.py), or none of them.
+PathKind = OutputKind | Literal["other"]
 
 _PERIOD = r"(?P<period>\d{4}-\d{2}(?:-\d{2})?)"  # month or day shards (core.planner.shard_period)
 

@@ -6,13 +6,14 @@ from datetime import datetime
 
 from warta.app.outputs.changes import Change, Delete, Put
 from warta.core.config import SiteConfig
+from warta.core.output_kinds import KINDS
 from warta.core.output_scopes import amp_templates
 from warta.core.planner import OutputKey
 from warta.core.ports import ArticleIndex
 from warta.core.render.amp import render_amp_page
 from warta.core.urls import url_file_path
 
-AMP_CONTENT_TYPE = "text/html; charset=utf-8"
+AMP_CONTENT_TYPE = KINDS["amp"].content_type
 
 
 def amp_path(site: SiteConfig, url: str, template: str | None = None) -> str:
@@ -37,4 +38,4 @@ def render_amp_output(key: OutputKey, site: SiteConfig, index: ArticleIndex, now
     if article is None:
         # A takedown removes every copy: the page under an old amp.path too.
         return [Delete(path), *(Delete(p) for p in _earlier_amp_paths(site, index, key.name))]
-    return [Put(path, render_amp_page(article, site), AMP_CONTENT_TYPE, "amp")]
+    return [Put(path, render_amp_page(article, site), AMP_CONTENT_TYPE, KINDS["amp"].cache_policy)]

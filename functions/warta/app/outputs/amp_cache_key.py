@@ -11,13 +11,9 @@ from datetime import datetime
 from warta.app.outputs.changes import Change, Put
 from warta.core.amp_cache import AMP_CACHE_KEY_PATH
 from warta.core.config import SiteConfig
+from warta.core.output_kinds import KINDS, cache_policy_of
 from warta.core.planner import OutputKey
 from warta.core.ports import ArticleIndex
-
-TEXT_CONTENT_TYPE = "text/plain; charset=utf-8"
-# The [cache_control] key for the file; robots.txt's when the site config names none for it.
-CACHE_POLICY = "amp_cache_key"
-FALLBACK_CACHE_POLICY = "robots"
 
 
 def render_amp_cache_key_output(
@@ -26,5 +22,8 @@ def render_amp_cache_key_output(
     spec = site.notify.amp_cache
     if spec is None:
         return []  # no AMP cache configured: nothing to publish
-    policy = CACHE_POLICY if CACHE_POLICY in site.cache_control else FALLBACK_CACHE_POLICY
-    return [Put(AMP_CACHE_KEY_PATH, spec.public_key.encode("ascii"), TEXT_CONTENT_TYPE, policy)]
+    # Its own [cache_control] key, or robots.txt's when the site config names none for it.
+    policy = cache_policy_of("amp_cache_key", site.cache_control)
+    return [
+        Put(AMP_CACHE_KEY_PATH, spec.public_key.encode("ascii"), KINDS["amp_cache_key"].content_type, policy)
+    ]

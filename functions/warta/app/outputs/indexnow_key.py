@@ -9,13 +9,9 @@ from datetime import datetime
 
 from warta.app.outputs.changes import Change, Put
 from warta.core.config import SiteConfig
+from warta.core.output_kinds import KINDS, cache_policy_of
 from warta.core.planner import OutputKey
 from warta.core.ports import ArticleIndex
-
-TEXT_CONTENT_TYPE = "text/plain; charset=utf-8"
-# The [cache_control] key for the file; robots.txt's when the site config names none for it.
-CACHE_POLICY = "indexnow_key"
-FALLBACK_CACHE_POLICY = "robots"
 
 
 def key_file_path(key: str) -> str:
@@ -28,5 +24,6 @@ def render_indexnow_key_output(
     secret = site.notify.indexnow_key
     if not secret:
         return []  # no key configured: nothing to publish
-    policy = CACHE_POLICY if CACHE_POLICY in site.cache_control else FALLBACK_CACHE_POLICY
-    return [Put(key_file_path(secret), secret.encode("utf-8"), TEXT_CONTENT_TYPE, policy)]
+    # Its own [cache_control] key, or robots.txt's when the site config names none for it.
+    policy = cache_policy_of("indexnow_key", site.cache_control)
+    return [Put(key_file_path(secret), secret.encode("utf-8"), KINDS["indexnow_key"].content_type, policy)]

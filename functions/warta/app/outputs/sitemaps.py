@@ -14,6 +14,7 @@ from datetime import datetime, timedelta
 
 from warta.app.outputs.changes import Change, Delete, Put, ShardFacts
 from warta.core.config import SiteConfig
+from warta.core.output_kinds import KINDS
 from warta.core.planner import OutputKey
 from warta.core.ports import ArticleIndex, ShardPart
 from warta.core.render.sitemaps import (
@@ -27,8 +28,8 @@ from warta.core.render.sitemaps import (
 )
 from warta.core.views import IndexedSitemap, ShardPosition, SitemapPart
 
-XML_CONTENT_TYPE = "application/xml; charset=utf-8"
-TEXT_CONTENT_TYPE = "text/plain; charset=utf-8"
+XML_CONTENT_TYPE = KINDS["shard"].content_type
+TEXT_CONTENT_TYPE = KINDS["robots"].content_type
 GZIP_CONTENT_TYPE = "application/gzip"
 GZIP_SUFFIX = ".gz"
 
@@ -91,7 +92,9 @@ def render_shard_output(key: OutputKey, site: SiteConfig, index: ArticleIndex, n
     changes: list[Change] = []
     for number, part in fresh.items():
         path = shard_path(site, period, number)
-        changes += _puts(site, path, part.body, XML_CONTENT_TYPE, "sitemap", ShardFacts(part.url_count))
+        changes += _puts(
+            site, path, part.body, XML_CONTENT_TYPE, KINDS["shard"].cache_policy, ShardFacts(part.url_count)
+        )
     for number in range(len(layout) + 1, len(stored) + 1):
         changes += _deletes(shard_path(site, period, number))
     return changes
@@ -196,7 +199,9 @@ def render_sitemap_index_output(
     bodies = render_sitemap_indexes(listed) if listed else []
     changes: list[Change] = []
     for number, body in enumerate(bodies, start=1):
-        changes += _puts(site, index_path(site, number), body, XML_CONTENT_TYPE, "sitemap_index")
+        changes += _puts(
+            site, index_path(site, number), body, XML_CONTENT_TYPE, KINDS["sitemap_index"].cache_policy
+        )
     # sitemaps.org: an index lists at least one sitemap, so with no shards there is none. An
     # index file beyond the last one left over from a larger archive goes too (the count moves
     # one file per 50,000 shard files, so one step covers any single render).
@@ -219,7 +224,7 @@ def render_news_sitemap_output(
     if not recent:
         return _deletes(site.sitemaps.news_path)
     body = render_news_sitemap(recent, site)
-    return _puts(site, site.sitemaps.news_path, body, XML_CONTENT_TYPE, "news_sitemap")
+    return _puts(site, site.sitemaps.news_path, body, XML_CONTENT_TYPE, KINDS["news_sitemap"].cache_policy)
 
 
 def news_window_start(site: SiteConfig, now: datetime) -> datetime:
@@ -240,4 +245,11 @@ def render_robots_output(
     urls = [site.public_url(listed_path(site, index_path(site, n))) for n in range(1, count + 1)]
     if has_news(site, index, now):
         urls.append(site.public_url(listed_path(site, site.sitemaps.news_path)))
-    return [Put(site.sitemaps.robots_path, render_robots_txt(site, urls), TEXT_CONTENT_TYPE, "robots")]
+    return [
+        Put(
+            site.sitemaps.robots_path,
+            render_robots_txt(site, urls),
+            TEXT_CONTENT_TYPE,
+            KINDS["robots"].cache_policy,
+        )
+    ]
