@@ -72,12 +72,18 @@ add_filter(
 	}
 );
 
+/** A section's name from an "id = Name" line, site.toml's quotes ("Gaya Hidup") dropped. */
+function warta_section_name( $name ) {
+	$name = trim( (string) $name );
+	return preg_match( '/^"(.*)"$/s', $name, $quoted ) ? trim( $quoted[1] ) : $name;
+}
+
 function warta_settings() {
 	$sections = array();
 	foreach ( preg_split( '/\R/', (string) get_option( 'warta_sections', '' ) ) as $line ) {
 		$parts = array_map( 'trim', explode( '=', $line, 2 ) );
-		if ( 2 === count( $parts ) && '' !== $parts[0] && '' !== $parts[1] ) {
-			$sections[ $parts[0] ] = $parts[1];
+		if ( 2 === count( $parts ) && '' !== $parts[0] && '' !== warta_section_name( $parts[1] ) ) {
+			$sections[ $parts[0] ] = warta_section_name( $parts[1] );
 		}
 	}
 	$types = array_filter( array_map( 'trim', explode( ',', (string) get_option( 'warta_post_types', 'post' ) ) ) );
