@@ -56,11 +56,13 @@ function warta_install() {
 }
 register_activation_hook( __FILE__, 'warta_install' );
 
-// Deactivating stops the retries but keeps the outbox; uninstall.php removes it.
+// Deactivating stops the retries but keeps the outbox; uninstall.php removes it. Activating
+// again schedules the retries again: what was pending is sent then.
 register_deactivation_hook(
 	__FILE__,
 	function () {
 		wp_clear_scheduled_hook( WARTA_CRON_HOOK );
+		wp_clear_scheduled_hook( WARTA_CRON_HOOK . '_now' );
 	}
 );
 
