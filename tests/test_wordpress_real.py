@@ -404,7 +404,7 @@ def test_the_settings_page_shows_the_settings_but_not_the_secret_and_refuses_inv
 
     # Saved through options.php: site.toml's quoted names unquoted, the secret taken as typed.
     changed = {
-        "warta_webhook_url": "http://127.0.0.1:8000/_webhook",
+        "warta_webhook_url": "https://hooks.andalpost.test:8443/prod/_webhook?site=andalpost&v=2",
         "warta_secret": "n3w <secret> %41",  # sanitize_text_field would strip the tag and "%41"
         "warta_post_types": "post",
         "warta_sections": 'nasional = "Nasional"\r\ngaya-hidup = "Gaya Hidup"\r\n',
