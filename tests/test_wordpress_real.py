@@ -356,6 +356,7 @@ def admin(run: dict[str, Any], wordpress: Path) -> Iterator[dict[str, _Browser]]
     )
     try:
         for _ in range(100):
+            assert server.poll() is None, f"php -S 127.0.0.1:{port} exited"
             with socket.socket() as probe:
                 if probe.connect_ex(("127.0.0.1", port)) == 0:
                     break
