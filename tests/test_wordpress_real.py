@@ -1,12 +1,16 @@
 """The plugin on a real WordPress (Debian's packages): MariaDB and WordPress on localhost, the
 scenarios through WordPress's own PHP API, delivered to `warta serve`'s webhook; then the site's
-export (WordPress's own exporter) through `warta import wordpress` gives the same tree."""
+export (WordPress's own exporter) through `warta import wordpress` gives the same tree. Then the
+admin screens over HTTP (PHP's built-in server), a save while warta hangs, and the plugin's
+deactivation, reactivation and uninstall."""
 
 from __future__ import annotations
 
 import argparse
+import http.client
 import json
 import os
+import re
 import shutil
 import socket
 import subprocess
@@ -14,10 +18,13 @@ import threading
 import time
 from collections import Counter
 from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlencode, urlsplit
 
+import lxml.html
 import pytest
 from lxml import etree
 
@@ -46,6 +53,9 @@ define('DB_NAME', 'wp'); define('DB_USER', 'root'); define('DB_PASSWORD', '');
 define('DB_HOST', 'localhost:{socket}'); define('DB_CHARSET', 'utf8mb4'); define('DB_COLLATE', '');
 $table_prefix = 'wp_';
 define('DISABLE_WP_CRON', true);  // the test runs the plugin's cron hook itself
+// Behind a proxy ending TLS, as WordPress documents it: the admin screens' test requests PHP's
+// built-in server in plain HTTP, and WordPress keeps an https site's admin on https.
+if (($_SERVER['HTTP_X_FORWARDED_PROTO'] ?? '') === 'https') $_SERVER['HTTPS'] = 'on';
 if (!defined('ABSPATH')) define('ABSPATH', __DIR__ . '/');
 require_once ABSPATH . 'wp-settings.php';
 """
@@ -103,6 +113,22 @@ def _php(www: Path, script: str, *args: str) -> str:
     )
     assert result.returncode == 0, result.stderr + result.stdout
     return result.stdout
+
+
+@contextmanager
+def _warta_serve(root: Path) -> Iterator[str]:
+    """`warta serve` of the example site publishing into root/public (state in root/state): its
+    webhook's URL."""
+    out, state = root / "public", root / "state"
+    out.mkdir()
+    args = argparse.Namespace(config=[str(EXAMPLE_SITE)], out=str(out), state=str(state))
+    server = make_server(out, state / "objects", 0, None, make_receiver(args, SECRET.encode()))
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    try:
+        yield f"http://127.0.0.1:{server.server_address[1]}/_webhook"
+    finally:
+        server.shutdown()
+        server.server_close()
 
 
 def _closed_port() -> int:
@@ -166,20 +192,12 @@ def run(wordpress: Path, tmp_path_factory: pytest.TempPathFactory) -> dict[str, 
     down = f"http://127.0.0.1:{_closed_port()}/_webhook"
     saves: dict[str, Any] = json.loads(_php(wordpress, "scenario.php", down, SECRET, "saves"))
     root = tmp_path_factory.mktemp("warta")
-    out, state = root / "public", root / "state"
-    out.mkdir()
-    args = argparse.Namespace(config=[str(EXAMPLE_SITE)], out=str(out), state=str(state))
-    server = make_server(out, state / "objects", 0, None, make_receiver(args, SECRET.encode()))
-    threading.Thread(target=server.serve_forever, daemon=True).start()
-    try:
-        url = f"http://127.0.0.1:{server.server_address[1]}/_webhook"
+    out = root / "public"
+    with _warta_serve(root) as url:
         deliver = json.loads(_php(wordpress, "scenario.php", url, SECRET, "deliver"))
         delivered_view = _reader_view(out)
         _php(wordpress, "scenario.php", url, SECRET, "later")
         later = json.loads(_php(wordpress, "scenario.php", url, SECRET, "deliver"))
-    finally:
-        server.shutdown()
-        server.server_close()
     return {
         "saves": saves,
         "deliver": deliver,
@@ -282,3 +300,244 @@ def test_the_sites_export_imported_into_an_empty_tree_gives_the_same_tree(
     assert {p.relative_to(imported).as_posix() for p in imported.rglob("*") if p.is_file()} == files
     for name in sorted(files):
         assert (imported / name).read_bytes() == (out / name).read_bytes(), name
+
+
+# The admin screens and the plugin's lifecycle. These change the site (new posts, options), so
+# they come after the export -> import test, and the lifecycle test (which uninstalls the plugin)
+# comes last: pytest runs a module's tests in file order.
+
+
+class _Browser:
+    """One user's browser on the site over HTTP: its cookies; redirects are not followed."""
+
+    def __init__(self, port: int) -> None:
+        self.port = port
+        self.cookies = {"wordpress_test_cookie": "WP%20Cookie%20check"}  # wp-login.php's check
+
+    def request(self, path: str, form: dict[str, str] | None = None) -> tuple[int, str, str]:
+        """GET path, or POST the form to it: the status, the Location header and the body."""
+        connection = http.client.HTTPConnection("127.0.0.1", self.port, timeout=60)
+        headers = {
+            "Cookie": "; ".join(f"{name}={value}" for name, value in self.cookies.items()),
+            "X-Forwarded-Proto": "https",  # the site is https: see WP_CONFIG
+        }
+        if form is not None:
+            headers["Content-Type"] = "application/x-www-form-urlencoded"
+        try:
+            connection.request(
+                "GET" if form is None else "POST", path, None if form is None else urlencode(form), headers
+            )
+            response = connection.getresponse()
+            body = response.read().decode()
+        finally:
+            connection.close()
+        for cookie in response.headers.get_all("Set-Cookie") or []:
+            name, _, value = cookie.split(";", 1)[0].partition("=")
+            self.cookies[name.strip()] = value
+        return response.status, response.headers.get("Location", ""), body
+
+    def log_in(self, login: str) -> None:
+        form = {"log": login, "pwd": "pw", "testcookie": "1", "redirect_to": "/wp-admin/"}
+        status, _, body = self.request("/wp-login.php", form)
+        assert status == 302, body
+
+
+@pytest.fixture(scope="module")
+def admin(run: dict[str, Any], wordpress: Path) -> Iterator[dict[str, _Browser]]:
+    """The site served by PHP's built-in server, after the scenarios: the browsers of an
+    administrator ("chief") and of an editor ("desk", without manage_options), each logged in
+    through wp-login.php."""
+    _php(wordpress, "admin.php", "users")
+    port = _closed_port()
+    server = subprocess.Popen(
+        ["php", "-S", f"127.0.0.1:{port}", "-t", str(wordpress)],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    try:
+        for _ in range(100):
+            assert server.poll() is None, f"php -S 127.0.0.1:{port} exited"
+            with socket.socket() as probe:
+                if probe.connect_ex(("127.0.0.1", port)) == 0:
+                    break
+            time.sleep(0.05)
+        browsers = {login: _Browser(port) for login in ("chief", "desk")}
+        for login, browser in browsers.items():
+            browser.log_in(login)
+        yield browsers
+    finally:
+        server.terminate()
+        server.wait(timeout=30)
+
+
+def _settings_form(page: str) -> dict[str, str]:
+    """The settings page's form as the browser would submit it (hidden fields included)."""
+    forms = lxml.html.document_fromstring(page).xpath("//form[@action='options.php']")
+    assert len(forms) == 1, page
+    return dict(forms[0].form_values())
+
+
+def _submit_settings(browser: _Browser, form: dict[str, str]) -> tuple[dict[str, str], str]:
+    """POSTs the settings form to options.php and follows its redirect back to the settings page:
+    that page's notices (the settings errors, by id: their text) and the page."""
+    status, location, body = browser.request("/wp-admin/options.php", form)
+    assert status == 302 and "settings-updated=true" in location, (status, body)
+    back = urlsplit(location)
+    status, _, page = browser.request(f"{back.path}?{back.query}")
+    assert status == 200, page
+    notices = lxml.html.document_fromstring(page).xpath("//div[contains(@class, 'settings-error')]")
+    return {notice.get("id"): " ".join(notice.text_content().split()) for notice in notices}, page
+
+
+def test_the_settings_page_shows_the_settings_but_not_the_secret_and_refuses_invalid_input(
+    admin: dict[str, _Browser], wordpress: Path
+) -> None:
+    chief, desk = admin["chief"], admin["desk"]
+    saved = json.loads(_php(wordpress, "admin.php", "options"))  # as admin.php "users" set them
+    status, location, page = chief.request("/wp-admin/options-general.php?page=warta")
+    assert status == 200, (location, page)
+    form = _settings_form(page)
+    assert {name: form[name] for name in saved} == {**saved, "warta_secret": ""}
+    assert saved["warta_secret"] not in page  # never sent back, not even masked
+    secret = lxml.html.document_fromstring(page).xpath("//input[@name='warta_secret']")[0]
+    assert (secret.get("type"), secret.get("autocomplete")) == ("password", "new-password")
+    assert form["option_page"] == "warta" and form["_wpnonce"]  # the settings API's nonce
+
+    # Saved through options.php: site.toml's quoted names unquoted, the secret taken as typed.
+    changed = {
+        "warta_webhook_url": "https://hooks.andalpost.test:8443/prod/_webhook?site=andalpost&v=2",
+        "warta_secret": "n3w <secret> %41",  # sanitize_text_field would strip the tag and "%41"
+        "warta_post_types": "post",
+        "warta_sections": 'nasional = "Nasional"\r\ngaya-hidup = "Gaya Hidup"\r\n',
+        "warta_default_section": "gaya-hidup",
+    }
+    notices, page = _submit_settings(chief, form | changed)
+    assert notices == {"setting-error-settings_updated": "Settings saved."}, notices
+    expected = changed | {"warta_sections": "nasional = Nasional\ngaya-hidup = Gaya Hidup"}
+    assert json.loads(_php(wordpress, "admin.php", "options")) == expected
+
+    # Invalid input is refused with a settings error naming it, escaped, and the value before
+    # kept; an empty secret keeps the secret.
+    invalid = {
+        "warta_webhook_url": "warta <b>webhook</b>",
+        "warta_secret": "",
+        "warta_post_types": "post, berita",
+        "warta_sections": "nasional = Nasional\nGaya Hidup",
+        "warta_default_section": "gaya hidup",
+    }
+    notices, page = _submit_settings(chief, _settings_form(page) | invalid)
+    assert set(notices) == {f"setting-error-{name}" for name in invalid} - {"setting-error-warta_secret"}
+    assert "not an http(s) URL: warta <b>webhook</b>" in notices["setting-error-warta_webhook_url"]
+    assert "<b>webhook</b>" in lxml.html.document_fromstring(page).text_content()  # shown as text
+    assert "not registered on this site: berita" in notices["setting-error-warta_post_types"]
+    assert "Gaya Hidup" in notices["setting-error-warta_sections"]
+    assert "gaya hidup is not the id of one of the sections" in notices["setting-error-warta_default_section"]
+    assert json.loads(_php(wordpress, "admin.php", "options")) == expected
+    shown = _settings_form(page)
+    assert {name: shown[name] for name in expected} == expected | {"warta_secret": ""}
+    assert "n3w" not in page
+
+    # An editor (no manage_options) gets no page, and options.php refuses their form.
+    status, _, page = desk.request("/wp-admin/options-general.php?page=warta")
+    assert status == 403 and "Sorry, you are not allowed to access this page." in page, page
+    assert "warta_webhook_url" not in page
+    status, _, page = desk.request("/wp-admin/options.php", form | {"warta_webhook_url": "http://x.test/"})
+    assert status == 403, page
+    assert json.loads(_php(wordpress, "admin.php", "options")) == expected
+
+
+def test_the_outbox_screen_shows_the_counts_and_the_last_errors_escaped(
+    admin: dict[str, _Browser], wordpress: Path, tmp_path: Path
+) -> None:
+    down = f"http://127.0.0.1:{_closed_port()}/_webhook"
+    with _warta_serve(tmp_path) as url:
+        outbox = json.loads(_php(wordpress, "admin.php", "outbox", url, down, SECRET))
+    ids = {name: str(post_id) for name, post_id in outbox["ids"].items()}
+    rows = {row["post_id"]: row for row in outbox["rows"]}
+    assert rows[ids["sent"]]["status"] == "sent"
+    rejected = rows[ids["rejected"]]
+    assert (rejected["status"], rejected["last_error"]) == (
+        "failed",
+        "HTTP 400: article/section/id: unknown section 'daerah'",  # warta's own answer
+    )
+    pending = rows[ids["pending"]]
+    assert pending["status"] == "pending" and "refused" in pending["last_error"], pending
+    planted = rows[ids["planted"]]
+    assert planted["last_error"] == 'HTTP 400: <script>alert("warta")</script> & <b>more</b>'
+
+    status, _, page = admin["chief"].request("/wp-admin/tools.php?page=warta-outbox")
+    assert status == 200, page
+    wrap = lxml.html.document_fromstring(page).xpath("//div[@class='wrap']")[0]
+    counts = dict(re.findall(r"(Pending|Failed|Sent): (\d+)", wrap.text_content()))
+    by_status = {status: int(row["n"]) for status, row in outbox["counts"].items()}
+    assert counts == {name: str(by_status.get(name.lower(), 0)) for name in ("Pending", "Failed", "Sent")}
+    assert int(counts["Pending"]) >= 1 and int(counts["Failed"]) >= 2 and int(counts["Sent"]) >= 1
+    errors = {
+        cells[0]: cells
+        for cells in ([td.text_content() for td in tr.xpath("td")] for tr in wrap.xpath(".//tbody/tr"))
+    }
+    assert ids["sent"] not in errors
+    for name in ("rejected", "pending", "planted"):
+        row = rows[ids[name]]
+        assert errors[ids[name]][:4] == [row["post_id"], row["event_id"], row["status"], row["attempts"]]
+        assert errors[ids[name]][-1] == row["last_error"]  # the reason, shown as text
+    assert '<script>alert("warta")' not in page and "&lt;script&gt;alert(" in page
+
+    status, _, page = admin["desk"].request("/wp-admin/tools.php?page=warta-outbox")
+    assert status == 403 and "Sorry, you are not allowed to access this page." in page, page
+
+
+def test_saving_a_post_never_waits_on_warta(run: dict[str, Any], wordpress: Path) -> None:
+    """The webhook accepts connections and never answers: the saves, and the whole request with
+    its shutdown hooks, end well before the plugin's HTTP timeout, the events pending."""
+    with socket.socket() as hanging:
+        hanging.bind(("127.0.0.1", 0))
+        hanging.listen(16)  # the kernel completes the handshakes; nothing reads or answers
+        url = f"http://127.0.0.1:{hanging.getsockname()[1]}/_webhook"
+        saved = json.loads(_php(wordpress, "admin.php", "save", url))
+    limit = saved["timeout_seconds"] / 5
+    assert saved["insert_seconds"] < limit and saved["update_seconds"] < limit, saved
+    assert saved["request_seconds"] < limit, saved
+    assert [(row["status"], row["attempts"]) for row in saved["rows"]] == [("pending", "0")] * 2
+
+
+def test_deactivating_keeps_the_outbox_reactivating_sends_it_and_uninstalling_removes_it(
+    admin: dict[str, _Browser], wordpress: Path, tmp_path: Path
+) -> None:
+    """Last: it uninstalls the plugin. Each lifecycle.php phase prints what is left after it."""
+
+    def lifecycle(*phase: str) -> dict[str, Any]:
+        return dict(json.loads(_php(wordpress, "lifecycle.php", *phase)))
+
+    with _warta_serve(tmp_path) as url:
+        before = lifecycle("save", url, SECRET)
+        assert before["active"] and before["tables"] == ["wp_warta_outbox"]
+        assert {"post_id": str(before["post"]), "status": "pending"} in before["rows"]
+        off = lifecycle("deactivate")
+        assert not off["active"] and off["hooks"] == []  # no retries while off...
+        kept = ("tables", "rows", "options", "meta")
+        assert {name: off[name] for name in kept} == {name: before[name] for name in kept}  # ...all kept
+        assert {"warta_webhook_url", "warta_secret", "warta_db_version"} <= set(off["options"])
+
+        assert lifecycle("activate")["hooks"] == ["warta_deliver_outbox"]
+        status, _, body = admin["chief"].request("/wp-cron.php")  # WP-Cron's run, as a page view starts it
+        assert status == 200, body
+        on = lifecycle("state")
+    assert on["active"] and [row["status"] for row in on["rows"]] == [
+        "sent" if row["status"] == "pending" else row["status"] for row in before["rows"]
+    ]
+    pages = [path.read_text() for path in (tmp_path / "public/amp").rglob("*.html")]
+    assert any("Kereta cepat menambah jadwal" in page for page in pages)
+
+    lifecycle("uninstall")
+    gone = lifecycle("state")  # a request of its own: nothing put back by a later page load
+    assert {name: gone[name] for name in ("active", "tables", "rows", "options", "hooks")} == {
+        "active": False,
+        "tables": [],
+        "rows": None,
+        "options": [],
+        "hooks": [],
+    }
+    # The editor's "not sent" reasons go; the revision counter and what warta shows stay.
+    assert set(before["meta"]) == {"_warta_reason", "_warta_revision", "_warta_public"}
+    assert gone["meta"] == {name: before["meta"][name] for name in ("_warta_revision", "_warta_public")}

@@ -56,11 +56,13 @@ function warta_install() {
 }
 register_activation_hook( __FILE__, 'warta_install' );
 
-// Deactivating stops the retries but keeps the outbox; uninstall.php removes it.
+// Deactivating stops the retries but keeps the outbox; uninstall.php removes it. Activating
+// again schedules the retries again: what was pending is sent then.
 register_deactivation_hook(
 	__FILE__,
 	function () {
 		wp_clear_scheduled_hook( WARTA_CRON_HOOK );
+		wp_clear_scheduled_hook( WARTA_CRON_HOOK . '_now' );
 	}
 );
 
@@ -72,12 +74,18 @@ add_filter(
 	}
 );
 
+/** A section's name from an "id = Name" line, site.toml's quotes ("Gaya Hidup") dropped. */
+function warta_section_name( $name ) {
+	$name = trim( (string) $name );
+	return preg_match( '/^"(.*)"$/s', $name, $quoted ) ? trim( $quoted[1] ) : $name;
+}
+
 function warta_settings() {
 	$sections = array();
 	foreach ( preg_split( '/\R/', (string) get_option( 'warta_sections', '' ) ) as $line ) {
 		$parts = array_map( 'trim', explode( '=', $line, 2 ) );
-		if ( 2 === count( $parts ) && '' !== $parts[0] && '' !== $parts[1] ) {
-			$sections[ $parts[0] ] = $parts[1];
+		if ( 2 === count( $parts ) && '' !== $parts[0] && '' !== warta_section_name( $parts[1] ) ) {
+			$sections[ $parts[0] ] = warta_section_name( $parts[1] );
 		}
 	}
 	$types = array_filter( array_map( 'trim', explode( ',', (string) get_option( 'warta_post_types', 'post' ) ) ) );

@@ -81,9 +81,9 @@ if ( 'saves' === $phase ) {
 	foreach ( array( 'deleted', 'privated', 'pended', 'passworded' ) as $name ) {
 		$ids[ $name ] = wp_insert_post( array( 'post_title' => "Berita yang nanti $name", 'post_content' => '<p>Empat.</p>', 'post_status' => 'publish', 'post_category' => $cat, 'post_author' => 1 ) );
 	}
-	update_option( 'warta_ids', $ids );
+	update_option( 'e2e_warta_ids', $ids );
 }
-$ids = get_option( 'warta_ids' );
+$ids = get_option( 'e2e_warta_ids' );
 if ( 'later' === $phase ) {
 	wp_delete_post( $ids['deleted'], true ); // skips the trash
 	wp_update_post( array( 'ID' => $ids['privated'], 'post_status' => 'private' ) );
