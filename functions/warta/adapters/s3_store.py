@@ -56,15 +56,21 @@ class S3Store:
             and head.get("CacheControl") == cache_control
         ):
             return "unchanged"
+        self.put_unchecked(path, body, content_type, cache_control, digest)
+        return "written"
+
+    def put_unchecked(
+        self, path: str, body: bytes, content_type: str, cache_control: str, digest: str | None = None
+    ) -> None:
+        """Put without asking first (the caller knows the object differs)."""
         self._s3.put_object(
             Bucket=self.bucket,
             Key=self._key(path),
             Body=body,
             ContentType=content_type,
             CacheControl=cache_control,
-            Metadata={HASH_METADATA_KEY: digest},
+            Metadata={HASH_METADATA_KEY: digest or hashlib.sha256(body).hexdigest()},
         )
-        return "written"
 
     def get(self, path: str) -> bytes | None:
         try:
@@ -86,8 +92,12 @@ class S3Store:
         # S3's DeleteObject succeeds whether or not the key exists: HEAD first to report it.
         if self._head(path) is None:
             return False
-        self._s3.delete_object(Bucket=self.bucket, Key=self._key(path))
+        self.delete_unchecked(path)
         return True
+
+    def delete_unchecked(self, path: str) -> None:
+        """Delete without asking first (the caller knows the object exists)."""
+        self._s3.delete_object(Bucket=self.bucket, Key=self._key(path))
 
     def list(self, prefix: str = "", include_temp: bool = False) -> Iterator[str]:
         """Keys in lexicographic (UTF-8 byte) order, as S3 lists them, a page (1,000) at a time.

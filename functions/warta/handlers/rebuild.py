@@ -22,6 +22,7 @@ from typing import IO, Any
 from aws_lambda_powertools import Metrics, Tracer
 from aws_lambda_powertools.metrics import MetricUnit
 
+from warta.adapters.s3_digests import forget_manifests
 from warta.app.rebuild import queue_everything
 from warta.app.sweep import EmptyIndexError, check_index_matches_tree, sweep_site
 from warta.handlers import runtime
@@ -63,6 +64,9 @@ def handler(event: dict[str, Any], context: Any) -> dict[str, Any]:
             return {"refused": str(exc)}
     strays: list[str] = []
     removed = 0
+    if not dry_run:
+        # The render batches' digests may name files the sweep removes: they ask S3 again.
+        forget_manifests(stack.s3, stack.state_bucket)
     for site_id, site in stack.deployment.sites.items():
         with tempfile.TemporaryFile("w+", encoding="utf-8") as spool:
             listing = _spool(stack.store.list(site.output_prefix), spool)
@@ -82,6 +86,7 @@ def handler(event: dict[str, Any], context: Any) -> dict[str, Any]:
     if dry_run:
         logger.info("rebuild dry run", extra={"strays": removed})
         return {"strays": removed, "paths": strays[:1_000]}
+    forget_manifests(stack.s3, stack.state_bucket)  # and any a batch put back during the sweep
     if strays:
         stack.cdn.invalidate(strays)  # more than 500 paths become one wildcard
     metrics.add_metric(name="RebuildStraysRemoved", unit=MetricUnit.Count, value=removed)

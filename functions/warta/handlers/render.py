@@ -20,6 +20,7 @@ from aws_lambda_powertools.utilities.data_classes.sqs_event import SQSRecord
 
 from warta.adapters.amp_cache_keys import ssm_signer
 from warta.adapters.http_ping import HttpPinger
+from warta.adapters.s3_digests import DigestManifest, KnownDigestStore
 from warta.adapters.s3_status import S3Tree
 from warta.adapters.sqs_queue import site_of_signal
 from warta.app.cdn import paths_to_invalidate
@@ -40,9 +41,19 @@ metrics = Metrics(namespace=METRICS_NAMESPACE)
 def render_site(site: str) -> RenderReport:
     stack = runtime.stack()
     queue = stack.queue.for_site(site)
+    config = stack.deployment.sites.get(site)
+    if config is None:  # no config for it here: its outputs stay queued (render_pending)
+        return render_pending(
+            deployment=stack.deployment, index=stack.index, queue=queue, store=stack.store, now=runtime.now()
+        )
+    # The digests of the files this site's batches keep writing: no HEAD for those (s3_digests).
+    manifest = DigestManifest(stack.s3, stack.state_bucket, site)
+    amp_pages = config.output_prefix + config.amp.path.split("{", 1)[0]
+    store = KnownDigestStore(stack.store, manifest.take(), lambda path: not path.startswith(amp_pages))
     report = render_pending(
-        deployment=stack.deployment, index=stack.index, queue=queue, store=stack.store, now=runtime.now()
+        deployment=stack.deployment, index=stack.index, queue=queue, store=store, now=runtime.now()
     )
+    manifest.put_back(store.known)
     if queue.has_pending():
         queue.signal(site)  # more than a page waited (a rebuild), or pushes came in meanwhile
     for outcome in ("written", "unchanged", "deleted"):
