@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import threading
 from collections import OrderedDict
 from collections.abc import Callable, Iterator
 from typing import TYPE_CHECKING
@@ -92,12 +93,21 @@ class KnownDigestStore:
         self._store = store
         self.known = known
         self._remembered = remembered
+        # Writes of one render step run on several threads (app.render, write_workers); each
+        # path is written once a batch, so only the dict itself needs guarding.
+        self._lock = threading.Lock()
+
+    def _known(self, path: str) -> str | None:
+        with self._lock:
+            before = self.known.get(path)
+            if before is not None:
+                self.known.move_to_end(path)
+            return before
 
     def put(self, path: str, body: bytes, content_type: str, cache_control: str) -> PutOutcome:
         digest = digest_of(body, content_type, cache_control)
-        before = self.known.get(path)
+        before = self._known(path)
         if before == digest:
-            self.known.move_to_end(path)
             return "unchanged"
         if before is not None:  # known to differ, or known to be absent
             self._store.put_unchecked(path, body, content_type, cache_control)
@@ -111,9 +121,8 @@ class KnownDigestStore:
         return self._store.get(path)
 
     def delete(self, path: str) -> bool:
-        before = self.known.get(path)
+        before = self._known(path)
         if before == ABSENT:
-            self.known.move_to_end(path)
             return False  # deletes of files that never were (a second index file) recur often
         if before is not None:
             self._store.delete_unchecked(path)
@@ -125,8 +134,9 @@ class KnownDigestStore:
 
     def _remember(self, path: str, digest: str) -> None:
         if self._remembered(path):
-            self.known[path] = digest
-            self.known.move_to_end(path)
+            with self._lock:
+                self.known[path] = digest
+                self.known.move_to_end(path)
 
     def list(self, prefix: str = "", include_temp: bool = False) -> Iterator[str]:
         return self._store.list(prefix, include_temp)

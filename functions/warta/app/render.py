@@ -12,8 +12,10 @@ import errno
 import logging
 from collections import Counter
 from collections.abc import Callable
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
+from itertools import groupby
 from typing import Literal
 
 from warta.app.outputs.amp import render_amp_output
@@ -29,6 +31,7 @@ from warta.app.outputs.sitemaps import (
     render_sitemap_index_output,
 )
 from warta.core.config import Deployment, SiteConfig
+from warta.core.output_kinds import RENDER_ORDER
 from warta.core.output_scopes import site_templates
 from warta.core.planner import OutputKey, outputs_of, site_wide_outputs
 from warta.core.ports import ArticleIndex, ObjectStore, RenderQueue
@@ -122,8 +125,13 @@ def render_pending(
     now: datetime,
     on_output: Callable[[OutputKey, str, Outcome], None] | None = None,
     on_plan: Callable[[int], None] | None = None,
+    write_workers: int = 1,
 ) -> RenderReport:
-    """Render every queued output (and each touched site's site-wide ones) and store them."""
+    """Render every queued output (and each touched site's site-wide ones) and store them.
+
+    `write_workers` > 1 writes the outputs of each render-order step concurrently (a store whose
+    requests wait on the network: S3); the steps stay in order, so a sitemap index is written
+    only after the shards it lists."""
     report = RenderReport()
     release_due(deployment, index, queue, now)
     # Outputs of sites this run has no config for stay queued for a run that has it.
@@ -139,32 +147,53 @@ def render_pending(
         on_plan(len(keys))  # the number of output keys this run renders, for a progress bar
     attempts: dict[OutputKey, int] | None = None
     recovered: list[OutputKey] = []
-    for key in sorted(keys, key=OutputKey.sort_key):
-        site = deployment.sites[key.site]
-        try:
-            _render_one(key, site, index, store, now, report, on_output)
-        except Exception as exc:
-            if not _is_output_fault(exc):
-                raise  # the store or the index is down: the run fails and is retried whole
-            if attempts is None:
-                attempts = {q.key: q.attempts for q in queue.quarantined()}
-            reason = f"{type(exc).__name__}: {exc}"[:500]
-            wait = min(QUARANTINE_FIRST_RETRY * 2 ** attempts.get(key, 0), QUARANTINE_LONGEST_WAIT)
-            count = queue.quarantine(key, reason, now + wait)
-            report.quarantined.append((key, reason))
-            log.error(
-                "output quarantined",
-                extra={
-                    "kind": key.kind,
-                    "output": key.name,
-                    "site": key.site,
-                    "reason": reason,
-                    "attempts": count,
-                },
-            )
-        else:
-            if key in retrying:
-                recovered.append(key)
+
+    def quarantine(key: OutputKey, exc: Exception) -> None:
+        nonlocal attempts
+        if not _is_output_fault(exc):
+            raise exc  # the store or the index is down: the run fails and is retried whole
+        if attempts is None:
+            attempts = {q.key: q.attempts for q in queue.quarantined()}
+        reason = f"{type(exc).__name__}: {exc}"[:500]
+        wait = min(QUARANTINE_FIRST_RETRY * 2 ** attempts.get(key, 0), QUARANTINE_LONGEST_WAIT)
+        count = queue.quarantine(key, reason, now + wait)
+        report.quarantined.append((key, reason))
+        log.error(
+            "output quarantined",
+            extra={
+                "kind": key.kind,
+                "output": key.name,
+                "site": key.site,
+                "reason": reason,
+                "attempts": count,
+            },
+        )
+
+    ordered = sorted(keys, key=OutputKey.sort_key)
+    if write_workers <= 1:
+        for key in ordered:
+            site = deployment.sites[key.site]
+            try:
+                _render_one(key, site, index, store, now, report, on_output)
+            except Exception as exc:
+                quarantine(key, exc)
+            else:
+                if key in retrying:
+                    recovered.append(key)
+    else:
+        _render_concurrently(
+            ordered,
+            deployment,
+            index,
+            store,
+            now,
+            report,
+            on_output,
+            write_workers,
+            quarantine,
+            retrying,
+            recovered,
+        )
     if recovered:
         queue.release(recovered)
     queue.done(taken)
@@ -182,18 +211,80 @@ def _render_one(
 ) -> None:
     for change in render_key(key, site, index, now):
         path = site.output_prefix + change.path
-        outcome = _apply(change, path, site, store)
-        report.outcomes[(key.kind, outcome)] += 1
-        report.article_left |= key.kind == "amp" and isinstance(change, Delete)
-        if outcome in ("written", "deleted"):
-            report.changed_paths.append(path)
-            report.changed_outputs.append((key, path, outcome))
-            if isinstance(change, Put) and change.facts is not None:
-                report.facts[path] = change.facts
-        elif len(report.unchanged_paths) < UNCHANGED_PATHS_KEPT:  # absent too: see article_left
-            report.unchanged_paths.append(path)
-        if on_output is not None:
-            on_output(key, path, outcome)
+        _record(key, change, path, _apply(change, path, site, store), report, on_output)
+
+
+def _record(
+    key: OutputKey,
+    change: Change,
+    path: str,
+    outcome: Outcome,
+    report: RenderReport,
+    on_output: Callable[[OutputKey, str, Outcome], None] | None,
+) -> None:
+    report.outcomes[(key.kind, outcome)] += 1
+    report.article_left |= key.kind == "amp" and isinstance(change, Delete)
+    if outcome in ("written", "deleted"):
+        report.changed_paths.append(path)
+        report.changed_outputs.append((key, path, outcome))
+        if isinstance(change, Put) and change.facts is not None:
+            report.facts[path] = change.facts
+    elif len(report.unchanged_paths) < UNCHANGED_PATHS_KEPT:  # absent too: see article_left
+        report.unchanged_paths.append(path)
+    if on_output is not None:
+        on_output(key, path, outcome)
+
+
+def _render_concurrently(
+    ordered: list[OutputKey],
+    deployment: Deployment,
+    index: ArticleIndex,
+    store: ObjectStore,
+    now: datetime,
+    report: RenderReport,
+    on_output: Callable[[OutputKey, str, Outcome], None] | None,
+    workers: int,
+    quarantine: Callable[[OutputKey, Exception], None],
+    retrying: set[OutputKey],
+    recovered: list[OutputKey],
+) -> None:
+    """Render each step's keys here (renderers read the index, which is not shared between
+    threads), write their files from a bounded pool, and report in key order."""
+
+    def write(site: SiteConfig, changes: list[Change]) -> list[tuple[Change, str, Outcome]]:
+        done = []
+        for change in changes:
+            path = site.output_prefix + change.path
+            done.append((change, path, _apply(change, path, site, store)))
+        return done
+
+    with ThreadPoolExecutor(max_workers=workers, thread_name_prefix="warta-write") as pool:
+        for _, step in groupby(ordered, key=lambda k: (k.site, RENDER_ORDER[k.kind])):
+            pending: list[tuple[OutputKey, Future[list[tuple[Change, str, Outcome]]]]] = []
+            for key in step:
+                site = deployment.sites[key.site]
+                try:
+                    changes = render_key(key, site, index, now)
+                except Exception as exc:
+                    quarantine(key, exc)
+                    continue
+                pending.append((key, pool.submit(write, site, changes)))
+            failure: Exception | None = None
+            for key, future in pending:  # every write of the step ends before the next step
+                try:
+                    written = future.result()
+                except Exception as exc:
+                    try:
+                        quarantine(key, exc)
+                    except Exception as fatal:
+                        failure = failure or fatal
+                    continue
+                for change, path, outcome in written:
+                    _record(key, change, path, outcome, report, on_output)
+                if key in retrying:
+                    recovered.append(key)
+            if failure is not None:
+                raise failure
 
 
 def _is_output_fault(exc: Exception) -> bool:

@@ -34,6 +34,9 @@ from warta.observability import METRICS_NAMESPACE, log_record_failure, logger
 if TYPE_CHECKING:
     from aws_lambda_powertools.utilities.batch.types import PartialItemFailureResponse
 
+# S3 requests of one render step in flight at once: a publish writes some 15 files in 5 steps.
+WRITE_WORKERS = 8
+
 tracer = Tracer()
 metrics = Metrics(namespace=METRICS_NAMESPACE)
 
@@ -51,7 +54,12 @@ def render_site(site: str) -> RenderReport:
     amp_pages = config.output_prefix + config.amp.path.split("{", 1)[0]
     store = KnownDigestStore(stack.store, manifest.take(), lambda path: not path.startswith(amp_pages))
     report = render_pending(
-        deployment=stack.deployment, index=stack.index, queue=queue, store=store, now=runtime.now()
+        deployment=stack.deployment,
+        index=stack.index,
+        queue=queue,
+        store=store,
+        now=runtime.now(),
+        write_workers=WRITE_WORKERS,
     )
     manifest.put_back(store.known)
     if queue.has_pending():
