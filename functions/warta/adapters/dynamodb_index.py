@@ -54,7 +54,15 @@ from warta.core.ports import Facets, ShardPart, UrlHeld, WriteResult
 from warta.core.render.sitemaps import ends_part, url_fragment
 from warta.core.text import slugify
 from warta.core.urls import bounded_key
-from warta.core.views import NewsEntry, ShardPosition, ShardRow, SitemapEntry, SitemapImage
+from warta.core.views import (
+    NewsEntry,
+    ShardPosition,
+    ShardRow,
+    SitemapEntry,
+    SitemapImage,
+    parse_position,
+    position_text,
+)
 
 if TYPE_CHECKING:  # boto3-stubs, a dev dependency: never imported at run time
     from mypy_boto3_dynamodb import DynamoDBClient
@@ -128,15 +136,6 @@ def _put(table: str, item: dict[str, Any], condition: _Condition) -> TransactWri
     if "ExpressionAttributeValues" in condition:
         put["ExpressionAttributeValues"] = condition["ExpressionAttributeValues"]
     return {"Put": put}
-
-
-def _position_text(position: ShardPosition) -> str:
-    return f"{position[0]}/{position[1]}"
-
-
-def _position(text: str) -> ShardPosition:
-    published_us, article_id = text.split("/", 1)
-    return int(published_us), article_id
 
 
 def _sort_key(published_us: int, article_id: str) -> str:
@@ -636,7 +635,7 @@ class DynamoIndex:
                 int(item["part"]),
                 int(item["url_count"]),
                 datetime.fromisoformat(item["lastmod"]) if item.get("lastmod") else None,
-                _position(item["cut"]) if item.get("cut") else None,
+                parse_position(item["cut"]) if item.get("cut") else None,
             )
             for item in self._query(
                 KeyConditionExpression=condition,
@@ -663,7 +662,7 @@ class DynamoIndex:
                 "part": p.part,
                 "url_count": p.url_count,
                 "lastmod": p.lastmod.isoformat() if p.lastmod else None,
-                "cut": _position_text(p.cut) if p.cut else None,
+                "cut": position_text(p.cut) if p.cut else None,
             }
             for p in parts
         }

@@ -20,7 +20,15 @@ from warta.core.planner import OutputKey, epoch_micros
 from warta.core.ports import Facets, QuarantinedOutput, ShardPart, UrlHeld, WriteResult
 from warta.core.render.sitemaps import SITEMAP_FRAGMENT_FORMAT, ends_part, url_fragment
 from warta.core.text import slugify
-from warta.core.views import NewsEntry, ShardPosition, ShardRow, SitemapEntry, SitemapImage
+from warta.core.views import (
+    NewsEntry,
+    ShardPosition,
+    ShardRow,
+    SitemapEntry,
+    SitemapImage,
+    parse_position,
+    position_text,
+)
 
 # Google image sitemaps: at most 1,000 images per URL.
 SITEMAP_IMAGES_PER_URL = 1_000
@@ -122,11 +130,6 @@ CREATE TABLE IF NOT EXISTS quarantine (
 
 def _micros(moment: datetime) -> int:
     return epoch_micros(moment)  # the planner names shard positions in the same unit
-
-
-def _position(stored: str) -> ShardPosition:
-    published_us, article_id = stored.split("/", 1)
-    return int(published_us), article_id
 
 
 def _sitemap_json(article: Article) -> str:
@@ -591,7 +594,7 @@ class SqliteIndex:
                 part,
                 count,
                 datetime.fromisoformat(lastmod) if lastmod else None,
-                _position(cut) if cut else None,
+                parse_position(cut) if cut else None,
             )
             for period, part, count, lastmod, cut in self._db.execute(
                 f"SELECT period, part, url_count, lastmod, cut FROM shard_parts WHERE {where}"
@@ -612,7 +615,7 @@ class SqliteIndex:
                         p.part,
                         p.url_count,
                         p.lastmod.isoformat() if p.lastmod else None,
-                        f"{p.cut[0]}/{p.cut[1]}" if p.cut else None,
+                        position_text(p.cut) if p.cut else None,
                     )
                     for p in parts
                 ],
