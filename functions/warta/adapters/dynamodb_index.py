@@ -45,13 +45,11 @@ from boto3.dynamodb.types import Binary, TypeDeserializer, TypeSerializer
 from botocore.exceptions import ClientError
 
 from warta.adapters.dynamodb_count import count_items
-from warta.adapters.sqlite_index import SITEMAP_IMAGES_PER_URL
 from warta.core.articles import Article, ArticleState, Tombstone
 from warta.core.authors import author_slugs
-from warta.core.body.model import iter_images
 from warta.core.planner import epoch_micros
 from warta.core.ports import Facets, ShardPart, UrlHeld, WriteResult
-from warta.core.render.sitemaps import ends_part, url_fragment
+from warta.core.render.sitemaps import ends_part, sitemap_image_urls, url_fragment
 from warta.core.text import slugify
 from warta.core.urls import bounded_key
 from warta.core.views import (
@@ -102,12 +100,10 @@ def _micros(moment: datetime) -> int:
 
 
 def _sitemap_entry(article: Article) -> SitemapEntry:
-    images = [article.image.url] if article.image else []
-    images += [image.src for image in iter_images(article.body) if image.src not in images]
     return SitemapEntry(
         url=article.url,
         lastmod=article.modified_at,
-        images=tuple(SitemapImage(src) for src in images[:SITEMAP_IMAGES_PER_URL]),
+        images=tuple(SitemapImage(src) for src in sitemap_image_urls(article)),
     )
 
 

@@ -15,10 +15,9 @@ from pathlib import Path
 from warta.adapters.sqlite_connect import connect_wal
 from warta.core.articles import Article, ArticleState, Author, Tombstone
 from warta.core.authors import author_slug, author_slugs
-from warta.core.body.model import iter_images
 from warta.core.planner import OutputKey, epoch_micros
 from warta.core.ports import Facets, QuarantinedOutput, ShardPart, UrlHeld, WriteResult
-from warta.core.render.sitemaps import SITEMAP_FRAGMENT_FORMAT, ends_part, url_fragment
+from warta.core.render.sitemaps import SITEMAP_FRAGMENT_FORMAT, ends_part, sitemap_image_urls, url_fragment
 from warta.core.text import slugify
 from warta.core.views import (
     NewsEntry,
@@ -30,8 +29,6 @@ from warta.core.views import (
     position_text,
 )
 
-# Google image sitemaps: at most 1,000 images per URL.
-SITEMAP_IMAGES_PER_URL = 1_000
 BULK_CACHE_KIB = 1_048_576  # 1 GiB of page cache while bulk loading
 # Parsed article documents kept per index: a few feeds' worth (50 items each) in a warm process.
 PARSED_CACHE_SIZE = 1_024
@@ -133,12 +130,10 @@ def _micros(moment: datetime) -> int:
 
 
 def _sitemap_json(article: Article) -> str:
-    images = [article.image.url] if article.image else []
-    images += [image.src for image in iter_images(article.body) if image.src not in images]
     return json.dumps(
         {
             "lastmod": article.modified_at.isoformat(),
-            "images": images[:SITEMAP_IMAGES_PER_URL],
+            "images": sitemap_image_urls(article),
             # What the news sitemap reads, so it never loads article bodies.
             "title": article.title,
             "language": article.language,
