@@ -122,8 +122,9 @@ def floor_amp(article: Any, site: Any) -> bytes:
     """The same elements and text as the renderer's page for a free article with figures."""
     from warta.core.body.model import Figure, Paragraph, iter_images
     from warta.core.render import amp
+    from warta.core.render.labels import amp_labels
 
-    e, labels = escape, amp._labels(article.language)
+    e, labels = escape, amp_labels(article.language)
     when = article.published_at.astimezone(site.timezone)
     ld = {
         "@context": "https://schema.org",

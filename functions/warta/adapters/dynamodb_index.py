@@ -19,7 +19,7 @@ one small *membership* item per list it belongs to, written in the same transact
     Q#<site>                    <kind>|<name>          pending outputs (`SqsRenderQueue`)
     T#<site>                    TEMPLATES              output path templates ever used (a set)
 
-Keys built from a URL, tag or author go through `_list_pk`: past DynamoDB's partition key limit
+Keys built from a URL, tag or author go through `list_pk`: past DynamoDB's partition key limit
 the value is shortened and hashed (`core.urls.bounded_key`), so no URL the contract allows fails
 the write. A URL claim is put with a condition in the article's transaction, so two articles can
 never hold one URL, however their writes interleave.
@@ -30,63 +30,69 @@ scheduler tolerates its lag (a due article is released a minute later at worst).
 The article document is stored zlib-compressed in the item; one too big for DynamoDB's 400 KB
 item limit (a body may reach 2 MB a page) goes to the private state bucket, keyed by revision so
 a write that loses its race never overwrites the winner's document.
+
+The table itself (limits, keys, marshalling, consistent paged reads, batched writes and its
+CreateTable request) is `dynamodb_table`; this module is what the index keeps in it.
 """
 
 from __future__ import annotations
 
 import json
 import zlib
-from collections.abc import Iterable, Iterator, Mapping, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import replace
 from datetime import datetime
-from typing import TYPE_CHECKING, Any, TypedDict
+from typing import TYPE_CHECKING, Any
 
-from boto3.dynamodb.types import Binary, TypeDeserializer, TypeSerializer
+from boto3.dynamodb.types import Binary
 from botocore.exceptions import ClientError
 
 from warta.adapters.dynamodb_count import count_items
-from warta.adapters.sqlite_index import SITEMAP_IMAGES_PER_URL
+from warta.adapters.dynamodb_table import (
+    ARTICLE_SK,
+    CLAIM_SK,
+    DUE_INDEX,
+    ITEM_SIZE_LIMIT,
+    TEMPLATES_SK,
+    TRANSACT_ITEMS_LIMIT,
+    Condition,
+    DynamoTable,
+    article_pk,
+    claim_condition,
+    is_condition_failure,
+    list_pk,
+    marshal,
+    sort_key,
+    table_definition,
+    transact_put,
+    until_key,
+)
 from warta.core.articles import Article, ArticleState, Tombstone
 from warta.core.authors import author_slugs
-from warta.core.body.model import iter_images
 from warta.core.planner import epoch_micros
 from warta.core.ports import Facets, ShardPart, UrlHeld, WriteResult
-from warta.core.render.sitemaps import ends_part, url_fragment
+from warta.core.render.sitemaps import ends_part, sitemap_image_urls, url_fragment
 from warta.core.text import slugify
-from warta.core.urls import bounded_key
-from warta.core.views import NewsEntry, ShardPosition, ShardRow, SitemapEntry, SitemapImage
+from warta.core.views import (
+    NewsEntry,
+    ShardPosition,
+    ShardRow,
+    SitemapEntry,
+    SitemapImage,
+    parse_position,
+    position_text,
+)
+
+__all__ = ["DynamoIndex", "table_definition"]  # table_definition: the tests read it here
 
 if TYPE_CHECKING:  # boto3-stubs, a dev dependency: never imported at run time
     from mypy_boto3_dynamodb import DynamoDBClient
-    from mypy_boto3_dynamodb.type_defs import (
-        KeysAndAttributesUnionTypeDef,
-        PutTypeDef,
-        TransactWriteItemTypeDef,
-        WriteRequestUnionTypeDef,
-    )
+    from mypy_boto3_dynamodb.type_defs import WriteRequestUnionTypeDef
     from mypy_boto3_s3 import S3Client
 
-# DynamoDB limits (Developer Guide, "Service, account, and table quotas"): 400 KB per item,
-# 100 actions per TransactWriteItems, 25 requests per BatchWriteItem, 100 keys per BatchGetItem.
-# An article's memberships fit one transaction: the contract allows at most 50 tags and 20
-# authors, so 3 + 50 + 20 + 2 (shard, cut) = 75 puts beside the article item.
-ITEM_SIZE_LIMIT = 400 * 1024
-TRANSACT_ITEMS_LIMIT = 100
-BATCH_WRITE_LIMIT = 25
-BATCH_GET_LIMIT = 100
 # Room left in the article item for everything but the compressed document.
 INLINE_DOC_LIMIT = ITEM_SIZE_LIMIT - 64 * 1024
 WRITE_ATTEMPTS = 8
-ARTICLE_SK = "ARTICLE"
-TEMPLATES_SK = "TEMPLATES"
-CLAIM_SK = "CLAIM"
-# Developer Guide, "Partition key length": 1 to 2,048 bytes (sort keys: 1,024; ours are
-# "<published_us>#<article id>", at most 17 + 1 + the contract's 200-character id).
-PARTITION_KEY_BYTES = 2048
-DUE_INDEX = "due"
-
-_ser = TypeSerializer()
-_de = TypeDeserializer()
 
 
 def _micros(moment: datetime) -> int:
@@ -94,80 +100,14 @@ def _micros(moment: datetime) -> int:
 
 
 def _sitemap_entry(article: Article) -> SitemapEntry:
-    images = [article.image.url] if article.image else []
-    images += [image.src for image in iter_images(article.body) if image.src not in images]
     return SitemapEntry(
         url=article.url,
         lastmod=article.modified_at,
-        images=tuple(SitemapImage(src) for src in images[:SITEMAP_IMAGES_PER_URL]),
+        images=tuple(SitemapImage(src) for src in sitemap_image_urls(article)),
     )
 
 
-class _Condition(TypedDict, total=False):
-    """The condition of a Put in a transaction."""
-
-    ConditionExpression: str
-    ExpressionAttributeValues: dict[str, Any]
-
-
-def _claim_condition(member: dict[str, Any]) -> _Condition:
-    """A URL claim is put only when the URL is free or already this article's."""
-    if member["sk"] != CLAIM_SK:
-        return {}
-    return {
-        "ConditionExpression": "attribute_not_exists(pk) OR id = :id",
-        "ExpressionAttributeValues": _marshal({":id": member["id"]}),
-    }
-
-
-def _put(table: str, item: dict[str, Any], condition: _Condition) -> TransactWriteItemTypeDef:
-    """A transaction's Put of an item, on the condition given (if any)."""
-    put: PutTypeDef = {"TableName": table, "Item": _marshal(item)}
-    if "ConditionExpression" in condition:
-        put["ConditionExpression"] = condition["ConditionExpression"]
-    if "ExpressionAttributeValues" in condition:
-        put["ExpressionAttributeValues"] = condition["ExpressionAttributeValues"]
-    return {"Put": put}
-
-
-def _position_text(position: ShardPosition) -> str:
-    return f"{position[0]}/{position[1]}"
-
-
-def _position(text: str) -> ShardPosition:
-    published_us, article_id = text.split("/", 1)
-    return int(published_us), article_id
-
-
-def _sort_key(published_us: int, article_id: str) -> str:
-    # Zero-padded so string order is time order; the id breaks ties as `ORDER BY id` does.
-    return f"{published_us:020d}#{article_id}"
-
-
-def _until(now: datetime) -> str:
-    """The exclusive upper sort key of everything published at or before `now`."""
-    return f"{_micros(now) + 1:020d}"
-
-
-def _marshal(item: dict[str, Any]) -> dict[str, Any]:
-    return {k: _ser.serialize(v) for k, v in item.items() if v is not None}
-
-
-def _unmarshal(item: dict[str, Any]) -> dict[str, Any]:
-    return {k: _de.deserialize(v) for k, v in item.items()}
-
-
-def _list_pk(kind: str, site: str, value: str) -> str:
-    """The partition key of the list of one URL, tag or author: always within the key limit."""
-    prefix = f"{kind}#{site}#"
-    return prefix + bounded_key(value, PARTITION_KEY_BYTES - len(prefix.encode("utf-8")))
-
-
-def _article_pk(site: str, article_id: str) -> str:
-    return f"A#{site}#{article_id}"
-
-
-class DynamoIndex:
+class DynamoIndex(DynamoTable):
     """`ArticleIndex` on a DynamoDB table (pk, sk strings; GSI `due` on due_pk, due_sk)."""
 
     def __init__(
@@ -178,87 +118,10 @@ class DynamoIndex:
         doc_bucket: str = "",
         doc_prefix: str = "docs/",
     ) -> None:
-        self._ddb = client
-        self.table = table
+        super().__init__(client, table)
         self._s3 = s3_client
         self._doc_bucket = doc_bucket
         self._doc_prefix = doc_prefix
-
-    # --- low-level helpers ------------------------------------------------------------------
-
-    def _get_item(self, pk: str, sk: str) -> dict[str, Any] | None:
-        found = self._ddb.get_item(
-            TableName=self.table, Key=_marshal({"pk": pk, "sk": sk}), ConsistentRead=True
-        ).get("Item")
-        return _unmarshal(found) if found else None
-
-    def _query(self, **kwargs: Any) -> Iterator[dict[str, Any]]:
-        """Every item of a query, page after page, until `Limit` items if one is given."""
-        limit = kwargs.pop("Limit", None)
-        seen = 0
-        request = {"TableName": self.table, **kwargs}
-        while True:
-            if limit is not None:
-                request["Limit"] = limit - seen
-            page = self._ddb.query(**request)
-            for item in page.get("Items", []):
-                yield _unmarshal(item)
-                seen += 1
-            start = page.get("LastEvaluatedKey")
-            if not start or (limit is not None and seen >= limit):
-                return
-            request["ExclusiveStartKey"] = start
-
-    def _partition(
-        self,
-        pk: str,
-        upper: str,
-        lower: str | None = None,
-        newest_first: bool = True,
-        limit: int | None = None,
-    ) -> Iterator[dict[str, Any]]:
-        values: dict[str, Any] = {":pk": pk, ":hi": upper}
-        if lower is None:
-            condition = "pk = :pk AND sk < :hi"
-        else:
-            condition = "pk = :pk AND sk BETWEEN :lo AND :hi"
-            values[":lo"] = lower
-        if limit is not None and limit <= 0:
-            return iter(())
-        return self._query(
-            KeyConditionExpression=condition,
-            ExpressionAttributeValues=_marshal(values),
-            ScanIndexForward=not newest_first,
-            ConsistentRead=True,
-            **({"Limit": limit} if limit is not None else {}),
-        )
-
-    def _batch_get(self, keys: list[tuple[str, str]]) -> dict[tuple[str, str], dict[str, Any]]:
-        found: dict[tuple[str, str], dict[str, Any]] = {}
-        for start in range(0, len(keys), BATCH_GET_LIMIT):
-            request: Mapping[str, KeysAndAttributesUnionTypeDef] = {
-                self.table: {
-                    "Keys": [
-                        _marshal({"pk": pk, "sk": sk}) for pk, sk in keys[start : start + BATCH_GET_LIMIT]
-                    ],
-                    "ConsistentRead": True,
-                }
-            }
-            while request:
-                response = self._ddb.batch_get_item(RequestItems=request)
-                for raw in response.get("Responses", {}).get(self.table, []):
-                    item = _unmarshal(raw)
-                    found[(item["pk"], item["sk"])] = item
-                request = response.get("UnprocessedKeys") or {}
-        return found
-
-    def _batch_write(self, requests: Sequence[WriteRequestUnionTypeDef]) -> None:
-        for start in range(0, len(requests), BATCH_WRITE_LIMIT):
-            pending: Mapping[str, Sequence[WriteRequestUnionTypeDef]] = {
-                self.table: requests[start : start + BATCH_WRITE_LIMIT]
-            }
-            while pending:
-                pending = self._ddb.batch_write_item(RequestItems=pending).get("UnprocessedItems") or {}
 
     # --- documents --------------------------------------------------------------------------
 
@@ -305,7 +168,7 @@ class DynamoIndex:
 
     def _articles_of(self, members: Iterable[dict[str, Any]], site: str) -> list[Article]:
         """The live articles behind membership items, in the members' order."""
-        keys = [(_article_pk(site, m["id"]), ARTICLE_SK) for m in members]
+        keys = [(article_pk(site, m["id"]), ARTICLE_SK) for m in members]
         items = self._batch_get(keys)
         articles = []
         for key in keys:
@@ -318,12 +181,12 @@ class DynamoIndex:
     # --- ArticleIndex -----------------------------------------------------------------------
 
     def get(self, site: str, article_id: str) -> ArticleState | None:
-        item = self._get_item(_article_pk(site, article_id), ARTICLE_SK)
+        item = self._get_item(article_pk(site, article_id), ARTICLE_SK)
         return None if item is None else self._state(item)
 
     def _memberships(self, article: Article, period: str | None) -> dict[tuple[str, str], dict[str, Any]]:
         site, us = article.site, _micros(article.published_at)
-        sk = _sort_key(us, article.id)
+        sk = sort_key(us, article.id)
         base = {"sk": sk, "id": article.id, "us": us}
         tags = sorted({slugify(tag) for tag in article.tags})
         authors = list(author_slugs(article))
@@ -342,10 +205,10 @@ class DynamoIndex:
                 "published_at": article.published_at.isoformat(),
             },
             {**base, "pk": f"S#{site}#{article.section.id}"},
-            {**base, "pk": _list_pk("U", site, article.url)},
-            *({**base, "pk": _list_pk("G", site, tag)} for tag in tags),
-            *({**base, "pk": _list_pk("W", site, author)} for author in authors),
-            {"pk": _list_pk("R", site, article.url), "sk": CLAIM_SK, "id": article.id},
+            {**base, "pk": list_pk("U", site, article.url)},
+            *({**base, "pk": list_pk("G", site, tag)} for tag in tags),
+            *({**base, "pk": list_pk("W", site, author)} for author in authors),
+            {"pk": list_pk("R", site, article.url), "sk": CLAIM_SK, "id": article.id},
         ]
         if period is not None:
             entry = _sitemap_entry(article)
@@ -370,26 +233,24 @@ class DynamoIndex:
         leftovers = [tuple(k) for k in item.get("cleanup", [])]
         if not leftovers:
             return
-        self._batch_write(
-            [{"DeleteRequest": {"Key": _marshal({"pk": pk, "sk": sk})}} for pk, sk in leftovers]
-        )
+        self._batch_write([{"DeleteRequest": {"Key": marshal({"pk": pk, "sk": sk})}} for pk, sk in leftovers])
         self._ddb.update_item(
             TableName=self.table,
-            Key=_marshal({"pk": item["pk"], "sk": ARTICLE_SK}),
+            Key=marshal({"pk": item["pk"], "sk": ARTICLE_SK}),
             UpdateExpression="REMOVE cleanup",
             ConditionExpression="revision = :rev",
-            ExpressionAttributeValues=_marshal({":rev": item["revision"]}),
+            ExpressionAttributeValues=marshal({":rev": item["revision"]}),
         )
 
     def write(self, state: ArticleState, period: str | None, released: bool) -> WriteResult:
-        pk = _article_pk(state.site, state.id)
+        pk = article_pk(state.site, state.id)
         for _ in range(WRITE_ATTEMPTS):
             item = self._get_item(pk, ARTICLE_SK)
             if item is not None:
                 try:
                     self._finish_cleanup(item)
                 except ClientError as exc:
-                    if not _is_condition_failure(exc):
+                    if not is_condition_failure(exc):
                         raise
                     continue  # a newer write came in between: read again
             previous = None if item is None else self._state(item)
@@ -408,7 +269,7 @@ class DynamoIndex:
         self, state: ArticleState, period: str | None, released: bool, item: dict[str, Any] | None
     ) -> bool:
         """One optimistic attempt: False if another write replaced `item` in the meantime."""
-        pk = _article_pk(state.site, state.id)
+        pk = article_pk(state.site, state.id)
         main: dict[str, Any] = {
             "pk": pk,
             "sk": ARTICLE_SK,
@@ -426,7 +287,7 @@ class DynamoIndex:
             main["released"] = released
             if not released:
                 main["due_pk"] = state.site
-                main["due_sk"] = _sort_key(_micros(state.published_at), state.id)
+                main["due_sk"] = sort_key(_micros(state.published_at), state.id)
         old = {tuple(k) for k in (item or {}).get("members", [])}
         stale = sorted(old - members.keys())
         room = TRANSACT_ITEMS_LIMIT - 1 - len(members)
@@ -435,16 +296,16 @@ class DynamoIndex:
         if later:
             main["cleanup"] = [list(k) for k in later]
         if item is None:
-            condition: _Condition = {"ConditionExpression": "attribute_not_exists(pk)"}
+            condition: Condition = {"ConditionExpression": "attribute_not_exists(pk)"}
         else:
             condition = {
                 "ConditionExpression": "revision = :prev",
-                "ExpressionAttributeValues": _marshal({":prev": item["revision"]}),
+                "ExpressionAttributeValues": marshal({":prev": item["revision"]}),
             }
-        actions = [_put(self.table, main, condition)]
-        actions += [_put(self.table, m, _claim_condition(m)) for m in members.values()]
+        actions = [transact_put(self.table, main, condition)]
+        actions += [transact_put(self.table, m, claim_condition(m)) for m in members.values()]
         actions += [
-            {"Delete": {"TableName": self.table, "Key": _marshal({"pk": k[0], "sk": k[1]})}}
+            {"Delete": {"TableName": self.table, "Key": marshal({"pk": k[0], "sk": k[1]})}}
             for k in now_deleted
         ]
         try:
@@ -462,12 +323,12 @@ class DynamoIndex:
         return True
 
     def _raise_if_url_held(self, article: Article) -> None:
-        claim = self._get_item(_list_pk("R", article.site, article.url), CLAIM_SK)
+        claim = self._get_item(list_pk("R", article.site, article.url), CLAIM_SK)
         if claim is not None and claim["id"] != article.id:
             raise UrlHeld(article.url, claim["id"])
 
     def live_by_url(self, site: str, url: str, now: datetime) -> Article | None:
-        for member in self._partition(_list_pk("U", site, url), _until(now), limit=1):
+        for member in self._partition(list_pk("U", site, url), until_key(now), limit=1):
             found = self._articles_of([member], site)
             return found[0] if found else None
         return None
@@ -484,15 +345,15 @@ class DynamoIndex:
         lists = [
             pk
             for pk, value in (
-                (_list_pk("G", site, tag or ""), tag),
-                (_list_pk("W", site, author or ""), author),
+                (list_pk("G", site, tag or ""), tag),
+                (list_pk("W", site, author or ""), author),
                 (f"S#{site}#{section}", section),
             )
             if value is not None
         ]
         if len(lists) > 1:
             # Several filters (not asked by any feed today): walk the first list, keep the rest.
-            members = self._partition(lists[0], _until(now))
+            members = self._partition(lists[0], until_key(now))
             return [
                 a
                 for a in self._articles_of(members, site)
@@ -501,7 +362,7 @@ class DynamoIndex:
                 and (section is None or a.section.id == section)
             ][:limit]
         pk = lists[0] if lists else f"L#{site}"
-        return self._articles_of(list(self._partition(pk, _until(now), limit=limit)), site)
+        return self._articles_of(list(self._partition(pk, until_key(now), limit=limit)), site)
 
     def shard_rows(
         self,
@@ -511,10 +372,10 @@ class DynamoIndex:
         after: ShardPosition | None = None,
         until: ShardPosition | None = None,
     ) -> Iterator[ShardRow]:
-        upper = _until(now)
+        upper = until_key(now)
         if until is not None:
-            upper = min(upper, _sort_key(*until))
-        lower = _sort_key(*after) if after is not None else "0"
+            upper = min(upper, sort_key(*until))
+        lower = sort_key(*after) if after is not None else "0"
         if lower > upper:
             return
         for member in self._partition(f"P#{site}#{period}", upper, lower=lower, newest_first=False):
@@ -530,8 +391,8 @@ class DynamoIndex:
 
     def shard_entries(self, site: str, period: str, now: datetime) -> Iterator[SitemapEntry]:
         keys = [
-            (_article_pk(site, m["id"]), ARTICLE_SK)
-            for m in self._partition(f"P#{site}#{period}", _until(now), newest_first=False)
+            (article_pk(site, m["id"]), ARTICLE_SK)
+            for m in self._partition(f"P#{site}#{period}", until_key(now), newest_first=False)
         ]
         items = self._batch_get(keys)
         for key in keys:
@@ -542,7 +403,7 @@ class DynamoIndex:
     def shard_cuts(self, site: str, period: str, now: datetime) -> list[ShardPosition]:
         return [
             (int(m["us"]), m["id"])
-            for m in self._partition(f"C#{site}#{period}", _until(now), newest_first=False)
+            for m in self._partition(f"C#{site}#{period}", until_key(now), newest_first=False)
         ]
 
     def news_entries(self, site: str, after: datetime, until: datetime, limit: int) -> list[NewsEntry]:
@@ -566,7 +427,7 @@ class DynamoIndex:
         candidates = self._query(
             IndexName=DUE_INDEX,
             KeyConditionExpression="due_pk = :site AND due_sk < :hi",
-            ExpressionAttributeValues=_marshal({":site": site, ":hi": _until(now)}),
+            ExpressionAttributeValues=marshal({":site": site, ":hi": until_key(now)}),
         )
         ids = [{"id": c["due_sk"].split("#", 1)[1]} for c in candidates]
         # The GSI may lag: check each candidate against its item, read consistently.
@@ -579,12 +440,12 @@ class DynamoIndex:
             "TableName": self.table,
             "IndexName": DUE_INDEX,
             "KeyConditionExpression": "due_pk = :site AND due_sk >= :from",
-            "ExpressionAttributeValues": _marshal({":site": site, ":from": _until(now)}),
+            "ExpressionAttributeValues": marshal({":site": site, ":from": until_key(now)}),
         }
         return count_items(self._ddb, request)
 
     def _unreleased(self, site: str, article_id: str) -> bool:
-        item = self._get_item(_article_pk(site, article_id), ARTICLE_SK)
+        item = self._get_item(article_pk(site, article_id), ARTICLE_SK)
         return item is not None and bool(item.get("live")) and not item.get("released")
 
     def mark_released(self, site: str, article_ids: Sequence[str]) -> None:
@@ -592,13 +453,13 @@ class DynamoIndex:
             try:
                 self._ddb.update_item(
                     TableName=self.table,
-                    Key=_marshal({"pk": _article_pk(site, article_id), "sk": ARTICLE_SK}),
+                    Key=marshal({"pk": article_pk(site, article_id), "sk": ARTICLE_SK}),
                     UpdateExpression="SET released = :yes REMOVE due_pk, due_sk",
                     ConditionExpression="attribute_exists(pk)",
-                    ExpressionAttributeValues=_marshal({":yes": True}),
+                    ExpressionAttributeValues=marshal({":yes": True}),
                 )
             except ClientError as exc:
-                if not _is_condition_failure(exc):
+                if not is_condition_failure(exc):
                     raise
 
     def facets(self, site: str, now: datetime) -> Facets:
@@ -607,7 +468,7 @@ class DynamoIndex:
         periods: set[str] = set()
         tags: set[str] = set()
         authors: set[str] = set()
-        for member in self._partition(f"L#{site}", _until(now)):
+        for member in self._partition(f"L#{site}", until_key(now)):
             urls.add(member["url"])
             sections.add(member["section"])
             if member.get("period") is not None:
@@ -636,11 +497,11 @@ class DynamoIndex:
                 int(item["part"]),
                 int(item["url_count"]),
                 datetime.fromisoformat(item["lastmod"]) if item.get("lastmod") else None,
-                _position(item["cut"]) if item.get("cut") else None,
+                parse_position(item["cut"]) if item.get("cut") else None,
             )
             for item in self._query(
                 KeyConditionExpression=condition,
-                ExpressionAttributeValues=_marshal(values),
+                ExpressionAttributeValues=marshal(values),
                 ConsistentRead=True,
             )
         ]
@@ -651,7 +512,7 @@ class DynamoIndex:
             item["sk"]
             for item in self._query(
                 KeyConditionExpression="pk = :pk AND begins_with(sk, :period)",
-                ExpressionAttributeValues=_marshal({":pk": pk, ":period": f"{period}#"}),
+                ExpressionAttributeValues=marshal({":pk": pk, ":period": f"{period}#"}),
                 ConsistentRead=True,
             )
         }
@@ -663,15 +524,15 @@ class DynamoIndex:
                 "part": p.part,
                 "url_count": p.url_count,
                 "lastmod": p.lastmod.isoformat() if p.lastmod else None,
-                "cut": _position_text(p.cut) if p.cut else None,
+                "cut": position_text(p.cut) if p.cut else None,
             }
             for p in parts
         }
         requests: list[WriteRequestUnionTypeDef] = [
-            {"PutRequest": {"Item": _marshal(i)}} for i in wanted.values()
+            {"PutRequest": {"Item": marshal(i)}} for i in wanted.values()
         ]
         requests += [
-            {"DeleteRequest": {"Key": _marshal({"pk": pk, "sk": sk})}}
+            {"DeleteRequest": {"Key": marshal({"pk": pk, "sk": sk})}}
             for sk in sorted(existing - wanted.keys())
         ]
         self._batch_write(requests)
@@ -686,7 +547,7 @@ class DynamoIndex:
             return
         self._ddb.update_item(
             TableName=self.table,
-            Key=_marshal({"pk": f"T#{site}", "sk": TEMPLATES_SK}),
+            Key=marshal({"pk": f"T#{site}", "sk": TEMPLATES_SK}),
             UpdateExpression="ADD templates :t",
             ExpressionAttributeValues={":t": {"SS": sorted(wanted)}},
         )
@@ -697,39 +558,10 @@ class DynamoIndex:
             found = self._ddb.query(
                 TableName=self.table,
                 KeyConditionExpression="pk = :pk",
-                ExpressionAttributeValues=_marshal({":pk": pk}),
+                ExpressionAttributeValues=marshal({":pk": pk}),
                 ConsistentRead=True,
                 Limit=1,
             )
             if found.get("Items"):
                 return True
         return False
-
-
-def _is_condition_failure(exc: ClientError) -> bool:
-    return exc.response.get("Error", {}).get("Code") == "ConditionalCheckFailedException"
-
-
-def table_definition(name: str) -> dict[str, Any]:
-    """The CreateTable request of the index table (template.yaml declares the same)."""
-    return {
-        "TableName": name,
-        "BillingMode": "PAY_PER_REQUEST",
-        "AttributeDefinitions": [
-            {"AttributeName": n, "AttributeType": "S"} for n in ("pk", "sk", "due_pk", "due_sk")
-        ],
-        "KeySchema": [
-            {"AttributeName": "pk", "KeyType": "HASH"},
-            {"AttributeName": "sk", "KeyType": "RANGE"},
-        ],
-        "GlobalSecondaryIndexes": [
-            {
-                "IndexName": DUE_INDEX,
-                "KeySchema": [
-                    {"AttributeName": "due_pk", "KeyType": "HASH"},
-                    {"AttributeName": "due_sk", "KeyType": "RANGE"},
-                ],
-                "Projection": {"ProjectionType": "KEYS_ONLY"},
-            }
-        ],
-    }

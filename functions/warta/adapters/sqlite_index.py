@@ -13,206 +13,38 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 from warta.adapters.sqlite_connect import connect_wal
-from warta.core.articles import Article, ArticleState, Author, Tombstone
-from warta.core.authors import author_slug, author_slugs
-from warta.core.body.model import iter_images
+from warta.adapters.sqlite_schema import (
+    ARTICLE_COLUMNS,
+    INSERT_ARTICLE,
+    article_row,
+    create_or_upgrade,
+    membership_rows,
+    sitemap_entry,
+)
+from warta.core.articles import Article, ArticleState, Tombstone
 from warta.core.planner import OutputKey, epoch_micros
 from warta.core.ports import Facets, QuarantinedOutput, ShardPart, UrlHeld, WriteResult
-from warta.core.render.sitemaps import SITEMAP_FRAGMENT_FORMAT, ends_part, url_fragment
-from warta.core.text import slugify
-from warta.core.views import NewsEntry, ShardPosition, ShardRow, SitemapEntry, SitemapImage
+from warta.core.render.sitemaps import SITEMAP_FRAGMENT_FORMAT, url_fragment
+from warta.core.views import (
+    NewsEntry,
+    ShardPosition,
+    ShardRow,
+    SitemapEntry,
+    parse_position,
+    position_text,
+)
 
-# Google image sitemaps: at most 1,000 images per URL.
-SITEMAP_IMAGES_PER_URL = 1_000
 BULK_CACHE_KIB = 1_048_576  # 1 GiB of page cache while bulk loading
 # Parsed article documents kept per index: a few feeds' worth (50 items each) in a warm process.
 PARSED_CACHE_SIZE = 1_024
-
-_SCHEMA = """
-CREATE TABLE IF NOT EXISTS articles (
-    site TEXT NOT NULL,
-    id TEXT NOT NULL,
-    revision INTEGER NOT NULL,
-    live INTEGER NOT NULL,
-    url TEXT,
-    section TEXT,
-    period TEXT,
-    published_us INTEGER,
-    released INTEGER NOT NULL DEFAULT 0,
-    sitemap TEXT,
-    doc TEXT,
-    cut INTEGER NOT NULL DEFAULT 0,
-    sitemap_xml BLOB,
-    sitemap_format INTEGER,
-    lastmod TEXT,
-    PRIMARY KEY (site, id)
-) WITHOUT ROWID;
-CREATE INDEX IF NOT EXISTS articles_latest
-    ON articles (site, published_us DESC, id DESC) WHERE live = 1;
-CREATE INDEX IF NOT EXISTS articles_section
-    ON articles (site, section, published_us DESC, id DESC) WHERE live = 1;
-CREATE INDEX IF NOT EXISTS articles_url ON articles (site, url) WHERE live = 1;
--- Covers a shard part's read: the rows' fragments come from the index alone. The table's
--- `doc` column sits before these columns, so reading them from the table would walk each
--- row's overflow pages (a publish re-reads about a thousand rows).
-DROP INDEX IF EXISTS articles_period;
-CREATE INDEX IF NOT EXISTS articles_period_rows
-    ON articles (site, period, published_us, id, live, cut, lastmod, sitemap_format, sitemap_xml)
-    WHERE live = 1;
-CREATE INDEX IF NOT EXISTS articles_cuts
-    ON articles (site, period, published_us, id) WHERE live = 1 AND cut = 1;
-CREATE INDEX IF NOT EXISTS articles_due
-    ON articles (site, published_us) WHERE live = 1 AND released = 0;
--- Tag and author memberships of live articles (tag slugs, core.authors.author_slug). Each row
--- carries its article's published_us so a feed walks its newest members in index order and
--- stops at the feed's size: ordering by the articles' column would look every member up first,
--- some 200,000 rows for an author of a million-article archive.
-CREATE TABLE IF NOT EXISTS article_tags (
-    site TEXT NOT NULL,
-    tag TEXT NOT NULL,
-    id TEXT NOT NULL,
-    published_us INTEGER,
-    PRIMARY KEY (site, tag, id)
-) WITHOUT ROWID;
--- A write replaces the article's tags: without this, finding them scans every tag row.
-CREATE INDEX IF NOT EXISTS article_tags_by_article ON article_tags (site, id);
-CREATE INDEX IF NOT EXISTS article_tags_newest ON article_tags (site, tag, published_us DESC, id DESC);
-CREATE TABLE IF NOT EXISTS article_authors (
-    site TEXT NOT NULL,
-    author TEXT NOT NULL,
-    id TEXT NOT NULL,
-    published_us INTEGER NOT NULL,
-    PRIMARY KEY (site, author, id)
-) WITHOUT ROWID;
-CREATE INDEX IF NOT EXISTS article_authors_by_article ON article_authors (site, id);
-CREATE INDEX IF NOT EXISTS article_authors_newest
-    ON article_authors (site, author, published_us DESC, id DESC);
-CREATE TABLE IF NOT EXISTS shard_parts (
-    site TEXT NOT NULL,
-    period TEXT NOT NULL,
-    part INTEGER NOT NULL,
-    url_count INTEGER NOT NULL,
-    lastmod TEXT,
-    cut TEXT,
-    PRIMARY KEY (site, period, part)
-) WITHOUT ROWID;
-CREATE TABLE IF NOT EXISTS output_templates (
-    site TEXT NOT NULL,
-    template TEXT NOT NULL,
-    PRIMARY KEY (site, template)
-) WITHOUT ROWID;
-CREATE TABLE IF NOT EXISTS pending (
-    site TEXT NOT NULL,
-    kind TEXT NOT NULL,
-    name TEXT NOT NULL,
-    version INTEGER NOT NULL,
-    PRIMARY KEY (site, kind, name)
-) WITHOUT ROWID;
-CREATE TABLE IF NOT EXISTS quarantine (
-    site TEXT NOT NULL,
-    kind TEXT NOT NULL,
-    name TEXT NOT NULL,
-    reason TEXT NOT NULL,
-    attempts INTEGER NOT NULL,
-    retry_at INTEGER NOT NULL,
-    PRIMARY KEY (site, kind, name)
-) WITHOUT ROWID;
-"""
 
 
 def _micros(moment: datetime) -> int:
     return epoch_micros(moment)  # the planner names shard positions in the same unit
 
 
-def _position(stored: str) -> ShardPosition:
-    published_us, article_id = stored.split("/", 1)
-    return int(published_us), article_id
-
-
-def _sitemap_json(article: Article) -> str:
-    images = [article.image.url] if article.image else []
-    images += [image.src for image in iter_images(article.body) if image.src not in images]
-    return json.dumps(
-        {
-            "lastmod": article.modified_at.isoformat(),
-            "images": images[:SITEMAP_IMAGES_PER_URL],
-            # What the news sitemap reads, so it never loads article bodies.
-            "title": article.title,
-            "language": article.language,
-            "published_at": article.published_at.isoformat(),
-        },
-        ensure_ascii=False,
-    )
-
-
-def _sitemap_entry(url: str, sitemap: str) -> SitemapEntry:
-    data = json.loads(sitemap)
-    return SitemapEntry(
-        url=url,
-        lastmod=datetime.fromisoformat(data["lastmod"]),
-        images=tuple(SitemapImage(src) for src in data["images"]),
-    )
-
-
-def _article_row(state: Article, period: str | None, released: bool) -> dict[str, object]:
-    sitemap = _sitemap_json(state)
-    return {
-        "site": state.site,
-        "id": state.id,
-        "revision": state.revision,
-        "live": 1,
-        "url": state.url,
-        "section": state.section.id,
-        "period": period,
-        "published_us": _micros(state.published_at),
-        "released": int(released),
-        "sitemap": sitemap,
-        "doc": json.dumps(state.to_json(), ensure_ascii=False, separators=(",", ":")),
-        "cut": int(ends_part(state.id)),
-        # The article's <url> element, rendered once here so a shard part is a concatenation.
-        "sitemap_xml": url_fragment(_sitemap_entry(state.url, sitemap)),
-        "sitemap_format": SITEMAP_FRAGMENT_FORMAT,
-        "lastmod": state.modified_at.isoformat(),
-    }
-
-
-# Columns added since the first release, for `_add_missing_columns`.
-_ADDED_COLUMNS = {
-    "articles": {
-        "cut": "INTEGER NOT NULL DEFAULT 0",
-        "sitemap_xml": "BLOB",
-        "sitemap_format": "INTEGER",
-        "lastmod": "TEXT",
-    },
-    "shard_parts": {"cut": "TEXT"},
-    "article_tags": {"published_us": "INTEGER"},
-}
 # The membership tables a feed's `latest` can walk: (table, column) by `latest`'s argument.
 _MEMBERSHIPS = {"tag": ("article_tags", "tag"), "author": ("article_authors", "author")}
-
-
-MembershipRow = tuple[str, str, str, int]  # site, tag or author slug, article id, published_us
-
-
-def _membership_rows(articles: Iterable[Article]) -> tuple[list[MembershipRow], list[MembershipRow]]:
-    """The article_tags and article_authors rows of live articles."""
-    tags: list[MembershipRow] = []
-    authors: list[MembershipRow] = []
-    for a in articles:
-        us = _micros(a.published_at)
-        tags += [(a.site, slugify(tag), a.id, us) for tag in a.tags]
-        authors += [(a.site, slug, a.id, us) for slug in author_slugs(a)]
-    return tags, authors
-
-
-_ARTICLE_COLUMNS = (
-    "site, id, revision, live, url, section, period, published_us, released, sitemap, doc,"
-    " cut, sitemap_xml, sitemap_format, lastmod"
-)
-_INSERT_ARTICLE = (
-    f"INSERT OR REPLACE INTO articles ({_ARTICLE_COLUMNS}) VALUES"
-    f" ({', '.join(':' + c.strip() for c in _ARTICLE_COLUMNS.split(','))})"
-)
 
 
 def _state(
@@ -231,60 +63,7 @@ class SqliteIndex:
         self._db = connect_wal(path)
         self._recent: dict[str, Article] = {}
         with self._transaction():
-            added = self._add_missing_columns()
-            had_authors = self._has_table("article_authors")
-            for statement in _SCHEMA.split(";"):
-                if statement.strip():
-                    self._db.execute(statement)
-            self._backfill_sitemap_columns()
-            if ("article_tags", "published_us") in added:
-                self._backfill_tag_times()
-            if not had_authors:
-                self._backfill_authors()
-
-    def _add_missing_columns(self) -> set[tuple[str, str]]:
-        """Bring an index written by an earlier release up to this schema (columns only);
-        returns the (table, column) pairs added."""
-        added = set()
-        for table, columns in _ADDED_COLUMNS.items():
-            present = {row[1] for row in self._db.execute(f"PRAGMA table_info({table})")}
-            if present:
-                for name, declaration in columns.items():
-                    if name not in present:
-                        self._db.execute(f"ALTER TABLE {table} ADD COLUMN {name} {declaration}")
-                        added.add((table, name))
-        return added
-
-    def _has_table(self, name: str) -> bool:
-        found = self._db.execute("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = ?", (name,))
-        return found.fetchone() is not None
-
-    def _backfill_tag_times(self) -> None:
-        self._db.execute(
-            "UPDATE article_tags SET published_us = (SELECT a.published_us FROM articles a"
-            " WHERE a.site = article_tags.site AND a.id = article_tags.id)"
-        )
-
-    def _backfill_authors(self) -> None:
-        """Fill article_authors for the live articles of an index written before it existed."""
-        # SQLite picks the names out of the documents, so no article body is parsed.
-        rows = self._db.execute(
-            "SELECT a.site, a.id, a.published_us, json_extract(j.value, '$.name')"
-            " FROM articles a, json_each(a.doc, '$.authors') j WHERE a.live = 1"
-        ).fetchall()
-        self._db.executemany(
-            "INSERT OR IGNORE INTO article_authors VALUES (?, ?, ?, ?)",
-            [(site, author_slug(Author(name)), article_id, us) for site, article_id, us, name in rows],
-        )
-
-    def _backfill_sitemap_columns(self) -> None:
-        stale = self._db.execute(
-            "SELECT doc, period, released FROM articles WHERE live = 1 AND lastmod IS NULL"
-        ).fetchall()
-        for doc, period, released in stale:
-            self._db.execute(
-                _INSERT_ARTICLE, _article_row(Article.from_json(json.loads(doc)), period, released)
-            )
+            create_or_upgrade(self._db)
 
     def close(self) -> None:
         self._db.close()
@@ -307,16 +86,16 @@ class SqliteIndex:
                 return WriteResult(applied=False, previous=previous)
             if isinstance(state, Article):
                 self._check_url_free(state)
-                row = _article_row(state, period, released)
+                row = article_row(state, period, released)
             else:
-                row = dict.fromkeys(_ARTICLE_COLUMNS.replace(" ", "").split(","))
+                row = dict.fromkeys(ARTICLE_COLUMNS.replace(" ", "").split(","))
                 # The last live URL stays with the tombstone (no index on it: URLs are claimed by
                 # live articles only).
                 url = previous.url if previous is not None else state.url
                 row.update(
                     site=state.site, id=state.id, revision=state.revision, live=0, released=0, cut=0, url=url
                 )
-            self._db.execute(_INSERT_ARTICLE, row)
+            self._db.execute(INSERT_ARTICLE, row)
             self._db.execute("DELETE FROM article_tags WHERE site = ? AND id = ?", (state.site, state.id))
             self._db.execute("DELETE FROM article_authors WHERE site = ? AND id = ?", (state.site, state.id))
             if isinstance(state, Article):
@@ -347,7 +126,7 @@ class SqliteIndex:
 
         def flush() -> None:
             with self._transaction():
-                self._db.executemany(_INSERT_ARTICLE, [_article_row(a, p, r) for a, p, r in pending])
+                self._db.executemany(INSERT_ARTICLE, [article_row(a, p, r) for a, p, r in pending])
                 self._insert_memberships(a for a, _, _ in pending)
             pending.clear()
 
@@ -362,7 +141,7 @@ class SqliteIndex:
         return count
 
     def _insert_memberships(self, articles: Iterable[Article]) -> None:
-        tags, authors = _membership_rows(articles)
+        tags, authors = membership_rows(articles)
         self._db.executemany("INSERT OR IGNORE INTO article_tags VALUES (?, ?, ?, ?)", tags)
         self._db.executemany("INSERT OR IGNORE INTO article_authors VALUES (?, ?, ?, ?)", authors)
 
@@ -451,7 +230,7 @@ class SqliteIndex:
             (site, period, _micros(now)),
         )
         for url, sitemap in cursor:
-            yield _sitemap_entry(url, sitemap)
+            yield sitemap_entry(url, sitemap)
 
     def shard_rows(
         self,
@@ -489,7 +268,7 @@ class SqliteIndex:
         url, sitemap = self._db.execute(
             "SELECT url, sitemap FROM articles WHERE site = ? AND id = ?", (site, article_id)
         ).fetchone()
-        return url_fragment(_sitemap_entry(url, sitemap))
+        return url_fragment(sitemap_entry(url, sitemap))
 
     def shard_cuts(self, site: str, period: str, now: datetime) -> list[ShardPosition]:
         return [
@@ -591,7 +370,7 @@ class SqliteIndex:
                 part,
                 count,
                 datetime.fromisoformat(lastmod) if lastmod else None,
-                _position(cut) if cut else None,
+                parse_position(cut) if cut else None,
             )
             for period, part, count, lastmod, cut in self._db.execute(
                 f"SELECT period, part, url_count, lastmod, cut FROM shard_parts WHERE {where}"
@@ -612,7 +391,7 @@ class SqliteIndex:
                         p.part,
                         p.url_count,
                         p.lastmod.isoformat() if p.lastmod else None,
-                        f"{p.cut[0]}/{p.cut[1]}" if p.cut else None,
+                        position_text(p.cut) if p.cut else None,
                     )
                     for p in parts
                 ],

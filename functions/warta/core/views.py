@@ -40,6 +40,17 @@ class SitemapEntry:
 ShardPosition = tuple[int, str]
 
 
+def position_text(position: ShardPosition) -> str:
+    """A position as the indexes store it (a shard part's cut): "<published_us>/<article id>"."""
+    return f"{position[0]}/{position[1]}"
+
+
+def parse_position(text: str) -> ShardPosition:
+    """The position `position_text` wrote (the id may hold "/": only the first one parts)."""
+    published_us, article_id = text.split("/", 1)
+    return int(published_us), article_id
+
+
 @dataclass(frozen=True, slots=True)
 class ShardRow:
     """One article of a shard as the index serves it: its `<url>` element, already rendered."""

@@ -35,19 +35,14 @@ from warta.core.body.model import (
     Text,
     Video,
 )
+from warta.core.render.labels import FEED_LABELS
 from warta.core.urls import is_valid_link
 
-# What an embed's link says when the CMS gave it no title; iframes say their host instead.
-EMBED_LABELS: dict[str, str] = {
-    "youtube": "Video YouTube",
-    "vimeo": "Video Vimeo",
-    "twitter": "Post X (Twitter)",
-    "instagram": "Post Instagram",
-    "facebook": "Post Facebook",
-    "tiktok": "Video TikTok",
-}
-VIDEO_LABEL = "Video"
-AUDIO_LABEL = "Audio"
+# What an embed's link says when the CMS gave it no title (iframes say their host instead), and
+# the links that stand for video and audio: the [feed] table of labels.toml.
+EMBED_LABELS: dict[str, str] = FEED_LABELS["embeds"]
+VIDEO_LABEL: str = FEED_LABELS["video"]
+AUDIO_LABEL: str = FEED_LABELS["audio"]
 CREDIT_SEPARATOR = " — "
 
 # The model promises these schemes; checking again is cheap and keeps a parser bug from

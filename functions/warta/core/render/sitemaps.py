@@ -18,6 +18,8 @@ from typing import Protocol
 
 from lxml import etree
 
+from warta.core.articles import Article
+from warta.core.body.model import iter_images
 from warta.core.config import SiteConfig
 from warta.core.views import IndexedSitemap, NewsEntry, ShardPosition, ShardRow, SitemapEntry, SitemapPart
 
@@ -80,6 +82,14 @@ def ends_part(article_id: str) -> bool:
     """Whether this article closes its shard part (stable across processes and releases)."""
     digest = hashlib.blake2b(article_id.encode(), digest_size=8).digest()
     return int.from_bytes(digest, "big") % PART_MEAN_URLS == 0
+
+
+def sitemap_image_urls(article: Article) -> list[str]:
+    """The images of an article's `<url>`, as the indexes keep them: the hero, then the body's
+    images other than the hero, at most IMAGES_PER_URL_LIMIT."""
+    images = [article.image.url] if article.image else []
+    images += [image.src for image in iter_images(article.body) if image.src not in images]
+    return images[:IMAGES_PER_URL_LIMIT]
 
 
 # --- shards ---------------------------------------------------------------------------------
