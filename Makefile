@@ -93,6 +93,13 @@ bench-cold-start: $(STAMP) lambda-python
 test: setup lint wordpress-setup
 	$(BIN)/pytest -q -n 2 --dist loadgroup
 
+# One tier of the tests (tests/support/tiers.py): unit is the pure tests, about 20 s, with
+# nothing to install beyond the venv. `$(BIN)/pytest -m local` (or aws, browser, wordpress) runs
+# another tier; `make test` runs them all.
+.PHONY: test-unit
+test-unit: $(STAMP)
+	$(BIN)/pytest -q -m unit
+
 # The WordPress side (issue 16): PHP, PHPUnit, WordPress and MariaDB from Debian (make test runs
 # the tests with them; the real-WordPress run takes about 8 s), then the WordPress tests alone.
 .PHONY: wordpress-setup test-wordpress

@@ -1,4 +1,5 @@
-"""Shared fixtures: the example site, the corpus, and a factory for articles."""
+"""Shared fixtures (the example site, the corpus, a factory for articles) and the test tiers
+(support/tiers.py: every test is unit, local, aws, browser or wordpress; `pytest -m unit`)."""
 
 from __future__ import annotations
 
@@ -13,11 +14,43 @@ from warta.core.articles import Article, Author, HeroImage, Section
 from warta.core.body.model import Paragraph, Text
 from warta.core.config import SiteConfig, load_site
 
+from support import tiers
+
 REPO = Path(__file__).resolve().parent.parent
 EXAMPLE_SITE = REPO / "examples" / "andalpost" / "site.toml"
 EXAMPLE_EVENTS = REPO / "examples" / "andalpost" / "events"
 SHARED = REPO.parent / "shared"
 WIB = timezone(timedelta(hours=7))
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    tiers.configure(config)
+
+
+@pytest.hookimpl(tryfirst=True)  # before `-m` selects by the markers it adds
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    tiers.assign(config, items)
+
+
+@pytest.hookimpl(wrapper=True)
+def pytest_runtest_protocol(item: pytest.Item, nextitem: pytest.Item | None) -> Any:
+    """A unit test runs (setup, call, teardown) unable to start processes or open sockets or
+    SQLite files."""
+    if item.stash.get(tiers.TIER_KEY, None) != "unit":
+        return (yield)
+    refused: list[str] = []
+    with tiers.unit_guard(refused):
+        item.stash[tiers.REFUSED_KEY] = refused
+        return (yield)
+
+
+@pytest.hookimpl(wrapper=True)
+def pytest_runtest_call(item: pytest.Item) -> Any:
+    result = yield
+    refused = item.stash.get(tiers.REFUSED_KEY, [])
+    if refused:  # refused, and the test caught the error
+        raise tiers.NotAUnitTest(f"a unit test {refused[0]}: give it another tier in tests/support/tiers.py")
+    return result
 
 
 def shared_path(*parts: str) -> Path:
