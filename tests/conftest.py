@@ -3,7 +3,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
 from typing import Any
@@ -102,3 +102,12 @@ def make_article(site: SiteConfig) -> Callable[..., Article]:
         return Article(**values)
 
     return make
+
+
+@pytest.fixture(scope="session")
+def moto() -> Iterator[Any]:
+    """A moto server of the contract suites' own (support/contracts.py), started on first use."""
+    from support.contracts import moto_server
+
+    with moto_server() as server:
+        yield server
