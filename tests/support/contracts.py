@@ -73,7 +73,8 @@ def sqlite_index(tmp: Path) -> Any:
 
 def dynamodb_index(moto: Moto) -> Any:
     """A `DynamoIndex` as the Lambda functions build it: the table and the document bucket."""
-    from warta.adapters.dynamodb_index import DynamoIndex, table_definition
+    from warta.adapters.dynamodb_index import DynamoIndex
+    from warta.adapters.dynamodb_table import table_definition
 
     moto.reset()
     ddb, s3 = moto.client("dynamodb"), moto.client("s3")
@@ -84,7 +85,7 @@ def dynamodb_index(moto: Moto) -> Any:
 
 def sqs_queue(moto: Moto) -> Any:
     """An `SqsRenderQueue` of one site (a render takes one site's outputs) on a fresh table."""
-    from warta.adapters.dynamodb_index import table_definition
+    from warta.adapters.dynamodb_table import table_definition
     from warta.adapters.sqs_queue import SqsRenderQueue
 
     moto.reset()
