@@ -163,3 +163,22 @@ def test_the_memo_is_bounded_and_forgets_the_least_recently_used(make_article: M
     assert [memo.get(a) for a in (kept[0], kept[2], kept[3])] == ["0", "2", "3"]
     assert memo.get(kept[0], "other context") is None
     assert memo.get(replace(kept[0], revision=2)) is None
+
+
+@pytest.mark.parametrize(
+    ("sizes", "kept"),
+    [
+        ([4, 4, 4], 2),  # 12 bytes > 10: the oldest goes
+        ([4, 4], 2),  # 8 bytes: both stay
+        ([20], 1),  # one result past the bound stays (the document being made needs it)
+        ([20, 1], 1),  # ... until the next comes
+        ([], 0),
+    ],
+)
+def test_the_memo_is_bounded_in_bytes(make_article: MakeArticle, sizes: list[int], kept: int) -> None:
+    memo: ArticleMemo[bytes] = ArticleMemo(maxsize=100, maxbytes=10)
+    articles = [make_article(id=str(n)) for n in range(len(sizes))]
+    for article, size in zip(articles, sizes, strict=True):
+        memo.put(article, b"x" * size)
+    assert len(memo) == kept
+    assert all(memo.get(a) is not None for a in articles[len(articles) - kept :])

@@ -34,10 +34,13 @@ IMAGE_TYPES = {
 }
 # Articles whose per-article results a warm process keeps (per renderer and variant). A publish
 # lists some 300 distinct articles (home, section, tag and author feeds; the home and section
-# feeds' are the same from one publish to the next, the tag and author feeds' often recur);
+# feeds' are the same from one publish to the next, the tag and author feeds' often recur), in
+# two variants (full items for home and section feeds, summaries for tag and author feeds);
 # each kept result is a few kB, and its Article is mostly one the index keeps parsed anyway
-# (as many as its PARSED_CACHE_SIZE).
-ARTICLE_MEMO_SIZE = 1_024
+# (as many as its PARSED_CACHE_SIZE). Bounded in bytes too: a megabyte body is kept in a few
+# full items at most, not in thousands.
+ARTICLE_MEMO_SIZE = 4_096
+ARTICLE_MEMO_BYTES = 32 * 1024 * 1024
 
 T = TypeVar("T")
 
@@ -78,8 +81,10 @@ class ArticleMemo(Generic[T]):
     afresh. Callers store values they never mutate afterwards (or hand out copies).
     """
 
-    def __init__(self, maxsize: int = ARTICLE_MEMO_SIZE) -> None:
+    def __init__(self, maxsize: int = ARTICLE_MEMO_SIZE, maxbytes: int = ARTICLE_MEMO_BYTES) -> None:
         self._maxsize = maxsize
+        self._maxbytes = maxbytes
+        self._bytes = 0
         self._entries: OrderedDict[tuple[Hashable, ...], tuple[Article, T]] = OrderedDict()
         self._lock = threading.Lock()  # renders run one at a time today; a lock costs ~0.1 µs
         _MEMOS.add(self)
@@ -87,6 +92,7 @@ class ArticleMemo(Generic[T]):
     def clear(self) -> None:
         with self._lock:
             self._entries.clear()
+            self._bytes = 0
 
     def get(self, article: Article, *context: Hashable) -> T | None:
         key = (article.site, article.id, article.revision, *context)
@@ -104,13 +110,28 @@ class ArticleMemo(Generic[T]):
     def put(self, article: Article, value: T, *context: Hashable) -> None:
         key = (article.site, article.id, article.revision, *context)
         with self._lock:
+            old = self._entries.get(key)
+            if old is not None:
+                self._bytes -= _weight(old[1])
             self._entries[key] = (article, value)
             self._entries.move_to_end(key)
-            if len(self._entries) > self._maxsize:
-                self._entries.popitem(last=False)
+            self._bytes += _weight(value)
+            while len(self._entries) > self._maxsize or (
+                self._bytes > self._maxbytes and len(self._entries) > 1
+            ):
+                _, (_, dropped) = self._entries.popitem(last=False)
+                self._bytes -= _weight(dropped)
 
     def __len__(self) -> int:
         return len(self._entries)
+
+
+def _weight(value: object) -> int:
+    """The bytes a kept result holds: the serialised item (bytes, text, or an object's `xml`)."""
+    if isinstance(value, bytes | str):
+        return len(value)
+    xml = getattr(value, "xml", b"")
+    return len(xml) if isinstance(xml, bytes) else 0
 
 
 def cut_items(document: bytes, start_tag: bytes, close: bytes, count: int) -> list[bytes]:
