@@ -919,25 +919,13 @@ def test_output_templates_accumulate_per_site(index: ArticleIndex, site: SiteCon
     assert index.output_templates("lain") == {"lain/feed.xml"}
 
 
-# The adapters disagree here; core/ports.py says "anything of the site", which a takedown is.
-TAKEDOWN_ONLY = (
-    "DynamoIndex.holds_site looks only at live articles (L#), shard parts and templates, so a site "
-    "whose index holds only a takedown is not held; SqliteIndex counts the tombstone. A site is in "
-    "that state only between its first event's ingest and its render (which records the output "
-    "templates), so nothing acts on the difference today."
-)
-
-
 @pytest.mark.parametrize("holding", ["article", "takedown", "templates", "shard parts"])
 def test_holds_site_is_false_until_anything_of_the_site_is_stored(
-    request: pytest.FixtureRequest,
     index: ArticleIndex,
     site: SiteConfig,
     make_article: MakeArticle,
     holding: str,
 ) -> None:
-    if holding == "takedown" and request.node.callspec.params["index"] == "dynamodb":
-        request.applymarker(pytest.mark.xfail(strict=True, reason=TAKEDOWN_ONLY))
     assert not index.holds_site(site.id)
     if holding == "article":
         store(index, site, make_article())

@@ -18,6 +18,7 @@ one small *membership* item per list it belongs to, written in the same transact
     SP#<site>                   <period>#<part>        rendered shard parts, for the index
     Q#<site>                    <kind>|<name>          pending outputs (`SqsRenderQueue`)
     T#<site>                    TEMPLATES              output path templates ever used (a set)
+    TS#<site>                   <id>                   articles that are takedowns now
 
 Keys built from a URL, tag or author go through `list_pk`: past DynamoDB's partition key limit
 the value is shortened and hashed (`core.urls.bounded_key`), so no URL the contract allows fails
@@ -279,8 +280,14 @@ class DynamoIndex(DynamoTable):
             "live": isinstance(state, Article),
         }
         members: dict[tuple[str, str], dict[str, Any]] = {}
-        if isinstance(state, Tombstone) and state.url:
-            main["url"] = state.url
+        if isinstance(state, Tombstone):
+            if state.url:
+                main["url"] = state.url
+            # A site whose index holds only takedowns holds something (`holds_site`); the item
+            # goes with the other memberships when the article is published again.
+            members = {
+                (f"TS#{state.site}", state.id): {"pk": f"TS#{state.site}", "sk": state.id, "id": state.id}
+            }
         if isinstance(state, Article):
             members = self._memberships(state, period)
             main.update(self._encode_doc(state))
@@ -553,8 +560,9 @@ class DynamoIndex(DynamoTable):
         )
 
     def holds_site(self, site: str) -> bool:
-        """Whether the table has anything of the site: a live article, a shard part or templates."""
-        for pk in (f"L#{site}", f"SP#{site}", f"T#{site}"):
+        """Whether the table has anything of the site: a live article, a shard part, templates
+        or a takedown."""
+        for pk in (f"L#{site}", f"SP#{site}", f"T#{site}", f"TS#{site}"):
             found = self._ddb.query(
                 TableName=self.table,
                 KeyConditionExpression="pk = :pk",
