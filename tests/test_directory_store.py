@@ -9,6 +9,7 @@ import os
 from pathlib import Path
 
 import pytest
+from test_contract_store import PATHS as CONTRACT_PATHS
 
 from warta.adapters.directory_store import DirectoryStore, UnsafePath
 
@@ -106,16 +107,8 @@ def test_delete_keeps_a_folder_that_holds_a_foreign_file(store: DirectoryStore, 
 
 # --- list --------------------------------------------------------------------------------------
 
-PATHS = [
-    "sitemaps/2023-10.xml",
-    "feed/index.xml",
-    "sitemaps/2023-09.xml",
-    "amp/nasional/b.html",
-    "amp/nasional/a.html",
-    "feed/ekonomi.xml",
-    "sitemap.xml",
-    "sitemap-news.xml",
-]
+# The paths the ObjectStore contract suite lists (tests/test_contract_store.py).
+PATHS = CONTRACT_PATHS
 
 
 @pytest.fixture
