@@ -125,6 +125,8 @@ def test_faults_and_deaths_converge_to_the_model(
     aws = open_aws(moto_endpoint, monkeypatch, log.now, ThreadStacks(faults, retries=STANDARD_RETRIES))
     faults.kill_after(monkeypatch, DynamoIndex, "write")  # between the index write and the push
     faults.kill_after(monkeypatch, S3Store, "put", PUT_DEATH_RATE)  # between two outputs
+    # ... and after a put the render Lambda's digest manifest made without asking first.
+    faults.kill_after(monkeypatch, S3Store, "put_unchecked", PUT_DEATH_RATE)
     run = AwsRun(
         aws,
         workers=WORKERS,
