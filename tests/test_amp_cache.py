@@ -19,7 +19,6 @@ import tomllib
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any
 from urllib.parse import quote, urlsplit
@@ -42,6 +41,7 @@ from warta.core.planner import OutputKey
 
 from conftest import EXAMPLE_EVENTS, EXAMPLE_SITE
 from support.aws_runs import drain, moto_environment, open_aws
+from support.local_http import LocalServers, QuietHandler, StatusScript
 
 NOW = "2023-09-21T00:00:00+07:00"
 KEY_FILE = ".well-known/amphtml/apikey.pub"
@@ -369,7 +369,7 @@ class CacheRequest:
 
 
 @dataclass
-class AmpCache:
+class AmpCache(StatusScript):
     """Answers each GET with the next status of `statuses` (then the last), like an AMP cache
     reached through a proxy: the request line carries the whole URL."""
 
@@ -377,9 +377,6 @@ class AmpCache:
     served_key: Callable[[], bytes]  # the site's apikey.pub as published: it checks signatures
     requests: list[CacheRequest] = field(default_factory=list)
     url: str = ""
-
-    def next_status(self) -> int:
-        return self.statuses.pop(0) if len(self.statuses) > 1 else self.statuses[0]
 
     def check(self, target: str) -> CacheRequest:
         parts = urlsplit(target)
@@ -398,27 +395,18 @@ class AmpCache:
 
 @pytest.fixture
 def amp_cache(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Any]:
-    servers: list[tuple[ThreadingHTTPServer, threading.Thread]] = []
+    servers = LocalServers()
 
     def start(*statuses: int, served_key: Callable[[], bytes] | None = None) -> AmpCache:
         tree_key = tmp_path / "public" / KEY_FILE
         state = AmpCache(list(statuses or (200,)), served_key or tree_key.read_bytes)
 
-        class Handler(BaseHTTPRequestHandler):
+        class Handler(QuietHandler):
             def do_GET(self) -> None:
                 state.requests.append(state.check(self.path))
-                self.send_response(state.next_status())
-                self.send_header("Content-Length", "0")
-                self.end_headers()
+                self.answer(state.next_status())
 
-            def log_message(self, format: str, *args: object) -> None:
-                pass
-
-        server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        thread = threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True)
-        thread.start()
-        servers.append((server, thread))
-        state.url = f"http://127.0.0.1:{server.server_address[1]}"
+        state.url = servers.start(Handler)
         for name in ("HTTP_PROXY", "HTTPS_PROXY", "https_proxy", "ALL_PROXY", "all_proxy"):
             monkeypatch.delenv(name, raising=False)
         monkeypatch.setenv("http_proxy", state.url)
@@ -426,10 +414,7 @@ def amp_cache(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Any]:
         return state
 
     yield start
-    for server, thread in servers:
-        server.shutdown()
-        server.server_close()
-        thread.join(timeout=5)
+    servers.stop_all()
 
 
 # --- what is sent -----------------------------------------------------------------------------------

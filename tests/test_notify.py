@@ -5,11 +5,9 @@ from __future__ import annotations
 
 import json
 import socket
-import threading
 import tomllib
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field, replace
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any
 from urllib.parse import parse_qs
@@ -25,6 +23,7 @@ from warta.core.pings import RetryPolicy
 from warta.core.planner import OutputKey
 
 from conftest import EXAMPLE_EVENTS, EXAMPLE_SITE
+from support.local_http import LocalServers, QuietHandler, StatusScript
 
 FAST = RetryPolicy(timeout_seconds=0.3, attempts=3, backoff_seconds=0.01)
 FEED = "https://www.andalpost.com/feed/index.xml"
@@ -39,47 +38,32 @@ class Received:
 
 
 @dataclass
-class Endpoint:
+class Endpoint(StatusScript):
     """A local HTTP server answering each POST with the next status of `statuses` (then the last)."""
 
     statuses: list[int]
     received: list[Received] = field(default_factory=list)
     url: str = ""
 
-    def next_status(self) -> int:
-        return self.statuses.pop(0) if len(self.statuses) > 1 else self.statuses[0]
-
 
 @pytest.fixture
 def endpoint() -> Iterator[Callable[..., Endpoint]]:
-    servers: list[tuple[ThreadingHTTPServer, threading.Thread]] = []
+    servers = LocalServers()
 
     def start(*statuses: int) -> Endpoint:
         state = Endpoint(list(statuses or (204,)))
 
-        class Handler(BaseHTTPRequestHandler):
+        class Handler(QuietHandler):
             def do_POST(self) -> None:
                 body = self.rfile.read(int(self.headers.get("Content-Length", 0)))
                 state.received.append(Received(self.path, self.headers.get("Content-Type", ""), body))
-                self.send_response(state.next_status())
-                self.send_header("Content-Length", "0")
-                self.end_headers()
+                self.answer(state.next_status())
 
-            def log_message(self, format: str, *args: object) -> None:
-                pass
-
-        server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        thread = threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True)
-        thread.start()
-        servers.append((server, thread))
-        state.url = f"http://127.0.0.1:{server.server_address[1]}/hub"
+        state.url = servers.start(Handler) + "/hub"
         return state
 
     yield start
-    for server, thread in servers:
-        server.shutdown()
-        server.server_close()
-        thread.join(timeout=5)
+    servers.stop_all()
 
 
 @pytest.fixture
