@@ -202,3 +202,22 @@ def test_publish_with_a_broken_config_exits_2_and_writes_nothing(tmp_path: Path)
 def test_config_reference_prints_the_doc() -> None:
     code, out, _ = _run("config", "reference")
     assert code == 0 and out == reference_markdown()
+
+
+@pytest.mark.parametrize(
+    ("name", "shown"),
+    [
+        ("wdth", "site.logo.wdth: unknown key"),
+        ("x" * 80, f"site.logo.{'x' * 80}: unknown key"),
+        ("x" * 81, f"site.logo.{'x' * 80!r}…: unknown key"),
+        ("x" * 1_000_000, f"site.logo.{'x' * 80!r}…: unknown key"),
+        ("bad\x1b[31mkey", "site.logo.'bad\\x1b[31mkey': unknown key"),
+        ("two words", "site.logo.'two words': unknown key"),
+    ],
+)
+def test_an_unknown_key_is_shown_bounded_and_printable(name: str, shown: str) -> None:
+    data = _example()
+    data["site"]["logo"][name] = 1
+    problems = check_config(data)
+    assert [p for p in problems if p.startswith(shown)], problems
+    assert all(len(p) < 400 and "\x1b" not in p for p in problems)

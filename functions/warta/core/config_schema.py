@@ -467,14 +467,28 @@ def default(path: str, name: str) -> Any:
     raise KeyError(f"{path}.{name}")
 
 
+# TOML 1.0 "Keys": a bare key is ASCII letters, digits, underscores and dashes.
+_BARE_KEY = re.compile(r"[A-Za-z0-9_-]{1,80}")
+SHOWN_NAME_CHARS = 80  # as values are shown (`{value!r:.80}`)
+
+
 def _children(template: str) -> list[Table]:
     """The tables defined directly under a table path ("" for the file itself)."""
     prefix = f"{template}." if template else ""
     return [t for t in SCHEMA if t.path.startswith(prefix) and "." not in t.path[len(prefix) :]]
 
 
+def _shown(name: str) -> str:
+    """A key's name as a message shows it: bare TOML keys as they are, any other quoted and cut,
+    so a pasted blob or a control character in a key neither floods nor garbles the terminal."""
+    if _BARE_KEY.fullmatch(name):
+        return name
+    return repr(name) if len(name) <= SHOWN_NAME_CHARS else f"{name[:SHOWN_NAME_CHARS]!r}…"
+
+
 def _suggest(name: str, known: Sequence[str]) -> str:
-    close = difflib.get_close_matches(name, known, n=1, cutoff=0.6)
+    # difflib is quadratic in the name's length; no known key is anywhere near this long.
+    close = difflib.get_close_matches(name, known, n=1, cutoff=0.6) if len(name) <= SHOWN_NAME_CHARS else []
     return f"; did you mean {close[0]!r}?" if close else f" (known: {', '.join(sorted(known))})"
 
 
@@ -499,7 +513,7 @@ def _check_table(path: str, template: str, data: Mapping[str, Any], problems: li
     named = {t.path.rsplit(".", 1)[-1]: t for t in children if not t.path.endswith(">")}
     anyname = next((t for t in children if t.path.endswith(">")), None)
     for name, value in data.items():
-        where = f"{path}.{name}" if path else name
+        where = f"{path}.{_shown(name)}" if path else _shown(name)
         child = named.get(name) or anyname
         if name in keys:
             _check_key(where, value, keys[name], problems)
