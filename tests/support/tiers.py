@@ -79,6 +79,7 @@ MODULE_TIERS: dict[str, str] = {
     "test_fuzz_pipeline": "unit",
     "test_gone_function": "aws",
     "test_hostile_sweep": "local",
+    "test_html_out": "unit",
     "test_lambda_artifact": "local",
     "test_logs": "local",
     "test_notify": "local",
