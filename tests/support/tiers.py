@@ -97,6 +97,7 @@ MODULE_TIERS: dict[str, str] = {
     "test_render_amp": "unit",
     "test_render_body_html": "unit",
     "test_render_pending": "local",
+    "test_rss_items": "unit",
     "test_render_rss": "unit",
     "test_render_sitemaps": "unit",
     "test_s3_digests": "aws",
