@@ -1,9 +1,10 @@
 """The AMP page of an article, built from the clean body model (never from the CMS's HTML).
 
 `render_amp_page` is pure: the same article and site give the same bytes, with no clock,
-environment or network involved. The page is built as an lxml tree, so every piece of text
-and every attribute value is escaped by the serializer, never by string pasting; the only
-text written raw is our own CSS and the JSON-LD, which is escaped for a <script> here.
+environment or network involved. The page is written as strings by `html_out`, whose helpers
+escape every piece of text and every attribute value (byte for byte as the lxml tree the page
+once was serialised); the only text written raw is our own CSS and the JSON-LD, which is
+escaped for a <script> here.
 
 This module is the page: head, JSON-LD, byline, paywall and the size cut. The body is built by
 `amp_blocks` (inline content, blocks, ad slots) and `amp_media` (images, embeds, video, audio)
@@ -12,13 +13,12 @@ with the helpers of `amp_nodes`; the stylesheet is `amp.css` and the words `labe
 
 from __future__ import annotations
 
+import functools
 import json
 from datetime import datetime
 from importlib.resources import files
 from typing import Any
 from urllib.parse import urlsplit
-
-from lxml import etree
 
 from warta.core.articles import Article, Author, HeroImage
 from warta.core.body.model import (
@@ -35,7 +35,7 @@ from warta.core.body.model import (
 from warta.core.config import AmpAnalytics, SiteConfig
 from warta.core.render.amp_blocks import render_block, render_body
 from warta.core.render.amp_media import render_figure
-from warta.core.render.amp_nodes import Page, append_text, el, safe_href
+from warta.core.render.amp_nodes import Out, Page, attr, element, raw_attr, safe_href, start_tag, text
 from warta.core.render.labels import amp_labels
 
 __all__ = ["render_amp_page"]
@@ -77,15 +77,33 @@ _BOILERPLATE_NOSCRIPT = "body{-webkit-animation:none;-moz-animation:none;-ms-ani
 # selectors, behavior, ...). Its bytes go into the page as they are, end of file trimmed.
 _CSS = files("warta.core.render").joinpath("amp.css").read_text(encoding="utf-8").strip()
 
+# The head's start and its styles are the same on every page.
+_EMPTY = '=""'
+_HEAD_START = (
+    '<meta charset="utf-8">'
+    '<meta name="viewport" content="width=device-width,minimum-scale=1,initial-scale=1">'
+    + element("script", "", f" async{_EMPTY}", attr("src", AMP_RUNTIME))
+)
+_HEAD_STYLES = (
+    element("style", _BOILERPLATE, f" amp-boilerplate{_EMPTY}")
+    + "<noscript>"
+    + element("style", _BOILERPLATE_NOSCRIPT, f" amp-boilerplate{_EMPTY}")
+    + "</noscript>"
+    + element("style", _CSS, f" amp-custom{_EMPTY}")
+)
 
-def _analytics(parent: etree._Element, analytics: AmpAnalytics, page: Page) -> None:
-    node = el(parent, "amp-analytics")
+
+def _analytics(out: Out, analytics: AmpAnalytics, page: Page) -> None:
+    attrs = ""
     if analytics.type:
-        node.set("type", analytics.type)
+        attrs += raw_attr("type", analytics.type)
     if analytics.config_url:
-        node.set("config", analytics.config_url)
+        attrs += raw_attr("config", analytics.config_url)
+    out.append(f"<amp-analytics{attrs}>")
     if analytics.vars:
-        el(node, "script", _script_json({"vars": dict(analytics.vars)}), type="application/json")
+        variables = _script_json({"vars": dict(analytics.vars)})
+        out.append(element("script", variables, ' type="application/json"'))
+    out.append("</amp-analytics>")
     page.components.add("amp-analytics")
 
 
@@ -204,9 +222,9 @@ def _json_ld(article: Article, site: SiteConfig, paywalled: bool, shown: Body) -
 # --- the page ---------------------------------------------------------------------------------
 
 
-def _hero(parent: etree._Element, image: HeroImage, page: Page) -> None:
+def _hero(out: Out, image: HeroImage, page: Page) -> None:
     render_figure(
-        parent,
+        out,
         Image(image.url, image.alt, image.width, image.height),
         image.caption,
         image.credit,
@@ -215,32 +233,30 @@ def _hero(parent: etree._Element, image: HeroImage, page: Page) -> None:
     )
 
 
-def _byline(parent: etree._Element, article: Article, site: SiteConfig, page: Page) -> None:
-    byline = el(parent, "p", class_="byline")
+def _byline(out: Out, article: Article, site: SiteConfig, page: Page) -> None:
+    out.append('<p class="byline">')
     if article.authors:
-        append_text(byline, f"{page.labels['by']} ")
+        out.append(text(f"{page.labels['by']} "))
         for i, author in enumerate(article.authors):
             if i:
-                append_text(byline, ", ")
+                out.append(", ")
             href = safe_href(author.url) if author.url else None
             if href:
-                el(byline, "a", author.name, href=href, rel="author")
+                out.append(element("a", author.name, attr("href", href), ' rel="author"'))
             else:
-                append_text(byline, author.name)
-    el(
-        byline,
-        "time",
-        _human_date(article.published_at, site, page.labels),
-        datetime=_iso(article.published_at, site),
-    )
+                out.append(text(author.name))
+    published = _human_date(article.published_at, site, page.labels)
+    out.append(element("time", published, attr("datetime", _iso(article.published_at, site))))
     if article.modified_at > article.published_at:
         updated = _human_date(article.modified_at, site, page.labels)
-        el(
-            byline,
-            "time",
-            f"{page.labels['updated']}: {updated}",
-            datetime=_iso(article.modified_at, site),
+        out.append(
+            element(
+                "time",
+                f"{page.labels['updated']}: {updated}",
+                attr("datetime", _iso(article.modified_at, site)),
+            )
         )
+    out.append("</p>")
 
 
 # A cut paragraph keeps at least this many bytes of text, or goes.
@@ -283,9 +299,9 @@ def _block_sizes(blocks: Body, article: Article, site: SiteConfig) -> list[int]:
     page = Page(labels=amp_labels(article.language or site.language), host="")
     sizes = []
     for block in blocks:
-        holder = etree.Element("div")
-        render_block(holder, block, page)
-        sizes.append(sum(len(etree.tostring(child, method="html", encoding="utf-8")) for child in holder))
+        out: Out = []
+        render_block(out, block, page)
+        sizes.append(len("".join(out).encode("utf-8")))
     return sizes
 
 
@@ -307,77 +323,69 @@ def _cut_body(blocks: Body, sizes: list[int], budget: int) -> Body:
     return tuple(kept)
 
 
+@functools.lru_cache(maxsize=64)
+def _site_header(base_url: str, logo_url: str, logo_width: int, logo_height: int, name: str) -> str:
+    """The page's header up to the section name, and its footer: one site's are all alike."""
+    home = attr("href", base_url + "/")
+    logo = (
+        f"<amp-img{attr('src', logo_url)}{attr('width', str(logo_width))}{attr('height', str(logo_height))}"
+        f' layout="intrinsic"{attr("alt", name)}></amp-img>'
+    )
+    return f'<header class="site"><div class="site-inner"><a class="logo"{home}>{logo}</a>'
+
+
+@functools.lru_cache(maxsize=64)
+def _site_footer(base_url: str, name: str) -> str:
+    return f'<footer class="foot">{element("a", name, attr("href", base_url + "/"))}</footer>'
+
+
 def _page(article: Article, site: SiteConfig, shown: Body, *, cut: bool) -> bytes:
     labels = amp_labels(article.language or site.language)
     page = Page(labels=labels, host=urlsplit(site.public_base_url).hostname or "")
     paywalled = article.access == "subscriber"
 
-    html = etree.Element("html")
-    html.set("amp", "")
-    html.set("lang", article.language or site.language)
-    head = el(html, "head")
-    body = el(html, "body")
-
-    # Build the body first: the head's component scripts depend on what the body uses.
-    header = el(body, "header", class_="site")
-    inner = el(header, "div", class_="site-inner")
-    home = el(inner, "a", class_="logo", href=site.base_url + "/")
-    el(
-        home,
-        "amp-img",
-        src=site.logo.url,
-        width=str(site.logo.width),
-        height=str(site.logo.height),
-        layout="intrinsic",
-        alt=site.name,
-    )
-    el(inner, "p", article.section.name, class_="section")
-
-    main = el(body, "main")
-    art = el(main, "article")
-    el(art, "h1", article.title)
+    # Write the body first: the head's component scripts depend on what the body uses.
+    logo = site.logo
+    body: Out = [
+        _site_header(site.base_url, logo.url, logo.width, logo.height, site.name),
+        element("p", article.section.name, ' class="section"'),
+        "</div></header><main><article>",
+        element("h1", article.title),
+    ]
     if article.summary:
-        el(art, "p", article.summary, class_="summary")
-    _byline(art, article, site, page)
+        body.append(element("p", article.summary, ' class="summary"'))
+    _byline(body, article, site, page)
     # WordPress bodies often open with the featured image itself; showing it twice, one above
     # the other, looks broken, so the body's copy (with its fuller caption) stands in for it.
     if article.image is not None and not _leads_with(shown, article.image.url):
-        _hero(art, article.image, page)
-    content = el(art, "div", class_="content")
-    render_body(content, shown, site.amp.ads, page)
+        _hero(body, article.image, page)
+    body.append('<div class="content">')
+    render_body(body, shown, site.amp.ads, page)
+    body.append("</div>")
+    read_full = element("a", labels["read_full"], attr("href", article.url), ' class="cta"')
     if paywalled:
-        wall = el(art, "section", class_=PAYWALL_CLASS)
-        el(wall, "p", labels["paywall"])
-        el(el(wall, "p"), "a", labels["read_full"], href=article.url, class_="cta")
+        wall = element("p", labels["paywall"])
+        body.append(f'<section class="{PAYWALL_CLASS}">{wall}<p>{read_full}</p></section>')
     elif cut:
-        el(el(art, "p", class_="continued"), "a", labels["read_full"], href=article.url, class_="cta")
-
-    footer = el(body, "footer", class_="foot")
-    el(footer, "a", site.name, href=site.base_url + "/")
+        body.append(f'<p class="continued">{read_full}</p>')
+    body.append("</article></main>")
+    body.append(_site_footer(site.base_url, site.name))
     if site.amp.analytics is not None:
         _analytics(body, site.amp.analytics, page)
 
     # The head, in the order AMP's optimizer recommends: charset, runtime, components, ...
-    el(head, "meta", charset="utf-8")
-    el(head, "meta", name="viewport", content="width=device-width,minimum-scale=1,initial-scale=1")
-    el(head, "script", async_="", src=AMP_RUNTIME)
+    head: Out = [_HEAD_START]
     for name in sorted(page.components):
         version = _COMPONENT_VERSIONS[name]
-        el(
-            head,
-            "script",
-            async_="",
-            custom_element=name,
-            src=f"https://cdn.ampproject.org/v0/{name}-{version}.js",
-        )
-    el(head, "title", f"{article.title} - {site.name}")
-    el(head, "link", rel="canonical", href=article.url)
+        src = attr("src", f"https://cdn.ampproject.org/v0/{name}-{version}.js")
+        head.append(f'<script async=""{attr("custom-element", name)}{src}></script>')
+    head.append(element("title", f"{article.title} - {site.name}"))
+    head.append(start_tag("link", ' rel="canonical"', attr("href", article.url)))
     if article.summary:
-        el(head, "meta", name="description", content=article.summary)
-    el(head, "script", _json_ld(article, site, paywalled, shown), type="application/ld+json")
-    el(head, "style", _BOILERPLATE, amp_boilerplate="")
-    el(el(head, "noscript"), "style", _BOILERPLATE_NOSCRIPT, amp_boilerplate="")
-    el(head, "style", _CSS, amp_custom="")
+        head.append(start_tag("meta", ' name="description"', attr("content", article.summary)))
+    head.append(element("script", _json_ld(article, site, paywalled, shown), ' type="application/ld+json"'))
+    head.append(_HEAD_STYLES)
 
-    text = etree.tostring(html, method="html", encoding="unicode", doctype="<!doctype html>")
-    return (text + "\n").encode("utf-8")
+    language = raw_attr("lang", article.language or site.language)
+    html = f'<html amp=""{language}><head>{"".join(head)}</head><body>{"".join(body)}</body></html>'
+    return f"<!doctype html>\n{html}\n".encode()

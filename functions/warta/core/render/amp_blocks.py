@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from lxml import etree
-
 from warta.core.body.model import (
     Audio,
     Block,
@@ -27,104 +25,140 @@ from warta.core.body.model import (
 )
 from warta.core.config import AmpAds
 from warta.core.render.amp_media import render_audio, render_embed, render_figure, render_video
-from warta.core.render.amp_nodes import Page, append_text, el, safe_href
-from warta.core.text import clean_text
+from warta.core.render.amp_nodes import Out, Page, attr, element, safe_href, start_tag, text
 
 # --- inline content ---------------------------------------------------------------------------
 
 
-def _inlines(parent: etree._Element, children: tuple[Inline, ...]) -> None:
+def _inlines(out: Out, children: tuple[Inline, ...]) -> None:
     for node in children:
         if isinstance(node, Text):
-            append_text(parent, node.text)
+            out.append(text(node.text))
         elif isinstance(node, LineBreak):
-            el(parent, "br")
+            out.append("<br>")
         elif isinstance(node, Strong):
-            _inlines(el(parent, "strong"), node.children)
+            out.append("<strong>")
+            _inlines(out, node.children)
+            out.append("</strong>")
         elif isinstance(node, Emphasis):
-            _inlines(el(parent, "em"), node.children)
+            out.append("<em>")
+            _inlines(out, node.children)
+            out.append("</em>")
         elif isinstance(node, Link):
             href = safe_href(node.href)
             # An unsafe link keeps its words but loses the link.
-            _inlines(el(parent, "a", href=href) if href else parent, node.children)
+            if href:
+                out.append(start_tag("a", attr("href", href)))
+            _inlines(out, node.children)
+            if href:
+                out.append("</a>")
+
+
+def _makes_node(children: tuple[Inline, ...]) -> bool:
+    """Whether inline content puts any node in its parent (even an empty text node)."""
+    for node in children:
+        if isinstance(node, Text):
+            made = bool(node.text)
+        elif isinstance(node, Link):
+            made = safe_href(node.href) is not None or _makes_node(node.children)
+        else:
+            made = isinstance(node, LineBreak | Strong | Emphasis)
+        if made:
+            return True
+    return False
+
+
+def _wrapped(out: Out, tag: str, children: tuple[Inline, ...]) -> None:
+    out.append(f"<{tag}>")
+    _inlines(out, children)
+    out.append(f"</{tag}>")
 
 
 # --- blocks -----------------------------------------------------------------------------------
 
 
-def _blocks(parent: etree._Element, blocks: Body, page: Page) -> None:
+def _blocks(out: Out, blocks: Body, page: Page) -> None:
     for block in blocks:
-        render_block(parent, block, page)
+        render_block(out, block, page)
 
 
-def render_block(parent: etree._Element, block: Block, page: Page) -> None:
+def render_block(out: Out, block: Block, page: Page) -> None:
     if isinstance(block, Paragraph):
-        _inlines(el(parent, "p"), block.children)
+        _wrapped(out, "p", block.children)
     elif isinstance(block, Heading):
         level = min(max(block.level, 2), 4)  # the page title is the only h1
-        _inlines(el(parent, f"h{level}"), block.children)
+        _wrapped(out, f"h{level}", block.children)
     elif isinstance(block, ListBlock):
-        lst = el(parent, "ol" if block.ordered else "ul")
+        tag = "ol" if block.ordered else "ul"
+        out.append(f"<{tag}>")
         for item in block.items:
-            _inlines(el(lst, "li"), item)
+            if _makes_node(item):
+                _wrapped(out, "li", item)
+            else:
+                out.append(element("li"))  # an item with nothing in it has no end tag
+        out.append(f"</{tag}>")
     elif isinstance(block, Quote):
-        quote = el(parent, "blockquote")
-        _blocks(quote, block.blocks, page)
+        out.append("<blockquote>")
+        _blocks(out, block.blocks, page)
         if block.cite:
-            el(quote, "cite", block.cite)
+            out.append(element("cite", block.cite))
+        out.append("</blockquote>")
     elif isinstance(block, Table):
-        wrap = el(parent, "div", class_="table")
-        table = el(wrap, "table")
+        out.append('<div class="table"><table>')
         if block.caption:
-            el(table, "caption", block.caption)
-        tbody = el(table, "tbody")
+            out.append(element("caption", block.caption))
+        out.append("<tbody>")
         for row in block.rows:
-            tr = el(tbody, "tr")
+            out.append("<tr>")
             for cell in row:
-                _inlines(el(tr, "th" if cell.header else "td"), cell.children)
+                _wrapped(out, "th" if cell.header else "td", cell.children)
+            out.append("</tr>")
+        out.append("</tbody></table></div>")
     elif isinstance(block, Figure):
-        render_figure(parent, block.image, block.caption, block.credit, page, link=block.link)
+        render_figure(out, block.image, block.caption, block.credit, page, link=block.link)
     elif isinstance(block, Embed):
-        render_embed(parent, block, page)
+        render_embed(out, block, page)
     elif isinstance(block, Video):
-        render_video(parent, block, page)
+        render_video(out, block, page)
     elif isinstance(block, Audio):
-        render_audio(parent, block, page)
+        render_audio(out, block, page)
     elif isinstance(block, RelatedLinks):
         links = [(link, safe_href(link.href)) for link in block.links]
         links = [(link, href) for link, href in links if href]
         if links:
-            aside = el(parent, "aside", class_="related")
-            el(aside, "h2", page.labels["related"])
-            ul = el(aside, "ul")
+            out.append(f'<aside class="related">{element("h2", page.labels["related"])}<ul>')
             for link, href in links:
-                _inlines(el(el(ul, "li"), "a", href=href or ""), link.children)
+                out.append(f"<li>{start_tag('a', attr('href', href or ''))}")
+                _inlines(out, link.children)
+                out.append("</a></li>")
+            out.append("</ul></aside>")
     elif isinstance(block, PageBreak):
         # The AMP page joins every CMS page into one; the break leaves no mark.
         pass
 
 
-def render_body(parent: etree._Element, blocks: Body, ads: AmpAds | None, page: Page) -> None:
+def render_body(out: Out, blocks: Body, ads: AmpAds | None, page: Page) -> None:
     """The body, with an ad slot after each configured top-level paragraph that exists."""
     if ads is None:
-        _blocks(parent, blocks, page)
+        _blocks(out, blocks, page)
         return
     paragraphs = 0
     for block in blocks:
-        render_block(parent, block, page)
+        render_block(out, block, page)
         if isinstance(block, Paragraph):
             paragraphs += 1
             if paragraphs in ads.after_paragraphs:
-                _ad(parent, ads, page)
+                _ad(out, ads, page)
 
 
-def _ad(parent: etree._Element, ads: AmpAds, page: Page) -> None:
-    box = el(parent, "aside", class_="ad")
-    el(box, "span", page.labels["ad"], class_="ad-label")
-    node = el(box, "amp-ad", type=ads.type, layout="fixed", width=str(ads.width), height=str(ads.height))
-    for name, value in sorted((ads.data or {}).items()):
-        node.set(f"data-{name}", clean_text(value))
+def _ad(out: Out, ads: AmpAds, page: Page) -> None:
+    label = page.labels["ad"]
+    attrs = [attr("type", ads.type), ' layout="fixed"', attr("width", str(ads.width))]
+    attrs.append(attr("height", str(ads.height)))
+    attrs += [attr(f"data-{name}", value) for name, value in sorted((ads.data or {}).items())]
+    slot = start_tag("amp-ad", *attrs)
+    out.append('<aside class="ad">' + element("span", label, ' class="ad-label"') + slot)
     # Shown while the ad loads, and where none is served, so the slot never looks broken.
-    el(node, "div", page.labels["ad"], placeholder="", class_="placeholder")
-    el(node, "div", "", fallback="")
+    out.append(element("div", label, ' placeholder=""', ' class="placeholder"'))
+    out.append('<div fallback=""></div></amp-ad></aside>')
     page.components.add("amp-ad")

@@ -4,10 +4,8 @@ from __future__ import annotations
 
 from urllib.parse import urlsplit
 
-from lxml import etree
-
 from warta.core.body.model import Audio, Embed, Image, Video
-from warta.core.render.amp_nodes import Page, append_text, el, safe_href
+from warta.core.render.amp_nodes import Out, Page, attr, element, raw_attr, safe_href, start_tag, text
 from warta.core.urls import is_valid_link
 
 # Fallback box for media whose size the CMS did not give: AMP needs a size to lay out the
@@ -30,40 +28,29 @@ def _dims(width: int | None, height: int | None) -> tuple[int, int] | None:
     return None
 
 
-def _amp_img(
-    parent: etree._Element, src: str, alt: str, width: int | None, height: int | None
-) -> etree._Element:
+def _amp_img(out: Out, src: str, alt: str, width: int | None, height: int | None) -> None:
     size = _dims(width, height)
     if size is None:
-        img = el(
-            parent,
-            "amp-img",
-            src=src,
-            layout="responsive",
-            width=str(_DEFAULT_RATIO[0]),
-            height=str(_DEFAULT_RATIO[1]),
-        )
-        img.set("class", "contain")
+        sized = attr("width", str(_DEFAULT_RATIO[0])) + attr("height", str(_DEFAULT_RATIO[1]))
+        sized += raw_attr("class", "contain")
     else:
-        img = el(parent, "amp-img", src=src, layout="responsive", width=str(size[0]), height=str(size[1]))
-    img.set("alt", alt)
-    return img
+        sized = attr("width", str(size[0])) + attr("height", str(size[1]))
+    out.append(f'<amp-img{attr("src", src)} layout="responsive"{sized}{raw_attr("alt", alt)}></amp-img>')
 
 
-def _caption(
-    figure: etree._Element, caption: str, credit: str, page: Page, credit_label: str = "credit"
-) -> None:
+def _caption(out: Out, caption: str, credit: str, page: Page, credit_label: str = "credit") -> None:
     """Caption and credit; an image's credit says "Foto", other media's "Sumber"."""
     if not caption and not credit:
         return
-    figcaption = el(figure, "figcaption")
-    append_text(figcaption, caption)
+    out.append("<figcaption>")
+    out.append(text(caption))
     if credit:
-        el(figcaption, "span", f"{page.labels[credit_label]}: {credit}", class_="credit")
+        out.append(element("span", f"{page.labels[credit_label]}: {credit}", ' class="credit"'))
+    out.append("</figcaption>")
 
 
 def render_figure(
-    parent: etree._Element,
+    out: Out,
     image: Image,
     caption: str,
     credit: str,
@@ -73,129 +60,119 @@ def render_figure(
 ) -> None:
     if not is_valid_link(image.src):
         return  # an image that cannot load: AMP would reject the page for its src
-    figure = el(parent, "figure")
-    if css_class:
-        figure.set("class", css_class)
+    out.append(start_tag("figure", raw_attr("class", css_class)) if css_class else "<figure>")
     href = safe_href(link) if link else None
-    _amp_img(el(figure, "a", href=href) if href else figure, image.src, image.alt, image.width, image.height)
-    _caption(figure, caption, credit, page)
-
-
-def _link_box(parent: etree._Element, url: str, label: str) -> etree._Element:
-    """A plain link where AMP cannot embed the thing (http-only media, unknown ids)."""
-    box = el(parent, "p", class_="embed embed-link")
-    href = safe_href(url)
     if href:
-        el(box, "a", label, href=href)
-    else:
-        append_text(box, label)
-    return box
+        out.append(start_tag("a", attr("href", href)))
+    _amp_img(out, image.src, image.alt, image.width, image.height)
+    if href:
+        out.append("</a>")
+    _caption(out, caption, credit, page)
+    out.append("</figure>")
 
 
-def _captioned_link_box(
-    parent: etree._Element, url: str, label: str, caption: str, credit: str, page: Page
-) -> None:
+def _link_box(out: Out, url: str, label: str) -> None:
+    """A plain link where AMP cannot embed the thing (http-only media, unknown ids)."""
+    href = safe_href(url)
+    inner = element("a", label, attr("href", href)) if href else text(label)
+    out.append(f'<p class="embed embed-link">{inner}</p>')
+
+
+def _captioned_link_box(out: Out, url: str, label: str, caption: str, credit: str, page: Page) -> None:
     if not caption and not credit:
-        _link_box(parent, url, label)
+        _link_box(out, url, label)
         return
-    figure = el(parent, "figure", class_="embed")
-    _link_box(figure, url, label)
-    _caption(figure, caption, credit, page, "source")
+    out.append('<figure class="embed">')
+    _link_box(out, url, label)
+    _caption(out, caption, credit, page, "source")
+    out.append("</figure>")
 
 
-def _sized(node: etree._Element, width: int | None, height: int | None, default: tuple[int, int]) -> None:
+def _sized(width: int | None, height: int | None, default: tuple[int, int]) -> str:
     size = _dims(width, height) or default
-    node.set("layout", "responsive")
-    node.set("width", str(size[0]))
-    node.set("height", str(size[1]))
+    return f' layout="responsive" width="{size[0]}" height="{size[1]}"'
 
 
-def render_embed(parent: etree._Element, embed: Embed, page: Page) -> None:
-    label = embed.title or page.labels["embed"]
+def _component(embed: Embed, page: Page) -> tuple[str, str, str] | None:
+    """The AMP component for an embed: its tag, its attributes and its content; None for a link."""
     provider = embed.provider
     media_id = embed.media_id.strip()
-    box = etree.Element("figure")
-    box.set("class", f"embed embed-{provider}")
-    node: etree._Element | None = None
     if provider == "youtube" and media_id:
-        node = el(box, "amp-youtube", data_videoid=media_id)
-        _sized(node, embed.width, embed.height, (16, 9))
-    elif provider == "vimeo" and _numeric(media_id):
-        node = el(box, "amp-vimeo", data_videoid=media_id)
-        _sized(node, embed.width, embed.height, (16, 9))
-    elif provider == "twitter" and _numeric(media_id):
-        node = el(box, "amp-twitter", data_tweetid=media_id)
-        _sized(node, None, None, (375, 472))
+        return "amp-youtube", attr("data-videoid", media_id) + _sized(embed.width, embed.height, (16, 9)), ""
+    if provider == "vimeo" and _numeric(media_id):
+        return "amp-vimeo", attr("data-videoid", media_id) + _sized(embed.width, embed.height, (16, 9)), ""
+    if provider == "twitter" and _numeric(media_id):
+        # The tweet's words show until the widget loads, and stay in the page's text.
+        words = ""
         if embed.title:
-            # The tweet's words show until the widget loads, and stay in the page's text.
-            el(node, "blockquote", embed.title, placeholder="", class_="tweet-text")
-    elif provider == "instagram" and media_id:
-        node = el(box, "amp-instagram", data_shortcode=media_id, data_captioned="")
-        _sized(node, None, None, (1, 1))
-    elif provider == "facebook" and _is_https(embed.url):
-        node = el(box, "amp-facebook", data_href=embed.url)
+            words = element("blockquote", embed.title, ' placeholder=""', ' class="tweet-text"')
+        return "amp-twitter", attr("data-tweetid", media_id) + _sized(None, None, (375, 472)), words
+    if provider == "instagram" and media_id:
+        attrs = attr("data-shortcode", media_id) + ' data-captioned=""' + _sized(None, None, (1, 1))
+        return "amp-instagram", attrs, ""
+    if provider == "facebook" and _is_https(embed.url):
+        attrs = attr("data-href", embed.url)
         if "/videos/" in embed.url:
-            node.set("data-embed-as", "video")
-        _sized(node, None, None, (552, 310))
-    elif provider == "tiktok" and (media_id or _is_https(embed.url)):
-        node = el(box, "amp-tiktok", data_src=media_id or embed.url)
-        _sized(node, None, None, (325, 575))
-    elif (
+            attrs += ' data-embed-as="video"'
+        return "amp-facebook", attrs + _sized(None, None, (552, 310)), ""
+    if provider == "tiktok" and (media_id or _is_https(embed.url)):
+        return "amp-tiktok", attr("data-src", media_id or embed.url) + _sized(None, None, (325, 575)), ""
+    if (
         provider == "iframe"
         and _is_https(embed.url)
         # AMP refuses a sandbox with allow-same-origin on the page's own origin.
         and (urlsplit(embed.url.strip()).hostname or "") != page.host
     ):
-        node = el(
-            box,
-            "amp-iframe",
-            src=embed.url,
-            sandbox="allow-scripts allow-same-origin",
-            frameborder="0",
-        )
+        attrs = attr("src", embed.url) + ' sandbox="allow-scripts allow-same-origin" frameborder="0"'
         if embed.title:
-            node.set("title", embed.title)
-        _sized(node, embed.width, embed.height, _DEFAULT_RATIO)
+            attrs += raw_attr("title", embed.title)
+        attrs += _sized(embed.width, embed.height, _DEFAULT_RATIO)
         # A placeholder lets the iframe sit anywhere on the page, even above the fold.
-        el(node, "div", page.labels["loading"], placeholder="", class_="placeholder")
-    if node is None:
-        _captioned_link_box(parent, embed.url, label, embed.caption, embed.credit, page)
+        placeholder = element("div", page.labels["loading"], ' placeholder=""', ' class="placeholder"')
+        return "amp-iframe", attrs, placeholder
+    return None
+
+
+def render_embed(out: Out, embed: Embed, page: Page) -> None:
+    component = _component(embed, page)
+    if component is None:
+        label = embed.title or page.labels["embed"]
+        _captioned_link_box(out, embed.url, label, embed.caption, embed.credit, page)
         return
-    _caption(box, embed.caption, embed.credit, page, "source")
-    page.components.add(str(node.tag))  # a tag of ours, so a str (lxml's types allow bytes and QName)
-    parent.append(box)
+    tag, attrs, content = component
+    out.append(f"{start_tag('figure', raw_attr('class', f'embed embed-{embed.provider}'))}<{tag}{attrs}>")
+    out.append(f"{content}</{tag}>")
+    _caption(out, embed.caption, embed.credit, page, "source")
+    out.append("</figure>")
+    page.components.add(tag)
 
 
-def render_video(parent: etree._Element, video: Video, page: Page) -> None:
+def _fallback_link(label: str, src: str) -> str:
+    return f'<p fallback="">{element("a", label, attr("href", src))}</p>'
+
+
+def render_video(out: Out, video: Video, page: Page) -> None:
     if not _is_https(video.src):
-        _captioned_link_box(parent, video.src, page.labels["video"], video.caption, video.credit, page)
+        _captioned_link_box(out, video.src, page.labels["video"], video.caption, video.credit, page)
         return
-    box = el(parent, "figure", class_="embed embed-video")
-    node = el(box, "amp-video", src=video.src, controls="")
+    attrs = attr("src", video.src) + ' controls=""'
     if video.poster and _is_https(video.poster):
-        node.set("poster", video.poster)
-    _sized(node, video.width, video.height, _DEFAULT_RATIO)
-    fallback = el(node, "p", fallback="")
-    el(fallback, "a", page.labels["video"], href=video.src)
-    _caption(box, video.caption, video.credit, page, "source")
+        attrs += raw_attr("poster", video.poster)
+    attrs += _sized(video.width, video.height, _DEFAULT_RATIO)
+    out.append(f'<figure class="embed embed-video"><amp-video{attrs}>')
+    out.append(f"{_fallback_link(page.labels['video'], video.src)}</amp-video>")
+    _caption(out, video.caption, video.credit, page, "source")
+    out.append("</figure>")
     page.components.add("amp-video")
 
 
-def render_audio(parent: etree._Element, audio: Audio, page: Page) -> None:
+def render_audio(out: Out, audio: Audio, page: Page) -> None:
     if not _is_https(audio.src):
-        _captioned_link_box(parent, audio.src, page.labels["audio"], audio.caption, audio.credit, page)
+        _captioned_link_box(out, audio.src, page.labels["audio"], audio.caption, audio.credit, page)
         return
-    box = el(parent, "figure", class_="embed embed-audio")
-    node = el(
-        box,
-        "amp-audio",
-        src=audio.src,
-        layout="fixed-height",
-        height="50",
-        width="auto",
-        controls="",
-    )
-    fallback = el(node, "p", fallback="")
-    el(fallback, "a", page.labels["audio"], href=audio.src)
-    _caption(box, audio.caption, audio.credit, page, "source")
+    attrs = attr("src", audio.src) + ' layout="fixed-height" height="50" width="auto" controls=""'
+    out.append(f'<figure class="embed embed-audio"><amp-audio{attrs}>')
+    out.append(f"{_fallback_link(page.labels['audio'], audio.src)}</amp-audio>")
+    _caption(out, audio.caption, audio.credit, page, "source")
+    out.append("</figure>")
     page.components.add("amp-audio")

@@ -1,14 +1,20 @@
-"""What every part of the AMP page is built with: the page's state, elements, text, safe links."""
+"""What every part of the AMP page is built with: the page's state, its markup, safe links.
+
+Parts write their HTML as strings into a list (`Out`) with the helpers of `html_out`, which
+escape every piece of text and every attribute value exactly as lxml's serializer did.
+"""
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
 from typing import Any
 
-from lxml import etree
-
-from warta.core.text import clean_text
+from warta.core.render.html_out import attr, element, escape_text, raw_attr, start_tag, text
 from warta.core.urls import is_valid_link
+
+__all__ = ["Out", "Page", "attr", "element", "escape_text", "raw_attr", "safe_href", "start_tag", "text"]
+
+Out = list[str]  # the page's HTML, piece by piece
 
 
 @dataclass
@@ -24,27 +30,3 @@ def safe_href(url: str) -> str | None:
     """The URL when it is http(s) or mailto; None for anything else (javascript:, data:, ...)."""
     url = url.strip()
     return url if is_valid_link(url, mailto=True) else None
-
-
-def el(parent: etree._Element, tag: str, text: str = "", **attrs: str) -> etree._Element:
-    """A child element; attribute names use `_` for `-` (data_videoid → data-videoid)."""
-    node = etree.SubElement(parent, tag)
-    for name, value in attrs.items():
-        node.set(name.rstrip("_").replace("_", "-"), clean_text(value))
-    if text:
-        node.text = clean_text(text)
-    return node
-
-
-def append_text(parent: etree._Element, text: str) -> None:
-    """Append text after the parent's last child (lxml keeps such text in a tail)."""
-    if not text:
-        return
-    # The model's text is already XML-legal; cleaning again costs little and turns an upstream
-    # slip into a readable page instead of an lxml ValueError.
-    text = clean_text(text)
-    if len(parent):
-        last = parent[-1]
-        last.tail = (last.tail or "") + text
-    else:
-        parent.text = (parent.text or "") + text

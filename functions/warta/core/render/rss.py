@@ -5,17 +5,17 @@ afterwards on the tree, deterministically: it stamps lastBuildDate with the cloc
 extension cannot nest media:description / media:credit, it knows no WebSub hub link, no
 SmartNews snf:logo, and it declares namespaces whether or not an item uses them.
 
-A warm process keeps each finished item's bytes (ArticleMemo): feedgen writes only the items
-of articles not seen before, and a document is its channel with the kept items spliced in, the
-same bytes as one pass over every item.
+Items are written as strings (`render_rss_item`), byte for byte as feedgen's items on its lxml
+tree serialised; feedgen writes the channel alone. A document is its channel with the items
+spliced in; a warm process keeps each finished item's bytes (ArticleMemo).
 """
 
 from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
+from datetime import datetime
 
-from feedgen.entry import FeedEntry
 from feedgen.ext.dc import DcEntryExtension, DcExtension
 from feedgen.ext.media import MediaEntryExtension, MediaExtension
 from feedgen.feed import FeedGenerator
@@ -28,7 +28,6 @@ from warta.core.render.feed_fields import (
     ArticleMemo,
     FeedOptions,
     categories,
-    cut_items,
     full_text,
     guid,
     html_text,
@@ -38,6 +37,7 @@ from warta.core.render.feed_fields import (
     splice_items,
     summary,
 )
+from warta.core.render.html_out import legal
 from warta.core.views import FeedView
 
 RSS_DOCS = "https://www.rssboard.org/rss-specification"
@@ -55,7 +55,7 @@ SNF_NS = "http://www.smartnews.be/snf"  # SmartNews Format: the snf:logo element
 # publisher should use a length of 0." We link images; we never fetch them to measure.
 UNKNOWN_ENCLOSURE_LENGTH = "0"
 
-__all__ = ["add_media", "guid", "render_rss"]
+__all__ = ["add_media", "guid", "render_rss", "render_rss_item"]
 
 
 def _channel(
@@ -96,22 +96,6 @@ def _channel(
     return fg
 
 
-def _item(entry: FeedEntry, article: Article, site: SiteConfig, options: FeedOptions) -> None:
-    entry.title(html_text(article.title))
-    entry.link(href=article.url)
-    entry.guid(guid(site, article), permalink=False)
-    # feedgen keeps the datetime's own offset: the time the article page shows.
-    entry.pubDate(article.published_at)
-    entry.description(html_text(summary(article)))
-    body = full_text(article, options)
-    if body:  # an empty content:encoded tells readers there is no article
-        entry.content(body)
-    names = [author.name for author in article.authors if author.name]
-    if names:
-        entry.dc.dc_creator(names)
-    entry.category([{"term": term} for term in categories(article)])
-
-
 def add_media(item: etree._Element, image: HeroImage) -> None:
     size = {}
     if image.width and image.height:
@@ -127,14 +111,6 @@ def add_media(item: etree._Element, image: HeroImage) -> None:
         etree.SubElement(content, _MEDIA_CREDIT).text = image.credit
     thumbnail = {"url": image.url, **size}
     etree.SubElement(item, _MEDIA_THUMBNAIL, thumbnail)
-
-
-def _add_enclosure(item: etree._Element, image: HeroImage) -> None:
-    kind = image_type(image.url)
-    if kind is None:
-        return  # RSS requires a type; an image URL that names none gets no enclosure
-    # RSS 2.0: <enclosure> follows the item's other elements in no fixed place; before media.
-    etree.SubElement(item, "enclosure", url=image.url, length=UNKNOWN_ENCLOSURE_LENGTH, type=kind)
 
 
 def _add_channel_extras(root: etree._Element, options: FeedOptions) -> etree._Element:
@@ -158,13 +134,6 @@ def _add_channel_extras(root: etree._Element, options: FeedOptions) -> etree._El
     return root
 
 
-def _finish_item(item: etree._Element, article: Article, options: FeedOptions) -> None:
-    if article.image is not None:
-        if options.enclosure:
-            _add_enclosure(item, article.image)
-        add_media(item, article.image)
-
-
 @dataclass(frozen=True, slots=True)
 class _Item:
     """One finished <item> as a document serialises it, and the prefixes it needs declared."""
@@ -173,23 +142,102 @@ class _Item:
     prefixes: frozenset[str]
 
 
-def _prefixes(item: etree._Element) -> frozenset[str]:
-    used = set()
-    for element in item.iter():
-        if element.prefix:
-            used.add(element.prefix)
-        for name in element.attrib:
-            if name.startswith("{"):
-                uri = etree.QName(name).namespace
-                used.update(prefix for prefix, known in element.nsmap.items() if prefix and known == uri)
-    return frozenset(used)
-
-
-_ITEM = b"<item>"
 _CLOSE = b"</channel></rss>"
 # Finished items by article, guid prefix, enclosure and body-or-summary, as bytes: feedgen and the media pass
 # cost most of a document, and a publish's feeds list mostly the items of the last publish's.
 _items: ArticleMemo[_Item] = ArticleMemo()
+
+
+# Attribute values as lxml's XML serializer (libxml2) writes them; character data is escaped by
+# str.replace (`_text`), which is many times faster on a long body than translate.
+_XML_ATTRIBUTE = str.maketrans(
+    {"&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&quot;", "\n": "&#10;", "\r": "&#13;", "\t": "&#9;"}
+)
+# RFC 822 names, as feedgen writes pubDate under the C locale (never the machine's).
+_DAYS = ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun")
+_MONTHS = ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec")
+
+
+def _text(value: str) -> str:
+    """Character data: `&`, `<`, `>` and CR escaped, as libxml2 writes it."""
+    value = legal(value).replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+    return value.replace("\r", "&#13;") if "\r" in value else value
+
+
+def _attribute(value: str) -> str:
+    return legal(value).translate(_XML_ATTRIBUTE)
+
+
+def _element(tag: str, value: str) -> str:
+    """An element of text; an empty one is written `<tag/>`, as lxml writes empty text."""
+    return f"<{tag}>{_text(value)}</{tag}>" if value else f"<{tag}/>"
+
+
+def rfc822(moment: datetime) -> str:
+    """feedgen's RFC 822 date (formatRFC2822): the value's own offset, English names."""
+    if moment.tzinfo is None:
+        raise ValueError("Datetime object has no timezone info")
+    day, month = _DAYS[moment.weekday()], _MONTHS[moment.month - 1]
+    return f"{day}, {moment:%d} {month} {moment:%Y %H:%M:%S %z}"
+
+
+def _media(image: HeroImage, out: list[str]) -> None:
+    """media:content (with its description and credit) and media:thumbnail, as add_media."""
+    size = ""
+    if image.width and image.height:
+        size = f' width="{image.width}" height="{image.height}"'
+    url = _attribute(image.url)
+    description = image.caption or image.alt
+    parts = []
+    if description:
+        parts.append(f'<media:description type="plain">{_text(description)}</media:description>')
+    if image.credit:
+        parts.append(_element("media:credit", image.credit))
+    opening = f'<media:content url="{url}" medium="image"{size}'
+    out.append(f"{opening}>{''.join(parts)}</media:content>" if parts else f"{opening}/>")
+    out.append(f'<media:thumbnail url="{url}"{size}/>')
+
+
+def render_rss_item(article: Article, site: SiteConfig, options: FeedOptions) -> _Item:
+    """One article's finished <item>: the bytes it has in any document whose root declares the
+    prefixes it uses, the same bytes feedgen's item gave on its lxml tree, serialised."""
+    out = ["<item>"]
+    prefixes = set()
+    title = html_text(article.title)
+    description = html_text(summary(article))
+    body = full_text(article, options)  # an empty content:encoded tells readers there is no article
+    if not (title or description or body):
+        raise ValueError("Required fields not set")  # as feedgen
+    if title:
+        out.append(_element("title", title))
+    if article.url:
+        out.append(_element("link", article.url))
+    if description:
+        out.append(_element("description", description))
+        if body:
+            out.append(_element("content:encoded", body))
+            prefixes.add("content")
+    elif body:
+        out.append(_element("description", body))
+    out.append(f'<guid isPermaLink="false">{_text(guid(site, article))}</guid>')
+    out += [_element("category", term) for term in categories(article)]
+    out.append(_element("pubDate", rfc822(article.published_at)))
+    names = [author.name for author in article.authors if author.name]
+    if names:
+        out += [_element("dc:creator", name) for name in names]
+        prefixes.add("dc")
+    image = article.image
+    if image is not None:
+        kind = image_type(image.url) if options.enclosure else None
+        if kind is not None:  # RSS requires a type; an image URL that names none gets no enclosure
+            url = _attribute(image.url)
+            out.append(
+                f'<enclosure url="{url}" length="{UNKNOWN_ENCLOSURE_LENGTH}" type="{_attribute(kind)}"/>'
+            )
+        _media(image, out)
+        prefixes.add("media")
+    out.append("</item>")
+    return _Item("".join(out).encode("utf-8"), frozenset(prefixes))
 
 
 def render_rss(
@@ -197,40 +245,27 @@ def render_rss(
 ) -> bytes:
     """The RSS 2.0 document of one feed; articles come newest first and keep that order.
 
-    feedgen writes the channel and the items not kept from an earlier document; the document is
-    the channel's serialisation with every item's bytes put before `</channel>`, the bytes
-    feedgen and lxml would give for all items in one pass.
+    feedgen writes the channel; the document is the channel's serialisation with every item's
+    bytes put before `</channel>`, the bytes feedgen and lxml gave for all items in one pass.
     """
     options = options or FeedOptions()
-    fg = _channel(feed, articles, site, options)
-    items = [_items.get(article, site.id, options.enclosure, options.carries_body) for article in articles]
-    fresh = [article for article, item in zip(articles, items, strict=True) if item is None]
-    for article in fresh:
-        # feedgen prepends by default, which would reverse the caller's order.
-        _item(fg.add_entry(order="append"), article, site, options)
-    root = _add_channel_extras(etree.fromstring(fg.rss_str(pretty=False)), options)
-    channel = root[0]
+    items = []
+    for article in articles:
+        item = _items.get(article, site.id, options.enclosure, options.carries_body)
+        if item is None:
+            item = render_rss_item(article, site, options)
+            _items.put(article, item, site.id, options.enclosure, options.carries_body)
+        items.append(item)
+    root = _add_channel_extras(
+        etree.fromstring(_channel(feed, articles, site, options).rss_str(pretty=False)), options
+    )
     if not articles:
         # feedgen's default lastBuildDate is now(): with no item to date the feed, omit it.
+        channel = root[0]
         for stale in channel.iterfind("lastBuildDate"):
             channel.remove(stale)
-    if fresh:
-        made = channel.findall("item")
-        for element, article in zip(made, fresh, strict=True):
-            _finish_item(element, article, options)
-        # Cut while <rss> still declares every namespace: the items' bytes then declare none.
-        whole = etree.tostring(root, encoding="UTF-8", xml_declaration=False)
-        pieces = cut_items(whole, _ITEM, _CLOSE, len(made))
-        cut = iter([_Item(xml, _prefixes(element)) for xml, element in zip(pieces, made, strict=True)])
-        for element in made:
-            channel.remove(element)
-        for position, article in enumerate(articles):
-            if items[position] is None:
-                items[position] = item = next(cut)
-                _items.put(article, item, site.id, options.enclosure, options.carries_body)
-    kept = [item for item in items if item is not None]
     # feedgen declares atom, content, dc and media up front; keep only those in use.
-    used = frozenset().union(*(item.prefixes for item in kept))
+    used = frozenset().union(*(item.prefixes for item in items))
     etree.cleanup_namespaces(root, keep_ns_prefixes=sorted(used))
     head = etree.tostring(root.getroottree(), xml_declaration=True, encoding="UTF-8")
-    return splice_items(head, _CLOSE, [item.xml for item in kept])
+    return splice_items(head, _CLOSE, [item.xml for item in items])
