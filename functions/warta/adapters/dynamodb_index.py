@@ -19,6 +19,7 @@ one small *membership* item per list it belongs to, written in the same transact
     Q#<site>                    <kind>|<name>          pending outputs (`SqsRenderQueue`)
     T#<site>                    TEMPLATES              output path templates ever used (a set)
     TS#<site>                   <id>                   articles that are takedowns now
+    F#<site>#<id>               <variant>              finished feed items (`dynamodb_feed_items`)
 
 Keys built from a URL, tag or author go through `list_pk`: past DynamoDB's partition key limit
 the value is shortened and hashed (`core.urls.bounded_key`), so no URL the contract allows fails
@@ -49,6 +50,7 @@ from boto3.dynamodb.types import Binary
 from botocore.exceptions import ClientError
 
 from warta.adapters.dynamodb_count import count_items
+from warta.adapters.dynamodb_feed_items import DynamoFeedItems
 from warta.adapters.dynamodb_table import (
     ARTICLE_SK,
     CLAIM_SK,
@@ -108,7 +110,7 @@ def _sitemap_entry(article: Article) -> SitemapEntry:
     )
 
 
-class DynamoIndex(DynamoTable):
+class DynamoIndex(DynamoFeedItems, DynamoTable):
     """`ArticleIndex` on a DynamoDB table (pk, sk strings; GSI `due` on due_pk, due_sk)."""
 
     def __init__(

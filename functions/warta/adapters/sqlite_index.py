@@ -23,7 +23,7 @@ from warta.adapters.sqlite_schema import (
 )
 from warta.core.articles import Article, ArticleState, Tombstone
 from warta.core.planner import OutputKey, epoch_micros
-from warta.core.ports import Facets, QuarantinedOutput, ShardPart, UrlHeld, WriteResult
+from warta.core.ports import Facets, FeedItem, QuarantinedOutput, ShardPart, UrlHeld, WriteResult
 from warta.core.render.sitemaps import SITEMAP_FRAGMENT_FORMAT, url_fragment
 from warta.core.views import (
     NewsEntry,
@@ -35,6 +35,8 @@ from warta.core.views import (
 )
 
 BULK_CACHE_KIB = 1_048_576  # 1 GiB of page cache while bulk loading
+# Article ids per `feed_items` query: SQLite allows 32,766 parameters since 3.32, 999 before.
+FEED_ITEM_IDS_PER_QUERY = 500
 # Parsed article documents kept per index: a few feeds' worth (50 items each) in a warm process.
 PARSED_CACHE_SIZE = 1_024
 
@@ -98,6 +100,8 @@ class SqliteIndex:
             self._db.execute(INSERT_ARTICLE, row)
             self._db.execute("DELETE FROM article_tags WHERE site = ? AND id = ?", (state.site, state.id))
             self._db.execute("DELETE FROM article_authors WHERE site = ? AND id = ?", (state.site, state.id))
+            # Items of the replaced revision are never served again (`feed_items`): drop them.
+            self._db.execute("DELETE FROM feed_items WHERE site = ? AND id = ?", (state.site, state.id))
             if isinstance(state, Article):
                 self._insert_memberships([state])
             return WriteResult(applied=True, previous=previous)
@@ -127,6 +131,9 @@ class SqliteIndex:
         def flush() -> None:
             with self._transaction():
                 self._db.executemany(INSERT_ARTICLE, [article_row(a, p, r) for a, p, r in pending])
+                # No revision check here: a row replaced at its own revision must not keep items.
+                replaced = [(a.site, a.id) for a, _, _ in pending]
+                self._db.executemany("DELETE FROM feed_items WHERE site = ? AND id = ?", replaced)
                 self._insert_memberships(a for a, _, _ in pending)
             pending.clear()
 
@@ -412,6 +419,38 @@ class SqliteIndex:
             if self._db.execute(f"SELECT 1 FROM {table} WHERE site = ? LIMIT 1", (site,)).fetchone():
                 return True
         return False
+
+    def feed_items(
+        self, site: str, articles: Sequence[tuple[str, int]], variants: Sequence[str]
+    ) -> list[FeedItem]:
+        revisions = dict(articles)
+        ids = list(revisions)
+        if not ids or not variants:
+            return []
+        found = []
+        variant_marks = ", ".join("?" * len(variants))
+        for start in range(0, len(ids), FEED_ITEM_IDS_PER_QUERY):
+            chunk = ids[start : start + FEED_ITEM_IDS_PER_QUERY]
+            rows = self._db.execute(
+                "SELECT id, variant, revision, data FROM feed_items WHERE site = ?"
+                f" AND id IN ({', '.join('?' * len(chunk))}) AND variant IN ({variant_marks})",
+                [site, *chunk, *variants],
+            )
+            found += [
+                FeedItem(article_id, revision, variant, bytes(data))
+                for article_id, variant, revision, data in rows
+                if revisions[article_id] == revision
+            ]
+        return found
+
+    def keep_feed_items(self, site: str, items: Sequence[FeedItem]) -> None:
+        if not items:
+            return
+        with self._transaction():
+            self._db.executemany(
+                "INSERT OR REPLACE INTO feed_items VALUES (?, ?, ?, ?, ?)",
+                [(site, i.article_id, i.variant, i.revision, i.data) for i in items],
+            )
 
     # --- RenderQueue ------------------------------------------------------------------------
 
