@@ -50,6 +50,12 @@ class ListIndex:
         ]
         return sorted(chosen, key=lambda a: a.published_at, reverse=True)[:limit]
 
+    def feed_items(self, site: str, articles: object, variants: object) -> list[object]:
+        return []  # nothing kept: every item is rendered
+
+    def keep_feed_items(self, site: str, items: object) -> None:
+        pass
+
 
 def example() -> dict[str, Any]:
     return tomllib.loads(EXAMPLE_SITE.read_text())
