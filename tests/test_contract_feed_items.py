@@ -5,18 +5,23 @@ variant it was kept for, and for nothing else."""
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator
+from dataclasses import replace
+from datetime import datetime, timedelta
 from pathlib import Path
 
 import pytest
 
 from warta.core.articles import Article
+from warta.core.body.model import Paragraph, Text
 from warta.core.config import SiteConfig
 from warta.core.planner import shard_period
 from warta.core.ports import ArticleIndex, FeedItem
 
+from conftest import WIB
 from support.contracts import INDEXES, dynamodb_index, sqlite_index
 
 MakeArticle = Callable[..., Article]
+NOW = datetime(2023, 9, 21, 12, 0, tzinfo=WIB)
 RSS, ATOM = "rss.1|andalpost|enclosure=0|body=1", "atom.1|andalpost|body=1"
 
 
@@ -86,3 +91,17 @@ def test_items_of_many_articles_in_one_call(
     index.keep_feed_items(site.id, kept)
     asked = [(item.article_id, 1) for item in kept]
     assert _found(index, site.id, asked, [RSS]) == set(kept)
+
+
+def test_latest_without_bodies_is_latest_with_empty_bodies(
+    index: ArticleIndex, site: SiteConfig, make_article: MakeArticle
+) -> None:
+    for n in range(4):
+        body = (Paragraph((Text(f"Paragraf {n} — «teks» & <b>."),)),) if n != 2 else ()
+        published = datetime(2023, 9, 10, 8, 0, tzinfo=WIB) + timedelta(hours=n)
+        _store(index, site, make_article(id=f"a{n}", published_at=published, body=body, tags=(f"T{n % 2}",)))
+    for filters in ({}, {"section": "nasional"}, {"tag": "t1"}, {"author": "redaksi-andalpost"}):
+        full = index.latest(site.id, NOW, 3, **filters)
+        assert full and any(article.body for article in full)
+        bodiless = index.latest(site.id, NOW, 3, bodies=False, **filters)
+        assert bodiless == [replace(article, body=()) for article in full], filters

@@ -37,6 +37,7 @@ class ListIndex:
         section: str | None = None,
         tag: str | None = None,
         author: str | None = None,
+        bodies: bool = True,
     ) -> list[Article]:
         from warta.core.authors import author_slugs
         from warta.core.text import slugify

@@ -142,8 +142,9 @@ class DynamoIndex(DynamoFeedItems, DynamoTable):
         self._s3.put_object(Bucket=self._doc_bucket, Key=key, Body=packed)
         return {"doc_ref": key}
 
-    def _article(self, item: dict[str, Any]) -> Article | None:
-        """The article an item holds; None if it is (by now) a tombstone."""
+    def _article(self, item: dict[str, Any], bodies: bool = True) -> Article | None:
+        """The article an item holds (its body left out unless `bodies`); None if it is (by now)
+        a tombstone."""
         if not item.get("live"):
             return None
         if "doc_z" in item:
@@ -158,8 +159,11 @@ class DynamoIndex(DynamoFeedItems, DynamoTable):
                 # A newer write replaced this revision (and removed its document) since the
                 # item was read: read the article as it is now.
                 fresh = self._get_item(item["pk"], ARTICLE_SK)
-                return None if fresh is None or fresh == item else self._article(fresh)
-        return Article.from_json(json.loads(zlib.decompress(packed)))
+                return None if fresh is None or fresh == item else self._article(fresh, bodies)
+        data = json.loads(zlib.decompress(packed))
+        if not bodies:
+            data["body"] = []
+        return Article.from_json(data)
 
     def _state(self, item: dict[str, Any]) -> ArticleState:
         article = self._article(item)
@@ -169,14 +173,16 @@ class DynamoIndex(DynamoFeedItems, DynamoTable):
             site=item["site"], id=item["id"], revision=int(item["revision"]), url=item.get("url", "")
         )
 
-    def _articles_of(self, members: Iterable[dict[str, Any]], site: str) -> list[Article]:
+    def _articles_of(
+        self, members: Iterable[dict[str, Any]], site: str, bodies: bool = True
+    ) -> list[Article]:
         """The live articles behind membership items, in the members' order."""
         keys = [(article_pk(site, m["id"]), ARTICLE_SK) for m in members]
         items = self._batch_get(keys)
         articles = []
         for key in keys:
             item = items.get(key)
-            article = self._article(item) if item is not None else None
+            article = self._article(item, bodies) if item is not None else None
             if article is not None:
                 articles.append(article)
         return articles
@@ -350,6 +356,7 @@ class DynamoIndex(DynamoFeedItems, DynamoTable):
         section: str | None = None,
         tag: str | None = None,
         author: str | None = None,
+        bodies: bool = True,
     ) -> list[Article]:
         lists = [
             pk
@@ -365,13 +372,13 @@ class DynamoIndex(DynamoFeedItems, DynamoTable):
             members = self._partition(lists[0], until_key(now))
             return [
                 a
-                for a in self._articles_of(members, site)
+                for a in self._articles_of(members, site, bodies)
                 if (tag is None or tag in {slugify(t) for t in a.tags})
                 and (author is None or author in author_slugs(a))
                 and (section is None or a.section.id == section)
             ][:limit]
         pk = lists[0] if lists else f"L#{site}"
-        return self._articles_of(list(self._partition(pk, until_key(now), limit=limit)), site)
+        return self._articles_of(list(self._partition(pk, until_key(now), limit=limit)), site, bodies)
 
     def shard_rows(
         self,

@@ -41,6 +41,10 @@ FEED_ITEM_IDS_PER_QUERY = 500
 PARSED_CACHE_SIZE = 1_024
 
 
+# An article document with an empty body: what `latest(bodies=False)` parses.
+_BODILESS_DOC = "json_set(a.doc, '$.body', json('[]'))"
+
+
 def _micros(moment: datetime) -> int:
     return epoch_micros(moment)  # the planner names shard positions in the same unit
 
@@ -184,8 +188,13 @@ class SqliteIndex:
         section: str | None = None,
         tag: str | None = None,
         author: str | None = None,
+        bodies: bool = True,
     ) -> list[Article]:
-        return self._articles(*self._latest_query(site, now, limit, section, tag, author))
+        sql, params = self._latest_query(site, now, limit, section, tag, author)
+        if not bodies:
+            # SQLite drops the body (in C), so Python neither decodes nor builds it.
+            sql = sql.replace("SELECT a.doc FROM", f"SELECT {_BODILESS_DOC} FROM", 1)
+        return self._articles(sql, params)
 
     def _latest_query(
         self,

@@ -82,9 +82,11 @@ class ArticleIndex(Protocol):
         section: str | None = None,
         tag: str | None = None,
         author: str | None = None,
+        bodies: bool = True,
     ) -> list[Article]:
         """The newest visible live articles, newest first; of a section, a tag slug and/or an
-        author slug (`core.authors.author_slug`) when given."""
+        author slug (`core.authors.author_slug`) when given. `bodies=False`: every article's
+        body is left out (empty), for a caller that reads all else (a feed splicing kept items)."""
         ...
 
     def shard_entries(self, site: str, period: str, now: datetime) -> Iterator[SitemapEntry]:
@@ -177,8 +179,9 @@ class ForwardingIndex:
         section: str | None = None,
         tag: str | None = None,
         author: str | None = None,
+        bodies: bool = True,
     ) -> list[Article]:
-        return self._index.latest(site, now, limit, section=section, tag=tag, author=author)
+        return self._index.latest(site, now, limit, section=section, tag=tag, author=author, bodies=bodies)
 
     def shard_entries(self, site: str, period: str, now: datetime) -> Iterator[SitemapEntry]:
         return self._index.shard_entries(site, period, now)

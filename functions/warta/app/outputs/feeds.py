@@ -193,9 +193,15 @@ def render_variant_items(
 
 
 def feed_articles(
-    spec: FeedSpec, value: str | None, site: SiteConfig, index: ArticleIndex, now: datetime
+    spec: FeedSpec,
+    value: str | None,
+    site: SiteConfig,
+    index: ArticleIndex,
+    now: datetime,
+    bodies: bool = True,
 ) -> list[Article]:
-    """The items of one feed: its `size` newest visible live articles, newest first."""
+    """The items of one feed: its `size` newest visible live articles, newest first (their
+    bodies left out unless `bodies`)."""
     return index.latest(
         site.id,
         now,
@@ -203,6 +209,7 @@ def feed_articles(
         section=value if spec.select == "section" else None,
         tag=value if spec.select == "tag" else None,
         author=value if spec.select == "author" else None,
+        bodies=bodies,
     )
 
 
@@ -211,14 +218,20 @@ def render_feed_output(key: OutputKey, site: SiteConfig, index: ArticleIndex, no
     if found is None:
         return []  # a feed the config no longer defines
     spec, value = found
-    articles = feed_articles(spec, value, site, index, now)
     carries_body = spec.content == "full"
     wanted: set[Wanted] = {
         (variant.format, profile_options(variant.profile, site.notify.websub_hubs, carries_body=carries_body))
         for variant in spec.all_variants()
     }
-    # Items another process made come from the index; the ones made here go back to it.
+    # Items another process made come from the index; the ones made here go back to it. A feed
+    # whose items are all kept needs no body (profile rules read bodies: those feeds read them).
+    bodies = any(variant.profile is not None for variant in spec.all_variants())
+    articles = feed_articles(spec, value, site, index, now, bodies=bodies)
     missing = load_items(index, site, articles, wanted)
+    if missing and not bodies:
+        # An item to make: every article as it is, body included (never render a bodiless one).
+        articles = feed_articles(spec, value, site, index, now)
+        missing = load_items(index, site, articles, wanted)
     changes: list[Change] = []
     for variant in spec.all_variants():
         view = feed_view(spec, value, site, variant.path, articles)
