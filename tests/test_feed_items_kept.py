@@ -16,12 +16,14 @@ from hypothesis import strategies as st
 
 from warta.adapters.sqlite_index import SqliteIndex
 from warta.app.outputs.changes import Put
+from warta.app.outputs.feed_items import forget_recent_items
 from warta.app.outputs.feeds import render_feed_output
-from warta.core.articles import Article, Author, HeroImage, Section
+from warta.core.articles import BODY_LEFT_OUT, Article, Author, HeroImage, Section
 from warta.core.body.model import Figure, Image, Paragraph, Text
 from warta.core.config import SiteConfig
 from warta.core.planner import OutputKey, shard_period
 from warta.core.ports import FeedItem, ForwardingIndex
+from warta.core.render.body_html import render_body_html
 from warta.core.render.feed_fields import forget_rendered_items
 
 from conftest import WIB
@@ -66,12 +68,17 @@ def index(tmp_path: Path, site: SiteConfig, make_article: MakeArticle) -> Iterat
     local.close()
 
 
+def forget() -> None:
+    """What a new process has in memory: nothing rendered, nothing read."""
+    forget_rendered_items()
+    forget_recent_items()
+
+
 @pytest.fixture(autouse=True)
 def cold_process() -> Iterator[None]:
-    """Each test starts as a new process does: nothing rendered in memory."""
-    forget_rendered_items()
+    forget()
     yield
-    forget_rendered_items()
+    forget()
 
 
 def _render(index: SqliteIndex, site: SiteConfig, name: str) -> dict[str, bytes]:
@@ -106,12 +113,12 @@ class NothingKept(ForwardingIndex):
 def _from_nothing(index: SqliteIndex, site: SiteConfig, name: str) -> dict[str, bytes]:
     """The documents with no item kept anywhere, every article read whole (memory emptied first
     and after; the index's kept items left alone)."""
-    forget_rendered_items()
+    forget()
     try:
         changes = render_feed_output(OutputKey(site.id, "feed", name), site, NothingKept(index), NOW)
         return {change.path: change.body for change in changes if isinstance(change, Put)}
     finally:
-        forget_rendered_items()
+        forget()
 
 
 def _db(index: SqliteIndex) -> sqlite3.Connection:
@@ -131,7 +138,7 @@ def test_a_cold_process_splicing_kept_items_writes_the_same_bytes(
     assert expected == _from_nothing(index, site, name)  # repeatable, or nothing is proven
     assert _render(index, site, name) == expected  # renders every item, keeps them
     assert _kept(index) > 0
-    forget_rendered_items()  # a new process: every item comes from the index
+    forget()  # a new process: every item comes from the index
     assert _render(index, site, name) == expected
 
 
@@ -144,9 +151,9 @@ def test_any_mix_of_kept_and_made_items_is_the_document_from_nothing(
     _render(index, site, name)
     marks = ", ".join("?" * len(kept))
     _db(index).execute(f"DELETE FROM feed_items WHERE id NOT IN ({marks})", sorted(kept))
-    forget_rendered_items()
+    forget()
     assert _render(index, site, name) == expected
-    forget_rendered_items()
+    forget()
 
 
 # The home feed reads bodies (its profiles' rules do); the section feed reads none when its
@@ -160,7 +167,7 @@ def test_the_kept_bytes_are_what_a_cold_process_splices(
     """Not rendered again: an item planted in the index shows in the document (so the test
     above can fail), until its article changes."""
     _render(index, site, name)
-    forget_rendered_items()
+    forget()
     _db(index).execute(
         "UPDATE feed_items SET data = CAST(replace(CAST(data AS TEXT), 'Berita panjang nomor 11',"
         " 'PLANTED') AS BLOB) WHERE id = 'a11'"
@@ -169,7 +176,7 @@ def test_the_kept_bytes_are_what_a_cold_process_splices(
     changed = replace(index.get(site.id, "a11"), revision=9)  # type: ignore[type-var]
     assert isinstance(changed, Article)
     assert index.write(changed, shard_period(changed.published_at, site), True).applied
-    forget_rendered_items()
+    forget()
     assert b"PLANTED" not in _render(index, site, name)[path]
 
 
@@ -190,5 +197,60 @@ def test_an_item_kept_for_something_else_is_made_again(
         f"UPDATE feed_items SET {stale}, data = CAST('<item>STALE</item>' AS BLOB)"
         " WHERE variant LIKE 'rss.1|%'"
     )
-    forget_rendered_items()
+    forget()
     assert _render(index, site, "home") == expected
+
+
+class CountingIndex(ForwardingIndex):
+    """Counts the kept items asked of the index."""
+
+    def __init__(self, index: SqliteIndex) -> None:
+        super().__init__(index)
+        self.asked = 0
+
+    def feed_items(
+        self, site: str, articles: Sequence[tuple[str, int]], variants: Sequence[str]
+    ) -> list[FeedItem]:
+        self.asked += 1
+        return super().feed_items(site, articles, variants)
+
+
+def test_the_feeds_of_one_run_ask_the_index_for_an_item_once(index: SqliteIndex, site: SiteConfig) -> None:
+    """The section feed reads no bodies: its articles are other values than the home feed's,
+    yet it takes the items the home feed made from what the process remembers."""
+    counting = CountingIndex(index)
+    expected = _from_nothing(index, site, "section:nasional")
+    render_feed_output(OutputKey(site.id, "feed", "home"), site, counting, NOW)
+    asked = counting.asked
+    changes = render_feed_output(OutputKey(site.id, "feed", "section:nasional"), site, counting, NOW)
+    assert counting.asked == asked
+    assert {c.path: c.body for c in changes if isinstance(c, Put)} == expected
+
+
+@pytest.mark.parametrize("name", ["section:nasional", "tag:jakarta"])
+def test_items_kept_of_another_index_are_not_taken(
+    index: SqliteIndex, site: SiteConfig, tmp_path: Path, name: str
+) -> None:
+    """One process, two indexes holding one article at one revision with different bodies (a
+    test run, a reloaded archive): each index's feeds carry their own article's items."""
+    other = SqliteIndex(tmp_path / "other.sqlite")
+    try:
+        for article in index.latest(site.id, NOW, 50):
+            changed = article.with_body((Paragraph((Text(f"Isi lain {article.id}."),)),))
+            assert other.write(changed, shard_period(changed.published_at, site), True).applied
+        expected = _from_nothing(other, site, name)
+        _render(index, site, name)  # the first index keeps its items
+        forget()
+        _render(index, site, name)  # a new process takes them, its articles read without bodies
+        assert _render(other, site, name) == expected
+    finally:
+        other.close()
+
+
+def test_an_article_read_without_its_body_is_never_rendered_as_if_it_had_none(
+    index: SqliteIndex, site: SiteConfig
+) -> None:
+    (article,) = index.latest(site.id, NOW, 1, bodies=False)
+    assert article.body is BODY_LEFT_OUT
+    with pytest.raises(KeyError):
+        render_body_html(article.body)

@@ -161,9 +161,7 @@ class DynamoIndex(DynamoFeedItems, DynamoTable):
                 fresh = self._get_item(item["pk"], ARTICLE_SK)
                 return None if fresh is None or fresh == item else self._article(fresh, bodies)
         data = json.loads(zlib.decompress(packed))
-        if not bodies:
-            data["body"] = []
-        return Article.from_json(data)
+        return Article.from_json(data) if bodies else Article.from_json_without_body(data)
 
     def _state(self, item: dict[str, Any]) -> ArticleState:
         article = self._article(item)

@@ -67,7 +67,7 @@ class SqliteIndex:
     def __init__(self, path: Path) -> None:
         path.parent.mkdir(parents=True, exist_ok=True)
         self._db = connect_wal(path)
-        self._recent: dict[str, Article] = {}
+        self._recent: dict[tuple[bool, str], Article] = {}
         with self._transaction():
             create_or_upgrade(self._db)
 
@@ -156,18 +156,21 @@ class SqliteIndex:
         self._db.executemany("INSERT OR IGNORE INTO article_tags VALUES (?, ?, ?, ?)", tags)
         self._db.executemany("INSERT OR IGNORE INTO article_authors VALUES (?, ?, ?, ?)", authors)
 
-    def _articles(self, sql: str, params: Sequence[object]) -> list[Article]:
-        return [self._parsed(doc) for (doc,) in self._db.execute(sql, params)]
+    def _articles(self, sql: str, params: Sequence[object], bodies: bool = True) -> list[Article]:
+        return [self._parsed(doc, bodies) for (doc,) in self._db.execute(sql, params)]
 
-    def _parsed(self, doc: str) -> Article:
-        """The Article of a stored document; a warm process re-reads the same feeds' articles
-        on every publish, so recent documents are kept parsed (keyed by their exact text)."""
-        article = self._recent.get(doc)
+    def _parsed(self, doc: str, bodies: bool = True) -> Article:
+        """The Article of a stored document (`bodies=False`: of one whose body SQLite left out);
+        a warm process re-reads the same feeds' articles on every publish, so recent documents
+        are kept parsed (keyed by their exact text, and by whether the body was left out)."""
+        key = (bodies, doc)
+        article = self._recent.get(key)
         if article is None:
-            article = Article.from_json(json.loads(doc))
+            data = json.loads(doc)
+            article = Article.from_json(data) if bodies else Article.from_json_without_body(data)
             if len(self._recent) >= PARSED_CACHE_SIZE:
                 del self._recent[next(iter(self._recent))]  # the oldest entry
-            self._recent[doc] = article
+            self._recent[key] = article
         return article
 
     def live_by_url(self, site: str, url: str, now: datetime) -> Article | None:
@@ -194,7 +197,7 @@ class SqliteIndex:
         if not bodies:
             # SQLite drops the body (in C), so Python neither decodes nor builds it.
             sql = sql.replace("SELECT a.doc FROM", f"SELECT {_BODILESS_DOC} FROM", 1)
-        return self._articles(sql, params)
+        return self._articles(sql, params, bodies)
 
     def _latest_query(
         self,

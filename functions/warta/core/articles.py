@@ -6,7 +6,7 @@ from dataclasses import dataclass, replace
 from datetime import datetime
 from typing import Any, Literal
 
-from warta.core.body.model import Body, body_from_json, body_to_json
+from warta.core.body.model import Body, Paragraph, body_from_json, body_to_json
 
 Access = Literal["free", "subscriber"]
 
@@ -31,6 +31,17 @@ class HeroImage:
     alt: str = ""
     caption: str = ""
     credit: str = ""
+
+
+@dataclass(frozen=True, slots=True)
+class _BodyLeftOut(Paragraph):
+    """The one block of `BODY_LEFT_OUT`: of its own class, so it equals no block an event makes
+    and no renderer knows it (one given it fails rather than write a body that is not there)."""
+
+
+# The body of an article read without it (`ArticleIndex.latest(bodies=False)`): such an article
+# equals no article read whole, so nothing kept for a whole article is taken for it.
+BODY_LEFT_OUT: Body = (_BodyLeftOut(()),)
 
 
 @dataclass(frozen=True, slots=True)
@@ -115,6 +126,11 @@ class Article:
             body=body_from_json(data["body"]),
             page_count=data["page_count"],
         )
+
+    @classmethod
+    def from_json_without_body(cls, data: dict[str, Any]) -> Article:
+        """The article of a document, its body left out (`BODY_LEFT_OUT`) and not decoded."""
+        return cls.from_json({**data, "body": []}).with_body(BODY_LEFT_OUT)
 
     def with_body(self, body: Body) -> Article:
         return replace(self, body=body)

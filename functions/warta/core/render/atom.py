@@ -143,6 +143,11 @@ def item_variant(site: SiteConfig, options: FeedOptions) -> str:
     return f"atom.{ATOM_ENTRY_FORMAT}|{site.id}|body={int(options.carries_body)}"
 
 
+def has_item(article: Article, site: SiteConfig, options: FeedOptions) -> bool:
+    """Whether this process keeps the article's finished <entry>."""
+    return _entries.get(article, site.id, options.carries_body) is not None
+
+
 def kept_item(article: Article, site: SiteConfig, options: FeedOptions) -> bytes | None:
     """The article's finished <entry> as this process keeps it."""
     return _entries.get(article, site.id, options.carries_body)

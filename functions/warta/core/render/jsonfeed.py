@@ -121,6 +121,11 @@ def item_variant(site: SiteConfig, options: FeedOptions) -> str:
     return f"json.{JSON_ITEM_FORMAT}|{site.id}|body={int(options.carries_body)}"
 
 
+def has_item(article: Article, site: SiteConfig, options: FeedOptions) -> bool:
+    """Whether this process keeps the article's serialised item."""
+    return _items.get(article, site.id, options.carries_body) is not None
+
+
 def kept_item(article: Article, site: SiteConfig, options: FeedOptions) -> bytes | None:
     """The article's serialised item as this process keeps it, in UTF-8."""
     kept = _items.get(article, site.id, options.carries_body)

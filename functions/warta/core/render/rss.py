@@ -55,7 +55,7 @@ SNF_NS = "http://www.smartnews.be/snf"  # SmartNews Format: the snf:logo element
 # publisher should use a length of 0." We link images; we never fetch them to measure.
 UNKNOWN_ENCLOSURE_LENGTH = "0"
 
-__all__ = ["add_media", "guid", "item_variant", "keep_item", "kept_item", "render_rss"]
+__all__ = ["add_media", "guid", "has_item", "item_variant", "keep_item", "kept_item", "render_rss"]
 
 
 def _channel(
@@ -248,6 +248,11 @@ def item_variant(site: SiteConfig, options: FeedOptions) -> str:
     site id (the guid), the enclosure and whether the body is carried."""
     enclosure, body = int(options.enclosure), int(options.carries_body)
     return f"rss.{RSS_ITEM_FORMAT}|{site.id}|enclosure={enclosure}|body={body}"
+
+
+def has_item(article: Article, site: SiteConfig, options: FeedOptions) -> bool:
+    """Whether this process keeps the article's finished <item> (what `kept_item` would give)."""
+    return _items.get(article, site.id, options.enclosure, options.carries_body) is not None
 
 
 def kept_item(article: Article, site: SiteConfig, options: FeedOptions) -> bytes | None:
