@@ -33,15 +33,28 @@ class HeroImage:
     credit: str = ""
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(frozen=True, slots=True, eq=False)
 class _BodyLeftOut(Paragraph):
-    """The one block of `BODY_LEFT_OUT`: of its own class, so it equals no block an event makes
-    and no renderer knows it (one given it fails rather than write a body that is not there)."""
+    """The block of a body left out (`left_out_body`): of its own class, so no renderer knows
+    it (one given it fails rather than write a body that is not there), and equal to itself
+    only, so an article read without its body equals no other article value: not one read
+    whole, nor one read without its body from another index, nor another read of its own."""
+
+    def __eq__(self, other: object) -> bool:
+        return self is other
+
+    def __hash__(self) -> int:
+        return id(self)
 
 
-# The body of an article read without it (`ArticleIndex.latest(bodies=False)`): such an article
-# equals no article read whole, so nothing kept for a whole article is taken for it.
-BODY_LEFT_OUT: Body = (_BodyLeftOut(()),)
+def left_out_body() -> Body:
+    """The body of an article read without it (`ArticleIndex.latest(bodies=False)`)."""
+    return (_BodyLeftOut(()),)
+
+
+def body_left_out(article: Article) -> bool:
+    """Whether the article was read without its body."""
+    return len(article.body) == 1 and type(article.body[0]) is _BodyLeftOut
 
 
 @dataclass(frozen=True, slots=True)
@@ -129,8 +142,8 @@ class Article:
 
     @classmethod
     def from_json_without_body(cls, data: dict[str, Any]) -> Article:
-        """The article of a document, its body left out (`BODY_LEFT_OUT`) and not decoded."""
-        return cls.from_json({**data, "body": []}).with_body(BODY_LEFT_OUT)
+        """The article of a document, its body left out (`left_out_body`) and not decoded."""
+        return cls.from_json({**data, "body": []}).with_body(left_out_body())
 
     def with_body(self, body: Body) -> Article:
         return replace(self, body=body)

@@ -86,7 +86,7 @@ class ArticleIndex(Protocol):
     ) -> list[Article]:
         """The newest visible live articles, newest first; of a section, a tag slug and/or an
         author slug (`core.authors.author_slug`) when given. `bodies=False`: every article's
-        body is left out (`core.articles.BODY_LEFT_OUT`), for a caller that reads all else (a
+        body is left out (`core.articles.left_out_body`), for a caller that reads all else (a
         feed splicing kept items)."""
         ...
 

@@ -22,7 +22,7 @@ from collections import OrderedDict
 from collections.abc import Iterable, Sequence
 from typing import Protocol
 
-from warta.core.articles import BODY_LEFT_OUT, Article
+from warta.core.articles import Article
 from warta.core.config import FeedFormat, SiteConfig
 from warta.core.ports import ArticleIndex, FeedItem
 from warta.core.render import atom, jsonfeed, rss
@@ -107,15 +107,13 @@ def load_items(
     """Hand the renderers the items of `articles` the index keeps and they lack; returns the
     items still missing (the renderers will make them: `keep_items` stores them afterwards).
 
-    Articles read without their bodies (`BODY_LEFT_OUT`) take items from this index only: what
-    the renderers hold for such a value may have been made of another body (another index, say)."""
+    What the renderers hold for an article read without its body was handed to them for that
+    very value (it equals no other: `core.articles.left_out_body`), so from this index."""
     missing: list[Missing] = []
     for form, options in wanted:
         renderer = ITEM_RENDERERS[form]
         missing += [
-            (article, form, options)
-            for article in articles
-            if article.body is BODY_LEFT_OUT or not renderer.has_item(article, site, options)
+            (article, form, options) for article in articles if not renderer.has_item(article, site, options)
         ]
     if not missing:
         return []
@@ -124,13 +122,13 @@ def load_items(
     asking: list[Missing] = []
     for article, form, options in missing:
         renderer = ITEM_RENDERERS[form]
-        variant = renderer.item_variant(site, options)
-        data = recent.get((site.id, article.id, article.revision, variant))
+        key = (site.id, article.id, article.revision, renderer.item_variant(site, options))
+        data = recent.get(key)
         if data is None:
             asking.append((article, form, options))
         else:
             renderer.keep_item(article, site, options, data)
-            found.add((article.id, variant))
+            found.add((article.id, key[3]))
     if asking:
         variants = {
             ITEM_RENDERERS[form].item_variant(site, options): (form, options) for _, form, options in asking
@@ -139,7 +137,8 @@ def load_items(
         asked = [(article.id, article.revision) for article in by_id.values()]
         for item in index.feed_items(site.id, asked, sorted(variants)):
             form, options = variants[item.variant]
-            ITEM_RENDERERS[form].keep_item(by_id[item.article_id], site, options, item.data)
+            article = by_id[item.article_id]
+            ITEM_RENDERERS[form].keep_item(article, site, options, item.data)
             recent.put((site.id, item.article_id, item.revision, item.variant), item.data)
             found.add((item.article_id, item.variant))
     return [
