@@ -156,10 +156,10 @@ def test_any_mix_of_kept_and_made_items_is_the_document_from_nothing(
     forget()
 
 
-# The home feed reads bodies (its profiles' rules do); the section feed reads none when its
-# items are all kept.
+# The home feed reads whole articles (its items carry bodies, its profiles' rules read them); a
+# tag feed's summary items read no body, and it reads its articles without.
 @pytest.mark.parametrize(
-    ("name", "path"), [("home", "feed/index.xml"), ("section:nasional", "feed/nasional.xml")]
+    ("name", "path"), [("home", "feed/index.xml"), ("tag:jakarta", "feed/tag/jakarta.xml")]
 )
 def test_the_kept_bytes_are_what_a_cold_process_splices(
     index: SqliteIndex, site: SiteConfig, name: str, path: str

@@ -41,10 +41,6 @@ FEED_ITEM_IDS_PER_QUERY = 500
 PARSED_CACHE_SIZE = 1_024
 
 
-# An article document with an empty body: what `latest(bodies=False)` parses.
-_BODILESS_DOC = "json_set(a.doc, '$.body', json('[]'))"
-
-
 def _micros(moment: datetime) -> int:
     return epoch_micros(moment)  # the planner names shard positions in the same unit
 
@@ -193,11 +189,9 @@ class SqliteIndex:
         author: str | None = None,
         bodies: bool = True,
     ) -> list[Article]:
-        sql, params = self._latest_query(site, now, limit, section, tag, author)
-        if not bodies:
-            # SQLite drops the body (in C), so Python neither decodes nor builds it.
-            sql = sql.replace("SELECT a.doc FROM", f"SELECT {_BODILESS_DOC} FROM", 1)
-        return self._articles(sql, params, bodies)
+        # Without bodies: the documents are decoded but their bodies not built (dropping them in
+        # SQL, json_set, costs a warm process more than the parsed documents it keeps save).
+        return self._articles(*self._latest_query(site, now, limit, section, tag, author), bodies)
 
     def _latest_query(
         self,

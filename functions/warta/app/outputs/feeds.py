@@ -223,15 +223,12 @@ def render_feed_output(key: OutputKey, site: SiteConfig, index: ArticleIndex, no
         (variant.format, profile_options(variant.profile, site.notify.websub_hubs, carries_body=carries_body))
         for variant in spec.all_variants()
     }
-    # Items another process made come from the index; the ones made here go back to it. A feed
-    # whose items are all kept needs no body (profile rules read bodies: those feeds read them).
-    bodies = any(variant.profile is not None for variant in spec.all_variants())
+    # Items another process made come from the index; the ones made here go back to it. Summary
+    # items never read the body (`feed_fields.full_text`) and profile rules do: a summary feed
+    # without profiles reads its articles without their bodies.
+    bodies = carries_body or any(variant.profile is not None for variant in spec.all_variants())
     articles = feed_articles(spec, value, site, index, now, bodies=bodies)
     missing = load_items(index, site, articles, wanted)
-    if missing and not bodies:
-        # An item to make: every article as it is, body included (never render a bodiless one).
-        articles = feed_articles(spec, value, site, index, now)
-        missing = load_items(index, site, articles, wanted)
     changes: list[Change] = []
     for variant in spec.all_variants():
         view = feed_view(spec, value, site, variant.path, articles)
