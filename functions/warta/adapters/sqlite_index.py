@@ -63,7 +63,9 @@ class SqliteIndex:
     def __init__(self, path: Path) -> None:
         path.parent.mkdir(parents=True, exist_ok=True)
         self._db = connect_wal(path)
-        self._recent: dict[tuple[bool, str], Article] = {}
+        # Parsed documents, whole and without bodies apart: a feed without bodies must not take
+        # the room of the whole articles the other feeds re-read.
+        self._recent: dict[bool, dict[str, Article]] = {True: {}, False: {}}
         with self._transaction():
             create_or_upgrade(self._db)
 
@@ -158,15 +160,15 @@ class SqliteIndex:
     def _parsed(self, doc: str, bodies: bool = True) -> Article:
         """The Article of a stored document (`bodies=False`: of one whose body SQLite left out);
         a warm process re-reads the same feeds' articles on every publish, so recent documents
-        are kept parsed (keyed by their exact text, and by whether the body was left out)."""
-        key = (bodies, doc)
-        article = self._recent.get(key)
+        are kept parsed (keyed by their exact text, whole and without bodies apart)."""
+        recent = self._recent[bodies]
+        article = recent.get(doc)
         if article is None:
             data = json.loads(doc)
             article = Article.from_json(data) if bodies else Article.from_json_without_body(data)
-            if len(self._recent) >= PARSED_CACHE_SIZE:
-                del self._recent[next(iter(self._recent))]  # the oldest entry
-            self._recent[key] = article
+            if len(recent) >= PARSED_CACHE_SIZE:
+                del recent[next(iter(recent))]  # the oldest entry
+            recent[doc] = article
         return article
 
     def live_by_url(self, site: str, url: str, now: datetime) -> Article | None:
