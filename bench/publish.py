@@ -10,6 +10,9 @@ Phases run in child processes, so each peak memory (ru_maxrss) is its own:
   publish  new articles, the newest each (1,000 a day), one event at a time in one warm process,
            each through ingest and render as `warta publish` does: median and p95 per event,
            split by stage (bench/stages.py)
+  cold     the same, one event per fresh process (a cold Lambda, a CMS hook calling `warta
+           publish`): CPU and wall measured around ingest + render inside the child, so net of
+           interpreter start-up and imports; median over --cold-events processes, by stage
 Prints one JSON object per phase on stdout's last line each.
 """
 
@@ -153,13 +156,80 @@ def phase_publish(args: argparse.Namespace) -> dict[str, Any]:
     return summary
 
 
-PHASES = {"load": phase_load, "rebuild": phase_rebuild, "publish": phase_publish}
+# Cold events come after the warm ones (newcomer numbers past warmup + events), so a cold phase
+# run after a publish phase in the same folder publishes articles newer than any there.
+def cold_first(args: argparse.Namespace) -> int:
+    first = getattr(args, "cold_first", None)
+    return args.warmup + args.events if first is None else int(first)
+
+
+def phase_cold_event(args: argparse.Namespace) -> dict[str, Any]:
+    """One event in this (fresh) process: imports and the stack's opening are not measured."""
+    from warta.app.ingest import ingest_event
+    from warta.app.render import render_pending
+    from warta.core.body import build_body
+    from warta.synthetic import event_of
+
+    spec = archive.spec(args.articles)
+    deployment = archive.deployment()
+    index, store = archive.stack(args.workdir)
+    clock = StageClock()
+    instrument(clock, index, index, store)
+    item = archive.newcomer(spec, args.cold_k)
+    raw = json.dumps(event_of(spec, item), ensure_ascii=False).encode()
+    now = item.published_at + timedelta(minutes=1)
+    wall, cpu = time.perf_counter(), time.process_time()
+    outcome = ingest_event(
+        raw, "bench", deployment=deployment, index=index, queue=index, now=now, build_body=build_body
+    )
+    report = render_pending(deployment=deployment, index=index, queue=index, store=store, now=now)
+    wall, cpu = time.perf_counter() - wall, time.process_time() - cpu
+    if outcome.status != "accepted":
+        raise SystemExit(f"cold event {args.cold_k} was {outcome.status}: {outcome.reason}")
+    staged_wall = {s: v * 1000 for s, v in clock.wall.items()}
+    staged_cpu = {s: v * 1000 for s, v in clock.cpu.items()}
+    staged_wall["other"] = max(0.0, wall * 1000 - sum(staged_wall.values()))
+    staged_cpu["other"] = max(0.0, cpu * 1000 - sum(staged_cpu.values()))
+    return {
+        "wall_ms": wall * 1000,
+        "cpu_ms": cpu * 1000,
+        "stages_wall_ms": staged_wall,
+        "stages_cpu_ms": staged_cpu,
+        "files": len(report.changed_paths),
+    }
+
+
+def phase_cold(args: argparse.Namespace) -> dict[str, Any]:
+    """--cold-events publishes, each in a child process of its own (`phase_cold_event`)."""
+    events = []
+    first = cold_first(args)
+    for k in range(first, first + args.cold_events):
+        command = [sys.executable, __file__, "--phase", "cold_event", "--workdir", str(args.workdir)]
+        command += ["--articles", str(args.articles), "--cold-k", str(k)]
+        out = subprocess.run(command, check=True, capture_output=True, text=True).stdout
+        events.append(json.loads(out.strip().splitlines()[-1]))
+    summary = summarise(events)
+    summary["articles"] = args.articles
+    summary["files_per_event"] = sorted({e["files"] for e in events})
+    return summary
+
+
+PHASES = {
+    "load": phase_load,
+    "rebuild": phase_rebuild,
+    "publish": phase_publish,
+    "cold": phase_cold,
+    "cold_event": phase_cold_event,
+}
 
 
 def run_phase(phase: str, args: argparse.Namespace) -> dict[str, Any]:
     command = [sys.executable, __file__, "--phase", phase, "--workdir", str(args.workdir)]
     command += ["--articles", str(args.articles), "--events", str(args.events)]
     command += ["--warmup", str(args.warmup), "--rebuild", args.rebuild]
+    command += ["--cold-events", str(args.cold_events)]
+    if getattr(args, "cold_first", None) is not None:
+        command += ["--cold-first", str(args.cold_first)]
     if args.profile:
         command += ["--profile", str(args.profile)]
     if args.fresh:
@@ -173,6 +243,9 @@ def parser() -> argparse.ArgumentParser:
     p.add_argument("--articles", type=int, default=10_000)
     p.add_argument("--events", type=int, default=200)
     p.add_argument("--warmup", type=int, default=20)
+    p.add_argument("--cold-events", type=int, default=10, help="cold phase: processes, one event each")
+    p.add_argument("--cold-first", type=int, default=None, help="cold phase: first newcomer number")
+    p.add_argument("--cold-k", type=int, default=0, help=argparse.SUPPRESS)
     p.add_argument("--rebuild", choices=("feeds-sitemaps", "all"), default="feeds-sitemaps")
     p.add_argument("--workdir", type=Path, default=None, help="default: a fresh temporary folder")
     p.add_argument("--keep", action="store_true", help="keep the work folder")
@@ -187,7 +260,9 @@ def parser() -> argparse.ArgumentParser:
     return p
 
 
-def run(args: argparse.Namespace, phases: tuple[str, ...] = ("load", "rebuild", "publish")) -> dict[str, Any]:
+def run(
+    args: argparse.Namespace, phases: tuple[str, ...] = ("load", "rebuild", "publish", "cold")
+) -> dict[str, Any]:
     """Each phase in a child process, in one work folder (removed afterwards unless --keep)."""
     own = args.workdir is None
     args.workdir = args.workdir or Path(tempfile.mkdtemp(prefix="warta-bench-"))

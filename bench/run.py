@@ -43,10 +43,13 @@ TARGET_CPU_MS = 50  # issue 8: median CPU of a typical publish, every size
 TARGET_FLOOR = 3.0  # issue 8: renderer over bare template
 TARGET_COLD_MS = 600  # issue 8: handler import
 TARGET_REBUILD_MB = 512  # issue 8: 1M feeds + sitemaps
+TARGET_COLD_PUBLISH_MS = 50  # issue 17, target 2: CPU of one event in a fresh process
 ARTICLES_PER_DAY, UPDATES_PER_ARTICLE, DAYS_PER_MONTH = 1_000, 20, 30
 
 FULL = {
     "sizes": [1_000, 10_000, 100_000, 1_000_000],
+    "cold_sizes": [20_000, 1_000_000],  # issue 17, target 2
+    "cold_events": 10,
     "events": 200,
     "warmup": 20,
     "every_output": 50_000,
@@ -57,6 +60,8 @@ FULL = {
 }
 QUICK = {
     "sizes": [1_000, 10_000],
+    "cold_sizes": [1_000, 10_000],
+    "cold_events": 5,
     "events": 100,
     "warmup": 10,
     "every_output": 5_000,
@@ -88,15 +93,21 @@ def publish_args(
         keep=False,
         fresh=fresh,
         profile=None,
+        cold_events=config["cold_events"],
+        cold_first=None,
     )
 
 
-def run_publish(articles: int, config: dict[str, Any], root: Path) -> dict[str, Any]:
-    """Load, rebuild feeds + sitemaps, then publish: the local default at one archive size."""
+def run_publish(
+    articles: int, config: dict[str, Any], root: Path, warm: bool = True, cold: bool = False
+) -> dict[str, Any]:
+    """Load, rebuild feeds + sitemaps, then publish (warm: one process; cold: a process per
+    event, after the warm ones): the local default at one archive size."""
     workdir = root / f"archive-{articles}"
     args = publish_args(articles, config, workdir, "feeds-sitemaps")
+    phases = ("load", "rebuild") + (("publish",) if warm else ()) + (("cold",) if cold else ())
     try:
-        result = {phase: publish.run_phase(phase, args) for phase in ("load", "rebuild", "publish")}
+        result = {phase: publish.run_phase(phase, args) for phase in phases}
     finally:
         shutil.rmtree(workdir, ignore_errors=True)
     return result
@@ -255,6 +266,29 @@ def table(results: dict[str, Any]) -> str:
     ratio = large["wall_ms"]["median"] / small["wall_ms"]["median"]
     cpu_ratio = large["cpu_ms"]["median"] / small["cpu_ms"]["median"]
     worst_cpu = max(run["publish"]["cpu_ms"]["median"] for run in pubs.values())
+    cold_runs = {int(size): run["cold"] for size, run in results.get("cold_publish", {}).items()}
+    if cold_runs:
+        lines += [
+            "",
+            "**Cold publish, one event per process** (a fresh process per event, as a cold Lambda or a CMS"
+            " hook calling `warta publish`; CPU and wall around ingest + render, net of start-up and imports; ms)",
+            "",
+            "| archive | median wall | median CPU | p95 CPU | files/event | parse | index | plan | render feeds | render shard | render news | render AMP | render other | store |",
+            "|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|",
+        ]
+        for size, c in sorted(cold_runs.items()):
+            st = c["stages_cpu_ms"]
+            other = sum(
+                v
+                for k, v in st.items()
+                if k.startswith("render:") and k.split(":")[1] in ("sitemap_index", "robots", "indexnow_key")
+            )
+            lines.append(
+                f"| {size:,} | {c['wall_ms']['median']:.1f} | {c['cpu_ms']['median']:.1f} | {c['cpu_ms']['p95']:.1f}"
+                f" | {'/'.join(map(str, c['files_per_event']))} | {st.get('parse', 0):.1f} | {st.get('index', 0):.1f}"
+                f" | {st.get('plan', 0):.2f} | {st.get('render:feed', 0):.1f} | {st.get('render:shard', 0):.1f}"
+                f" | {st.get('render:news_sitemap', 0):.1f} | {st.get('render:amp', 0):.1f} | {other:.1f} | {st.get('store', 0):.1f} |"
+            )
     lines += [
         "",
         "Stage columns are median CPU ms. A typical publish writes the AMP page, the home feed (RSS, Atom,"
@@ -267,6 +301,15 @@ def table(results: dict[str, Any]) -> str:
         f"| median publish {sizes[-1]:,} / {sizes[0]:,} ≤ {TARGET_RATIO} | wall {ratio:.2f}, CPU {cpu_ratio:.2f} | {_ok(ratio <= TARGET_RATIO)} |",
         f"| median CPU per typical publish ≤ {TARGET_CPU_MS} ms, every size | worst {worst_cpu:.1f} ms | {_ok(worst_cpu <= TARGET_CPU_MS)} |",
     ]
+    if cold_runs:
+        cold_small, cold_large = min(cold_runs), max(cold_runs)
+        cold_worst = max(c["cpu_ms"]["median"] for c in cold_runs.values())
+        cold_ratio = cold_runs[cold_large]["cpu_ms"]["median"] / cold_runs[cold_small]["cpu_ms"]["median"]
+        lines.append(
+            f"| cold publish, one event per process: median CPU ≤ {TARGET_COLD_PUBLISH_MS} ms at"
+            f" {cold_small:,} and {cold_large:,} | worst {cold_worst:.1f} ms;"
+            f" {cold_large:,} / {cold_small:,} CPU {cold_ratio:.2f} | {_ok(cold_worst <= TARGET_COLD_PUBLISH_MS)} |"
+        )
     every = results["every_output"]
     big = pubs[str(sizes[-1])]["rebuild"]
     rb_all, rb_fs = every["rebuild_all"], every["rebuild_feeds_sitemaps"]
@@ -380,7 +423,14 @@ def main() -> int:
         results["publish"] = {}
         for size in config["sizes"]:
             log(f"publish: {size:,} articles (load, rebuild, {config['events']} publishes)")
-            results["publish"][str(size)] = run_publish(size, config, root)
+            results["publish"][str(size)] = run_publish(size, config, root, cold=size in config["cold_sizes"])
+        results["cold_publish"] = {
+            str(size): run for size, run in results["publish"].items() if "cold" in run
+        }
+        for size in config["cold_sizes"]:
+            if str(size) not in results["cold_publish"]:
+                log(f"cold publish: {size:,} articles (load, rebuild, {config['cold_events']} processes)")
+                results["cold_publish"][str(size)] = run_publish(size, config, root, warm=False, cold=True)
         log(f"every output and Hugo: {config['every_output']:,} articles")
         results["every_output"] = run_every_output(config["every_output"], config, root)
         log(f"aws on moto: {config['aws_articles']} articles, {config['aws_events']} publishes")

@@ -37,6 +37,7 @@ class ListIndex:
         section: str | None = None,
         tag: str | None = None,
         author: str | None = None,
+        bodies: bool = True,
     ) -> list[Article]:
         from warta.core.authors import author_slugs
         from warta.core.text import slugify
@@ -49,6 +50,12 @@ class ListIndex:
             and (author is None or author in author_slugs(a))
         ]
         return sorted(chosen, key=lambda a: a.published_at, reverse=True)[:limit]
+
+    def feed_items(self, site: str, articles: object, variants: object) -> list[object]:
+        return []  # nothing kept: every item is rendered
+
+    def keep_feed_items(self, site: str, items: object) -> None:
+        pass
 
 
 def example() -> dict[str, Any]:

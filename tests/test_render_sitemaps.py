@@ -9,6 +9,8 @@ from collections.abc import Callable
 from datetime import UTC, datetime, timedelta, timezone
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 from lxml import etree
 
 from warta.core.articles import Article
@@ -273,6 +275,48 @@ def test_news_sitemap_keeps_at_most_the_google_limit(
     article = make_article()
     root = assert_valid(urlset_schema, render_news_sitemap([article] * (NEWS_URL_LIMIT + 1), site))
     assert len(root) == NEWS_URL_LIMIT
+
+
+# Text the template must write as lxml does: its four escapes, characters outside ASCII and the
+# BMP; now and then a character lxml refuses (handed to lxml, which raises).
+REFUSED = "\x00\x08\x0b\x0c\x0e\x1f\ud800\udfff\ufffe\uffff"
+ALLOWED = st.one_of(
+    st.sampled_from("&<>\r\n\t\"' \x7f\x85\u2028\ufeff é𝄞"),
+    st.characters(blacklist_categories=("Cs", "Cc"), blacklist_characters=REFUSED),
+)
+NEWS_TEXT = st.text(alphabet=ALLOWED, max_size=30)
+
+
+@settings(max_examples=300, deadline=None)
+@given(
+    url=NEWS_TEXT,
+    title=NEWS_TEXT,
+    language=st.one_of(st.sampled_from(["id", "en-US", "zh_TW", " ZH-cn ", "pt-br"]), NEWS_TEXT),
+    site_name=NEWS_TEXT,
+    refused=st.one_of(st.none(), st.tuples(st.integers(0, 3), st.sampled_from(REFUSED))),
+    offset_minutes=st.integers(-14 * 60, 14 * 60),
+)
+def test_news_entries_are_the_bytes_lxml_writes(
+    url: str,
+    title: str,
+    language: str,
+    site_name: str,
+    refused: tuple[int, str] | None,
+    offset_minutes: int,
+) -> None:
+    texts = [url, title, language, site_name]
+    if refused is not None:
+        field, character = refused
+        texts[field] += character
+    published = datetime(2023, 9, 10, 19, 40, 5, tzinfo=timezone(timedelta(minutes=offset_minutes)))
+    args = (texts[0], texts[1], texts[2], published, texts[3])
+    try:
+        expected = sitemaps._news_fragment_by_lxml(*args)
+    except (ValueError, UnicodeEncodeError) as exc:
+        with pytest.raises(type(exc)):
+            sitemaps._news_fragment.__wrapped__(*args)
+        return
+    assert sitemaps._news_fragment.__wrapped__(*args) == expected
 
 
 def test_empty_news_sitemap(site: SiteConfig, urlset_schema: etree.XMLSchema) -> None:

@@ -60,6 +60,7 @@ MODULE_TIERS: dict[str, str] = {
     "test_config": "unit",
     "test_config_schema": "unit",
     "test_contract_index": "local",  # each adapter's parameter is marked (support/contracts.py)
+    "test_contract_feed_items": "local",  # each adapter's parameter is marked (support/contracts.py)
     "test_contract_queue": "local",
     "test_contract_store": "local",
     "test_directory_store": "local",
@@ -69,6 +70,7 @@ MODULE_TIERS: dict[str, str] = {
     "test_feed_corpus": "local",
     "test_feed_formats": "unit",
     "test_feed_memo": "unit",
+    "test_feed_items_kept": "local",
     "test_feed_outputs": "unit",
     "test_feed_ownership": "unit",
     "test_feed_profiles": "unit",

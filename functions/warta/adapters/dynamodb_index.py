@@ -19,6 +19,7 @@ one small *membership* item per list it belongs to, written in the same transact
     Q#<site>                    <kind>|<name>          pending outputs (`SqsRenderQueue`)
     T#<site>                    TEMPLATES              output path templates ever used (a set)
     TS#<site>                   <id>                   articles that are takedowns now
+    F#<site>#<id>               <variant>              finished feed items (`dynamodb_feed_items`)
 
 Keys built from a URL, tag or author go through `list_pk`: past DynamoDB's partition key limit
 the value is shortened and hashed (`core.urls.bounded_key`), so no URL the contract allows fails
@@ -49,6 +50,7 @@ from boto3.dynamodb.types import Binary
 from botocore.exceptions import ClientError
 
 from warta.adapters.dynamodb_count import count_items
+from warta.adapters.dynamodb_feed_items import DynamoFeedItems
 from warta.adapters.dynamodb_table import (
     ARTICLE_SK,
     CLAIM_SK,
@@ -108,7 +110,7 @@ def _sitemap_entry(article: Article) -> SitemapEntry:
     )
 
 
-class DynamoIndex(DynamoTable):
+class DynamoIndex(DynamoFeedItems, DynamoTable):
     """`ArticleIndex` on a DynamoDB table (pk, sk strings; GSI `due` on due_pk, due_sk)."""
 
     def __init__(
@@ -140,8 +142,9 @@ class DynamoIndex(DynamoTable):
         self._s3.put_object(Bucket=self._doc_bucket, Key=key, Body=packed)
         return {"doc_ref": key}
 
-    def _article(self, item: dict[str, Any]) -> Article | None:
-        """The article an item holds; None if it is (by now) a tombstone."""
+    def _article(self, item: dict[str, Any], bodies: bool = True) -> Article | None:
+        """The article an item holds (its body left out unless `bodies`); None if it is (by now)
+        a tombstone."""
         if not item.get("live"):
             return None
         if "doc_z" in item:
@@ -156,8 +159,9 @@ class DynamoIndex(DynamoTable):
                 # A newer write replaced this revision (and removed its document) since the
                 # item was read: read the article as it is now.
                 fresh = self._get_item(item["pk"], ARTICLE_SK)
-                return None if fresh is None or fresh == item else self._article(fresh)
-        return Article.from_json(json.loads(zlib.decompress(packed)))
+                return None if fresh is None or fresh == item else self._article(fresh, bodies)
+        data = json.loads(zlib.decompress(packed))
+        return Article.from_json(data) if bodies else Article.from_json_without_body(data)
 
     def _state(self, item: dict[str, Any]) -> ArticleState:
         article = self._article(item)
@@ -167,14 +171,16 @@ class DynamoIndex(DynamoTable):
             site=item["site"], id=item["id"], revision=int(item["revision"]), url=item.get("url", "")
         )
 
-    def _articles_of(self, members: Iterable[dict[str, Any]], site: str) -> list[Article]:
+    def _articles_of(
+        self, members: Iterable[dict[str, Any]], site: str, bodies: bool = True
+    ) -> list[Article]:
         """The live articles behind membership items, in the members' order."""
         keys = [(article_pk(site, m["id"]), ARTICLE_SK) for m in members]
         items = self._batch_get(keys)
         articles = []
         for key in keys:
             item = items.get(key)
-            article = self._article(item) if item is not None else None
+            article = self._article(item, bodies) if item is not None else None
             if article is not None:
                 articles.append(article)
         return articles
@@ -348,6 +354,7 @@ class DynamoIndex(DynamoTable):
         section: str | None = None,
         tag: str | None = None,
         author: str | None = None,
+        bodies: bool = True,
     ) -> list[Article]:
         lists = [
             pk
@@ -363,13 +370,13 @@ class DynamoIndex(DynamoTable):
             members = self._partition(lists[0], until_key(now))
             return [
                 a
-                for a in self._articles_of(members, site)
+                for a in self._articles_of(members, site, bodies)
                 if (tag is None or tag in {slugify(t) for t in a.tags})
                 and (author is None or author in author_slugs(a))
                 and (section is None or a.section.id == section)
             ][:limit]
         pk = lists[0] if lists else f"L#{site}"
-        return self._articles_of(list(self._partition(pk, until_key(now), limit=limit)), site)
+        return self._articles_of(list(self._partition(pk, until_key(now), limit=limit)), site, bodies)
 
     def shard_rows(
         self,

@@ -23,7 +23,7 @@ from warta.adapters.sqlite_schema import (
 )
 from warta.core.articles import Article, ArticleState, Tombstone
 from warta.core.planner import OutputKey, epoch_micros
-from warta.core.ports import Facets, QuarantinedOutput, ShardPart, UrlHeld, WriteResult
+from warta.core.ports import Facets, FeedItem, QuarantinedOutput, ShardPart, UrlHeld, WriteResult
 from warta.core.render.sitemaps import SITEMAP_FRAGMENT_FORMAT, url_fragment
 from warta.core.views import (
     NewsEntry,
@@ -35,6 +35,8 @@ from warta.core.views import (
 )
 
 BULK_CACHE_KIB = 1_048_576  # 1 GiB of page cache while bulk loading
+# Article ids per `feed_items` query: SQLite allows 32,766 parameters since 3.32, 999 before.
+FEED_ITEM_IDS_PER_QUERY = 500
 # Parsed article documents kept per index: a few feeds' worth (50 items each) in a warm process.
 PARSED_CACHE_SIZE = 1_024
 
@@ -61,7 +63,9 @@ class SqliteIndex:
     def __init__(self, path: Path) -> None:
         path.parent.mkdir(parents=True, exist_ok=True)
         self._db = connect_wal(path)
-        self._recent: dict[str, Article] = {}
+        # Parsed documents, whole and without bodies apart: a feed without bodies must not take
+        # the room of the whole articles the other feeds re-read.
+        self._recent: dict[bool, dict[str, Article]] = {True: {}, False: {}}
         with self._transaction():
             create_or_upgrade(self._db)
 
@@ -98,6 +102,8 @@ class SqliteIndex:
             self._db.execute(INSERT_ARTICLE, row)
             self._db.execute("DELETE FROM article_tags WHERE site = ? AND id = ?", (state.site, state.id))
             self._db.execute("DELETE FROM article_authors WHERE site = ? AND id = ?", (state.site, state.id))
+            # Items of the replaced revision are never served again (`feed_items`): drop them.
+            self._db.execute("DELETE FROM feed_items WHERE site = ? AND id = ?", (state.site, state.id))
             if isinstance(state, Article):
                 self._insert_memberships([state])
             return WriteResult(applied=True, previous=previous)
@@ -127,6 +133,9 @@ class SqliteIndex:
         def flush() -> None:
             with self._transaction():
                 self._db.executemany(INSERT_ARTICLE, [article_row(a, p, r) for a, p, r in pending])
+                # No revision check here: a row replaced at its own revision must not keep items.
+                replaced = [(a.site, a.id) for a, _, _ in pending]
+                self._db.executemany("DELETE FROM feed_items WHERE site = ? AND id = ?", replaced)
                 self._insert_memberships(a for a, _, _ in pending)
             pending.clear()
 
@@ -145,18 +154,21 @@ class SqliteIndex:
         self._db.executemany("INSERT OR IGNORE INTO article_tags VALUES (?, ?, ?, ?)", tags)
         self._db.executemany("INSERT OR IGNORE INTO article_authors VALUES (?, ?, ?, ?)", authors)
 
-    def _articles(self, sql: str, params: Sequence[object]) -> list[Article]:
-        return [self._parsed(doc) for (doc,) in self._db.execute(sql, params)]
+    def _articles(self, sql: str, params: Sequence[object], bodies: bool = True) -> list[Article]:
+        return [self._parsed(doc, bodies) for (doc,) in self._db.execute(sql, params)]
 
-    def _parsed(self, doc: str) -> Article:
-        """The Article of a stored document; a warm process re-reads the same feeds' articles
-        on every publish, so recent documents are kept parsed (keyed by their exact text)."""
-        article = self._recent.get(doc)
+    def _parsed(self, doc: str, bodies: bool = True) -> Article:
+        """The Article of a stored document (`bodies=False`: of one whose body SQLite left out);
+        a warm process re-reads the same feeds' articles on every publish, so recent documents
+        are kept parsed (keyed by their exact text, whole and without bodies apart)."""
+        recent = self._recent[bodies]
+        article = recent.get(doc)
         if article is None:
-            article = Article.from_json(json.loads(doc))
-            if len(self._recent) >= PARSED_CACHE_SIZE:
-                del self._recent[next(iter(self._recent))]  # the oldest entry
-            self._recent[doc] = article
+            data = json.loads(doc)
+            article = Article.from_json(data) if bodies else Article.from_json_without_body(data)
+            if len(recent) >= PARSED_CACHE_SIZE:
+                del recent[next(iter(recent))]  # the oldest entry
+            recent[doc] = article
         return article
 
     def live_by_url(self, site: str, url: str, now: datetime) -> Article | None:
@@ -177,8 +189,11 @@ class SqliteIndex:
         section: str | None = None,
         tag: str | None = None,
         author: str | None = None,
+        bodies: bool = True,
     ) -> list[Article]:
-        return self._articles(*self._latest_query(site, now, limit, section, tag, author))
+        # Without bodies: the documents are decoded but their bodies not built (dropping them in
+        # SQL, json_set, costs a warm process more than the parsed documents it keeps save).
+        return self._articles(*self._latest_query(site, now, limit, section, tag, author), bodies)
 
     def _latest_query(
         self,
@@ -412,6 +427,38 @@ class SqliteIndex:
             if self._db.execute(f"SELECT 1 FROM {table} WHERE site = ? LIMIT 1", (site,)).fetchone():
                 return True
         return False
+
+    def feed_items(
+        self, site: str, articles: Sequence[tuple[str, int]], variants: Sequence[str]
+    ) -> list[FeedItem]:
+        revisions = dict(articles)
+        ids = list(revisions)
+        if not ids or not variants:
+            return []
+        found = []
+        variant_marks = ", ".join("?" * len(variants))
+        for start in range(0, len(ids), FEED_ITEM_IDS_PER_QUERY):
+            chunk = ids[start : start + FEED_ITEM_IDS_PER_QUERY]
+            rows = self._db.execute(
+                "SELECT id, variant, revision, data FROM feed_items WHERE site = ?"
+                f" AND id IN ({', '.join('?' * len(chunk))}) AND variant IN ({variant_marks})",
+                [site, *chunk, *variants],
+            )
+            found += [
+                FeedItem(article_id, revision, variant, bytes(data))
+                for article_id, variant, revision, data in rows
+                if revisions[article_id] == revision
+            ]
+        return found
+
+    def keep_feed_items(self, site: str, items: Sequence[FeedItem]) -> None:
+        if not items:
+            return
+        with self._transaction():
+            self._db.executemany(
+                "INSERT OR REPLACE INTO feed_items VALUES (?, ?, ?, ?, ?)",
+                [(site, i.article_id, i.variant, i.revision, i.data) for i in items],
+            )
 
     # --- RenderQueue ------------------------------------------------------------------------
 

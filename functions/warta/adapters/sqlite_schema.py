@@ -87,6 +87,16 @@ CREATE TABLE IF NOT EXISTS output_templates (
     template TEXT NOT NULL,
     PRIMARY KEY (site, template)
 ) WITHOUT ROWID;
+-- Finished feed items (ports.FeedItem) by article and variant, served for `revision` only. A
+-- rowid table: a full-text item is about as big as its article's body.
+CREATE TABLE IF NOT EXISTS feed_items (
+    site TEXT NOT NULL,
+    id TEXT NOT NULL,
+    variant TEXT NOT NULL,
+    revision INTEGER NOT NULL,
+    data BLOB NOT NULL,
+    PRIMARY KEY (site, id, variant)
+);
 CREATE TABLE IF NOT EXISTS pending (
     site TEXT NOT NULL,
     kind TEXT NOT NULL,

@@ -6,7 +6,7 @@ from dataclasses import dataclass, replace
 from datetime import datetime
 from typing import Any, Literal
 
-from warta.core.body.model import Body, body_from_json, body_to_json
+from warta.core.body.model import Body, Paragraph, body_from_json, body_to_json
 
 Access = Literal["free", "subscriber"]
 
@@ -31,6 +31,30 @@ class HeroImage:
     alt: str = ""
     caption: str = ""
     credit: str = ""
+
+
+@dataclass(frozen=True, slots=True, eq=False)
+class _BodyLeftOut(Paragraph):
+    """The block of a body left out (`left_out_body`): of its own class, so no renderer knows
+    it (one given it fails rather than write a body that is not there), and equal to itself
+    only, so an article read without its body equals no other article value: not one read
+    whole, nor one read without its body from another index, nor another read of its own."""
+
+    def __eq__(self, other: object) -> bool:
+        return self is other
+
+    def __hash__(self) -> int:
+        return id(self)
+
+
+def left_out_body() -> Body:
+    """The body of an article read without it (`ArticleIndex.latest(bodies=False)`)."""
+    return (_BodyLeftOut(()),)
+
+
+def body_left_out(article: Article) -> bool:
+    """Whether the article was read without its body."""
+    return len(article.body) == 1 and type(article.body[0]) is _BodyLeftOut
 
 
 @dataclass(frozen=True, slots=True)
@@ -115,6 +139,11 @@ class Article:
             body=body_from_json(data["body"]),
             page_count=data["page_count"],
         )
+
+    @classmethod
+    def from_json_without_body(cls, data: dict[str, Any]) -> Article:
+        """The article of a document, its body left out (`left_out_body`) and not decoded."""
+        return cls.from_json({**data, "body": []}).with_body(left_out_body())
 
     def with_body(self, body: Body) -> Article:
         return replace(self, body=body)

@@ -45,6 +45,17 @@ class ShardPart:
 
 
 @dataclass(frozen=True, slots=True)
+class FeedItem:
+    """One article's finished feed item (an RSS <item>, an Atom <entry>, a JSON Feed item) as a
+    renderer made it, kept by the index so a process that never rendered it can splice it."""
+
+    article_id: str
+    revision: int  # the article revision it was made of: served for that revision only
+    variant: str  # the renderer, its item format and the options the bytes depend on
+    data: bytes
+
+
+@dataclass(frozen=True, slots=True)
 class Facets:
     """Everything a full rebuild has to render for one site."""
 
@@ -71,9 +82,12 @@ class ArticleIndex(Protocol):
         section: str | None = None,
         tag: str | None = None,
         author: str | None = None,
+        bodies: bool = True,
     ) -> list[Article]:
         """The newest visible live articles, newest first; of a section, a tag slug and/or an
-        author slug (`core.authors.author_slug`) when given."""
+        author slug (`core.authors.author_slug`) when given. `bodies=False`: every article's
+        body is left out (`core.articles.left_out_body`), for a caller that reads all else (a
+        feed splicing kept items)."""
         ...
 
     def shard_entries(self, site: str, period: str, now: datetime) -> Iterator[SitemapEntry]:
@@ -127,6 +141,17 @@ class ArticleIndex(Protocol):
         """Whether the index holds anything of the site: False for a new or emptied index."""
         ...
 
+    def feed_items(
+        self, site: str, articles: Sequence[tuple[str, int]], variants: Sequence[str]
+    ) -> list[FeedItem]:
+        """The kept items of these (article id, revision) pairs in these variants: only items
+        kept for the very revision asked, in no particular order."""
+        ...
+
+    def keep_feed_items(self, site: str, items: Sequence[FeedItem]) -> None:
+        """Keep finished items (replacing what is kept for the same article and variant)."""
+        ...
+
 
 class ForwardingIndex:
     """An `ArticleIndex` that hands every call to the index it wraps.
@@ -155,8 +180,9 @@ class ForwardingIndex:
         section: str | None = None,
         tag: str | None = None,
         author: str | None = None,
+        bodies: bool = True,
     ) -> list[Article]:
-        return self._index.latest(site, now, limit, section=section, tag=tag, author=author)
+        return self._index.latest(site, now, limit, section=section, tag=tag, author=author, bodies=bodies)
 
     def shard_entries(self, site: str, period: str, now: datetime) -> Iterator[SitemapEntry]:
         return self._index.shard_entries(site, period, now)
@@ -203,6 +229,14 @@ class ForwardingIndex:
 
     def holds_site(self, site: str) -> bool:
         return self._index.holds_site(site)
+
+    def feed_items(
+        self, site: str, articles: Sequence[tuple[str, int]], variants: Sequence[str]
+    ) -> list[FeedItem]:
+        return self._index.feed_items(site, articles, variants)
+
+    def keep_feed_items(self, site: str, items: Sequence[FeedItem]) -> None:
+        self._index.keep_feed_items(site, items)
 
 
 @dataclass(frozen=True)

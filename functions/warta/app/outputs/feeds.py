@@ -13,6 +13,7 @@ from datetime import datetime
 from urllib.parse import urlsplit
 
 from warta.app.outputs.changes import Change, Delete, FeedFacts, Put
+from warta.app.outputs.feed_items import Wanted, keep_items, load_items
 from warta.core.articles import Article
 from warta.core.authors import author_by_slug
 from warta.core.config import FeedFormat, FeedSpec, FeedVariant, SiteConfig
@@ -192,9 +193,15 @@ def render_variant_items(
 
 
 def feed_articles(
-    spec: FeedSpec, value: str | None, site: SiteConfig, index: ArticleIndex, now: datetime
+    spec: FeedSpec,
+    value: str | None,
+    site: SiteConfig,
+    index: ArticleIndex,
+    now: datetime,
+    bodies: bool = True,
 ) -> list[Article]:
-    """The items of one feed: its `size` newest visible live articles, newest first."""
+    """The items of one feed: its `size` newest visible live articles, newest first (their
+    bodies left out unless `bodies`)."""
     return index.latest(
         site.id,
         now,
@@ -202,6 +209,7 @@ def feed_articles(
         section=value if spec.select == "section" else None,
         tag=value if spec.select == "tag" else None,
         author=value if spec.select == "author" else None,
+        bodies=bodies,
     )
 
 
@@ -210,7 +218,17 @@ def render_feed_output(key: OutputKey, site: SiteConfig, index: ArticleIndex, no
     if found is None:
         return []  # a feed the config no longer defines
     spec, value = found
-    articles = feed_articles(spec, value, site, index, now)
+    carries_body = spec.content == "full"
+    wanted: set[Wanted] = {
+        (variant.format, profile_options(variant.profile, site.notify.websub_hubs, carries_body=carries_body))
+        for variant in spec.all_variants()
+    }
+    # Items another process made come from the index; the ones made here go back to it. Summary
+    # items never read the body (`feed_fields.full_text`) and profile rules do: a summary feed
+    # without profiles reads its articles without their bodies.
+    bodies = carries_body or any(variant.profile is not None for variant in spec.all_variants())
+    articles = feed_articles(spec, value, site, index, now, bodies=bodies)
+    missing = load_items(index, site, articles, wanted)
     changes: list[Change] = []
     for variant in spec.all_variants():
         view = feed_view(spec, value, site, variant.path, articles)
@@ -218,7 +236,8 @@ def render_feed_output(key: OutputKey, site: SiteConfig, index: ArticleIndex, no
             # A section, tag or author feed exists while it has articles.
             changes.append(Delete(view.path))
             continue
-        body, items = render_variant_items(variant, view, articles, site, carries_body=spec.content == "full")
+        body, items = render_variant_items(variant, view, articles, site, carries_body=carries_body)
         facts = feed_facts(variant, items)
         changes.append(Put(view.path, body, CONTENT_TYPES[variant.format], spec.cache_policy, facts))
+    keep_items(index, site, missing)
     return changes

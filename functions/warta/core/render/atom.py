@@ -128,3 +128,31 @@ def render_atom(
                 _entries.put(article, entry, site.id, options.carries_body)
     head = etree.tostring(root.getroottree(), xml_declaration=True, encoding="UTF-8")
     return splice_items(head, _CLOSE, [entry for entry in entries if entry is not None])
+
+
+# --- kept entries: one finished <entry>'s bytes, for an index to keep beside its article -------
+
+# Bump when an <entry>'s bytes change for the same article and options: entries an index keeps
+# under another number are rendered again, never served (app.outputs.feed_items).
+ATOM_ENTRY_FORMAT = 1
+
+
+def item_variant(site: SiteConfig, options: FeedOptions) -> str:
+    """What an <entry>'s bytes depend on besides its article: this renderer's entry format, the
+    site id (the entry id) and whether the body is carried."""
+    return f"atom.{ATOM_ENTRY_FORMAT}|{site.id}|body={int(options.carries_body)}"
+
+
+def has_item(article: Article, site: SiteConfig, options: FeedOptions) -> bool:
+    """Whether this process keeps the article's finished <entry>."""
+    return _entries.get(article, site.id, options.carries_body) is not None
+
+
+def kept_item(article: Article, site: SiteConfig, options: FeedOptions) -> bytes | None:
+    """The article's finished <entry> as this process keeps it."""
+    return _entries.get(article, site.id, options.carries_body)
+
+
+def keep_item(article: Article, site: SiteConfig, options: FeedOptions, kept: bytes) -> None:
+    """Keep an entry `kept_item` gave (in this or another process) for the next documents."""
+    _entries.put(article, kept, site.id, options.carries_body)

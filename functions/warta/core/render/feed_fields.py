@@ -102,8 +102,12 @@ class ArticleMemo(Generic[T]):
                 return None
             kept, value = found
             # Identity first: the index hands out the same parsed Article while it is unchanged.
-            if kept is not article and kept != article:
-                return None
+            if kept is not article:
+                if kept != article:
+                    return None
+                # An equal value parsed anew: keep it, so its next lookups are by identity (a
+                # feed asks for an item before rendering, and the renderer asks again).
+                self._entries[key] = (article, value)
             self._entries.move_to_end(key)
             return value
 

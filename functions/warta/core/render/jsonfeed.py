@@ -106,3 +106,32 @@ def render_json_feed(
         raise ValueError("the JSON Feed document does not end with its items")
     items = ",".join(_item_json(article, site, options) for article in articles)
     return f"{head[:-2]}{items}]}}\n".encode()
+
+
+# --- kept items: one finished item's bytes, for an index to keep beside its article ------------
+
+# Bump when an item's serialisation changes for the same article and options: items an index
+# keeps under another number are rendered again, never served (app.outputs.feed_items).
+JSON_ITEM_FORMAT = 1
+
+
+def item_variant(site: SiteConfig, options: FeedOptions) -> str:
+    """What an item's bytes depend on besides its article: this renderer's item format, the site
+    id (the item id) and whether the body is carried."""
+    return f"json.{JSON_ITEM_FORMAT}|{site.id}|body={int(options.carries_body)}"
+
+
+def has_item(article: Article, site: SiteConfig, options: FeedOptions) -> bool:
+    """Whether this process keeps the article's serialised item."""
+    return _items.get(article, site.id, options.carries_body) is not None
+
+
+def kept_item(article: Article, site: SiteConfig, options: FeedOptions) -> bytes | None:
+    """The article's serialised item as this process keeps it, in UTF-8."""
+    kept = _items.get(article, site.id, options.carries_body)
+    return None if kept is None else kept.encode()
+
+
+def keep_item(article: Article, site: SiteConfig, options: FeedOptions, kept: bytes) -> None:
+    """Keep an item `kept_item` gave (in this or another process) for the next documents."""
+    _items.put(article, kept.decode(), site.id, options.carries_body)

@@ -55,7 +55,16 @@ SNF_NS = "http://www.smartnews.be/snf"  # SmartNews Format: the snf:logo element
 # publisher should use a length of 0." We link images; we never fetch them to measure.
 UNKNOWN_ENCLOSURE_LENGTH = "0"
 
-__all__ = ["add_media", "guid", "render_rss", "render_rss_item"]
+__all__ = [
+    "add_media",
+    "guid",
+    "has_item",
+    "item_variant",
+    "keep_item",
+    "kept_item",
+    "render_rss",
+    "render_rss_item",
+]
 
 
 def _channel(
@@ -269,3 +278,38 @@ def render_rss(
     etree.cleanup_namespaces(root, keep_ns_prefixes=sorted(used))
     head = etree.tostring(root.getroottree(), xml_declaration=True, encoding="UTF-8")
     return splice_items(head, _CLOSE, [item.xml for item in items])
+
+
+# --- kept items: one finished <item>'s bytes, for an index to keep beside its article ---------
+
+# Bump when an <item>'s bytes change for the same article and options: items an index keeps
+# under another number are rendered again, never served (app.outputs.feed_items).
+RSS_ITEM_FORMAT = 1
+
+
+def item_variant(site: SiteConfig, options: FeedOptions) -> str:
+    """What an <item>'s bytes depend on besides its article: this renderer's item format, the
+    site id (the guid), the enclosure and whether the body is carried."""
+    enclosure, body = int(options.enclosure), int(options.carries_body)
+    return f"rss.{RSS_ITEM_FORMAT}|{site.id}|enclosure={enclosure}|body={body}"
+
+
+def has_item(article: Article, site: SiteConfig, options: FeedOptions) -> bool:
+    """Whether this process keeps the article's finished <item> (what `kept_item` would give)."""
+    return _items.get(article, site.id, options.enclosure, options.carries_body) is not None
+
+
+def kept_item(article: Article, site: SiteConfig, options: FeedOptions) -> bytes | None:
+    """The article's finished <item> as this process keeps it: the prefixes it uses, a newline,
+    then its bytes (the form `keep_item` takes back)."""
+    item = _items.get(article, site.id, options.enclosure, options.carries_body)
+    if item is None:
+        return None
+    return " ".join(sorted(item.prefixes)).encode() + b"\n" + item.xml
+
+
+def keep_item(article: Article, site: SiteConfig, options: FeedOptions, kept: bytes) -> None:
+    """Keep an item `kept_item` gave (in this or another process) for the next documents."""
+    prefixes, _, xml = kept.partition(b"\n")
+    item = _Item(xml, frozenset(prefixes.decode().split()))
+    _items.put(article, item, site.id, options.enclosure, options.carries_body)
