@@ -108,6 +108,24 @@ def test_a_tag_or_author_feed_reads_only_its_newest_members(
         assert f"article_{kind}s_newest" in plan, plan
 
 
+def test_shard_cuts_read_only_the_cuts(
+    index: SqliteIndex, site: SiteConfig, make_article: MakeArticle
+) -> None:
+    """A busy month has 30,000 rows and some 30 cuts: the query walks the cuts' index, not every
+    row of the period (the covering index of the period's rows would answer it too, slowly)."""
+    store(index, site, make_article())
+    executed: list[str] = []
+    index._db.set_trace_callback(executed.append)
+    try:
+        index.shard_cuts(site.id, "2023-09", NOW)
+    finally:
+        index._db.set_trace_callback(None)
+    (sql,) = [statement for statement in executed if "cut = 1" in statement]
+    plan = " | ".join(row[3] for row in index._db.execute(f"EXPLAIN QUERY PLAN {sql}"))
+    assert "articles_cuts" in plan, plan
+    assert "articles_period_rows" not in plan, plan
+
+
 # --- several connections -----------------------------------------------------------------------
 
 

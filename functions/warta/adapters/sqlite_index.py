@@ -274,7 +274,10 @@ class SqliteIndex:
         return [
             (published_us, article_id)
             for published_us, article_id in self._db.execute(
-                "SELECT published_us, id FROM articles WHERE site = ? AND period = ? AND live = 1"
+                # The planner would walk the whole period in articles_period_rows (it covers
+                # the query too): 30,000 rows of a busy month for its 30 cuts.
+                "SELECT published_us, id FROM articles INDEXED BY articles_cuts"
+                " WHERE site = ? AND period = ? AND live = 1"
                 " AND cut = 1 AND published_us <= ? ORDER BY published_us, id",
                 (site, period, _micros(now)),
             )
