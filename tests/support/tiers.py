@@ -60,6 +60,7 @@ MODULE_TIERS: dict[str, str] = {
     "test_config": "unit",
     "test_config_schema": "unit",
     "test_contract_index": "local",  # each adapter's parameter is marked (support/contracts.py)
+    "test_contract_listing": "local",  # as test_contract_index
     "test_contract_queue": "local",
     "test_contract_store": "local",
     "test_directory_store": "local",

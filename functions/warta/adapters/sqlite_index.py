@@ -13,6 +13,7 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 from warta.adapters.sqlite_connect import connect_wal
+from warta.adapters.sqlite_listing import SqliteListing
 from warta.adapters.sqlite_schema import (
     ARTICLE_COLUMNS,
     INSERT_ARTICLE,
@@ -55,7 +56,7 @@ def _state(
     return Tombstone(site=site, id=article_id, revision=revision, url=url or "")
 
 
-class SqliteIndex:
+class SqliteIndex(SqliteListing):
     """`ArticleIndex` and `RenderQueue` on a SQLite database file."""
 
     def __init__(self, path: Path) -> None:

@@ -7,6 +7,7 @@ import sqlite3
 from collections.abc import Iterable
 from datetime import datetime
 
+from warta.adapters.sqlite_listing import LISTING_SCHEMA
 from warta.core.articles import Article, Author
 from warta.core.authors import author_slug, author_slugs
 from warta.core.planner import epoch_micros
@@ -198,6 +199,7 @@ def create_or_upgrade(db: sqlite3.Connection) -> None:
     for statement in _SCHEMA.split(";"):
         if statement.strip():
             db.execute(statement)
+    db.execute(LISTING_SCHEMA)
     _backfill_sitemap_columns(db)
     if ("article_tags", "published_us") in added:
         _backfill_tag_times(db)
