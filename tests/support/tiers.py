@@ -104,6 +104,7 @@ MODULE_TIERS: dict[str, str] = {
     "test_serve_gone": "local",
     "test_serve_webhook": "local",
     "test_shard_coalescing": "local",
+    "test_sitemap_listing": "unit",
     "test_sitemaps_boundaries": "local",
     "test_sitemaps_incremental": "local",
     "test_sitemaps_publish": "local",
