@@ -17,6 +17,7 @@ import pytest
 from warta.adapters.directory_store import DirectoryStore
 from warta.adapters.sqlite_index import SqliteIndex
 from warta.app.ingest import ingest_event
+from warta.app.outputs.sitemaps import listed_sitemaps, listing_stamp
 from warta.app.render import render_pending
 from warta.core.articles import Article, ArticleState, Tombstone
 from warta.core.body import build_body
@@ -178,3 +179,89 @@ def test_publish_order_never_changes_the_bytes(tmp_path: Path, site: SiteConfig,
             assert stack.sitemap_tree() == fresh.sitemap_tree(), f"step {step}"
             fresh.index.close()
     assert len(live) > 60
+
+
+# --- the sitemap index's kept blocks --------------------------------------------------------
+
+
+def from_scratch_index(stack: Stack) -> list[bytes]:
+    """The index files as rendered from every shard part the index records (the reference)."""
+    listed = listed_sitemaps(stack.site, stack.index)
+    return sitemaps.render_sitemap_indexes(listed) if listed else []
+
+
+def index_files(stack: Stack) -> list[bytes]:
+    tree = stack.sitemap_tree()
+    return [tree[p] for p in ("sitemap.xml", "sitemap-2.xml") if p in tree]
+
+
+def test_the_index_and_robots_are_put_together_without_reading_the_shard_parts(
+    archive: tuple[Stack, ArchiveSpec], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """O(1) in the archive: a publish's sitemap index and robots.txt read one block per period."""
+    stack, spec = archive
+    now = after_last(spec)
+    stack.rebuild_sitemaps(now)
+    read: list[str | None] = []
+    real = stack.index.shard_parts
+    monkeypatch.setattr(
+        stack.index, "shard_parts", lambda site_id, period=None: read.append(period) or real(site_id, period)
+    )
+    old = article_of(spec, draft(spec, 1_500))
+    stack.apply(dataclasses.replace(old, revision=2, updated_at=now - timedelta(minutes=5)), now)
+    stack.index.push(site_wide_outputs(stack.site))
+    stack.render(now)
+    # The shard render's own period, nothing for the index.
+    assert read == [shard_period(old.published_at, stack.site)]
+    assert index_files(stack) == from_scratch_index(stack)
+
+
+def test_an_index_from_before_kept_blocks_gets_them_all_once(archive: tuple[Stack, ArchiveSpec]) -> None:
+    stack, spec = archive
+    now = after_last(spec)
+    stack.rebuild_sitemaps(now)
+    robots = (stack.root / "robots.txt").read_bytes()
+    with stack.index._db:
+        stack.index._db.execute("DELETE FROM sitemap_listing")  # as an earlier release left it
+    # A publish into February keeps February's block; January's is missing until made again.
+    newest = article_of(spec, draft(dataclasses.replace(spec, articles=spec.articles + 1), spec.articles))
+    stack.apply(newest, now)
+    stack.index.push(site_wide_outputs(stack.site))
+    stack.render(now)
+    assert index_files(stack) == from_scratch_index(stack)
+    assert from_scratch_index(stack)[0].count(b"<sitemap>") > 20  # January's parts are listed
+    assert (stack.root / "robots.txt").read_bytes() == robots
+    assert [b.period for b in stack.index.sitemap_listing(stack.site.id)] == ["", "2020-01", "2020-02"]
+
+
+def test_a_config_change_makes_every_block_again(archive: tuple[Stack, ArchiveSpec]) -> None:
+    stack, spec = archive
+    now = after_last(spec)
+    stack.rebuild_sitemaps(now)
+    stack.site = dataclasses.replace(stack.site, sitemaps=dataclasses.replace(stack.site.sitemaps, gzip=True))
+    stack.index.push(site_wide_outputs(stack.site))  # the index and robots.txt only: no shard
+    stack.render(now)
+    (index,) = index_files(stack)
+    assert index == from_scratch_index(stack)[0]
+    assert b".xml.gz</loc>" in index and b".xml</loc>" not in index
+    assert b"sitemap.xml.gz" in (stack.root / "robots.txt").read_bytes()
+    stamps = {b.stamp for b in stack.index.sitemap_listing(stack.site.id) if b.period}  # not the header
+    assert stamps == {listing_stamp(stack.site)}
+
+
+def test_a_period_whose_articles_all_go_leaves_the_index(tmp_path: Path, site: SiteConfig) -> None:
+    spec = ArchiveSpec(site, articles=40, per_day=1)  # January 2020 and 9 days of February
+    stack = make_stack(tmp_path, site)
+    bulk_load(stack.index, spec)
+    now = after_last(spec)
+    stack.rebuild_sitemaps(now)
+    assert b"2020-02" in index_files(stack)[0]
+    for n in range(31, 40):
+        gone = article_of(spec, draft(spec, n))
+        stack.apply(Tombstone(gone.site, gone.id, 2), now)
+    stack.index.push(site_wide_outputs(site))
+    stack.render(now)
+    (index,) = index_files(stack)
+    assert b"2020-02" not in index and index == from_scratch_index(stack)[0]
+    assert [b.period for b in stack.index.sitemap_listing(site.id)] == ["", "2020-01"]
+    stack.index.close()

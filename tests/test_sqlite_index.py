@@ -14,6 +14,7 @@ from pathlib import Path
 
 import pytest
 
+from warta.adapters import sqlite_index as sqlite_index_module
 from warta.adapters.sqlite_index import SqliteIndex
 from warta.core.articles import Article, Author, Tombstone
 from warta.core.config import SiteConfig
@@ -95,6 +96,40 @@ def test_an_index_from_before_author_feeds_is_migrated_on_open(
         migrated.close()
 
 
+def test_rows_without_the_sitemap_columns_are_filled_on_open_and_the_check_reads_only_them(
+    db_path: Path, site: SiteConfig, make_article: MakeArticle, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    old = SqliteIndex(db_path)
+    store(old, site, make_article(id="s1"))
+    store(old, site, make_article(id="s2"))
+    expected = list(old.shard_rows(site.id, "2023-09", NOW))
+    old.close()
+    raw = sqlite3.connect(db_path)
+    with raw:  # as a release before the sitemap columns left the row
+        raw.execute(
+            "UPDATE articles SET lastmod = NULL, sitemap_xml = NULL, sitemap_format = NULL WHERE id = 's1'"
+        )
+    raw.close()
+    executed: list[str] = []
+    connect = sqlite_index_module.connect_wal
+    monkeypatch.setattr(sqlite_index_module, "connect_wal", lambda path: _traced(connect(path), executed))
+    reopened = SqliteIndex(db_path)
+    try:
+        filled = "SELECT count(*) FROM articles WHERE lastmod IS NOT NULL AND sitemap_format IS NOT NULL"
+        assert reopened._db.execute(filled).fetchone() == (2,)
+        assert list(reopened.shard_rows(site.id, "2023-09", NOW)) == expected
+        (check,) = [sql for sql in executed if "lastmod IS NULL" in sql and sql.lstrip().startswith("SELECT")]
+        plan = " | ".join(row[3] for row in reopened._db.execute(f"EXPLAIN QUERY PLAN {check}"))
+        assert "articles_unfilled" in plan, plan  # not a walk over every row of the archive
+    finally:
+        reopened.close()
+
+
+def _traced(db: sqlite3.Connection, executed: list[str]) -> sqlite3.Connection:
+    db.set_trace_callback(executed.append)
+    return db
+
+
 def test_a_tag_or_author_feed_reads_only_its_newest_members(
     index: SqliteIndex, site: SiteConfig, make_article: MakeArticle
 ) -> None:
@@ -106,6 +141,24 @@ def test_a_tag_or_author_feed_reads_only_its_newest_members(
         plan = " | ".join(row[3] for row in index._db.execute(f"EXPLAIN QUERY PLAN {sql}", params))
         assert "TEMP B-TREE" not in plan, plan
         assert f"article_{kind}s_newest" in plan, plan
+
+
+def test_shard_cuts_read_only_the_cuts(
+    index: SqliteIndex, site: SiteConfig, make_article: MakeArticle
+) -> None:
+    """A busy month has 30,000 rows and some 30 cuts: the query walks the cuts' index, not every
+    row of the period (the covering index of the period's rows would answer it too, slowly)."""
+    store(index, site, make_article())
+    executed: list[str] = []
+    index._db.set_trace_callback(executed.append)
+    try:
+        index.shard_cuts(site.id, "2023-09", NOW)
+    finally:
+        index._db.set_trace_callback(None)
+    (sql,) = [statement for statement in executed if "cut = 1" in statement]
+    plan = " | ".join(row[3] for row in index._db.execute(f"EXPLAIN QUERY PLAN {sql}"))
+    assert "articles_cuts" in plan, plan
+    assert "articles_period_rows" not in plan, plan
 
 
 # --- several connections -----------------------------------------------------------------------

@@ -61,6 +61,7 @@ MODULE_TIERS: dict[str, str] = {
     "test_config_schema": "unit",
     "test_contract_index": "local",  # each adapter's parameter is marked (support/contracts.py)
     "test_contract_feed_items": "local",  # each adapter's parameter is marked (support/contracts.py)
+    "test_contract_listing": "local",  # as test_contract_index
     "test_contract_queue": "local",
     "test_contract_store": "local",
     "test_directory_store": "local",
@@ -107,6 +108,7 @@ MODULE_TIERS: dict[str, str] = {
     "test_serve_gone": "local",
     "test_serve_webhook": "local",
     "test_shard_coalescing": "local",
+    "test_sitemap_listing": "unit",
     "test_sitemaps_boundaries": "local",
     "test_sitemaps_incremental": "local",
     "test_sitemaps_publish": "local",

@@ -16,6 +16,7 @@ one small *membership* item per list it belongs to, written in the same transact
     P#<site>#<period>           <published_us>#<id>    a sitemap shard (its <url> element)
     C#<site>#<period>           <published_us>#<id>    the shard's articles that end a part
     SP#<site>                   <period>#<part>        rendered shard parts, for the index
+    SL#<site>                   B#<period>             their sitemap-index entries (dynamodb_listing)
     Q#<site>                    <kind>|<name>          pending outputs (`SqsRenderQueue`)
     T#<site>                    TEMPLATES              output path templates ever used (a set)
     TS#<site>                   <id>                   articles that are takedowns now
@@ -51,6 +52,7 @@ from botocore.exceptions import ClientError
 
 from warta.adapters.dynamodb_count import count_items
 from warta.adapters.dynamodb_feed_items import DynamoFeedItems
+from warta.adapters.dynamodb_listing import DynamoListing
 from warta.adapters.dynamodb_table import (
     ARTICLE_SK,
     CLAIM_SK,
@@ -59,7 +61,6 @@ from warta.adapters.dynamodb_table import (
     TEMPLATES_SK,
     TRANSACT_ITEMS_LIMIT,
     Condition,
-    DynamoTable,
     article_pk,
     claim_condition,
     is_condition_failure,
@@ -110,7 +111,7 @@ def _sitemap_entry(article: Article) -> SitemapEntry:
     )
 
 
-class DynamoIndex(DynamoFeedItems, DynamoTable):
+class DynamoIndex(DynamoFeedItems, DynamoListing):
     """`ArticleIndex` on a DynamoDB table (pk, sk strings; GSI `due` on due_pk, due_sk)."""
 
     def __init__(

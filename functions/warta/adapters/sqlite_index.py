@@ -13,6 +13,7 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 from warta.adapters.sqlite_connect import connect_wal
+from warta.adapters.sqlite_listing import SqliteListing
 from warta.adapters.sqlite_schema import (
     ARTICLE_COLUMNS,
     INSERT_ARTICLE,
@@ -57,7 +58,7 @@ def _state(
     return Tombstone(site=site, id=article_id, revision=revision, url=url or "")
 
 
-class SqliteIndex:
+class SqliteIndex(SqliteListing):
     """`ArticleIndex` and `RenderQueue` on a SQLite database file."""
 
     def __init__(self, path: Path) -> None:
@@ -289,7 +290,10 @@ class SqliteIndex:
         return [
             (published_us, article_id)
             for published_us, article_id in self._db.execute(
-                "SELECT published_us, id FROM articles WHERE site = ? AND period = ? AND live = 1"
+                # The planner would walk the whole period in articles_period_rows (it covers
+                # the query too): 30,000 rows of a busy month for its 30 cuts.
+                "SELECT published_us, id FROM articles INDEXED BY articles_cuts"
+                " WHERE site = ? AND period = ? AND live = 1"
                 " AND cut = 1 AND published_us <= ? ORDER BY published_us, id",
                 (site, period, _micros(now)),
             )

@@ -7,6 +7,7 @@ import sqlite3
 from collections.abc import Iterable
 from datetime import datetime
 
+from warta.adapters.sqlite_listing import LISTING_SCHEMA
 from warta.core.articles import Article, Author
 from warta.core.authors import author_slug, author_slugs
 from warta.core.planner import epoch_micros
@@ -47,6 +48,9 @@ CREATE INDEX IF NOT EXISTS articles_period_rows
     WHERE live = 1;
 CREATE INDEX IF NOT EXISTS articles_cuts
     ON articles (site, period, published_us, id) WHERE live = 1 AND cut = 1;
+-- The live rows an earlier release wrote without the sitemap columns, which every open fills:
+-- empty once they are, so the check reads nothing instead of scanning a million rows (4 s).
+CREATE INDEX IF NOT EXISTS articles_unfilled ON articles (site) WHERE live = 1 AND lastmod IS NULL;
 CREATE INDEX IF NOT EXISTS articles_due
     ON articles (site, published_us) WHERE live = 1 AND released = 0;
 -- Tag and author memberships of live articles (tag slugs, core.authors.author_slug). Each row
@@ -208,6 +212,7 @@ def create_or_upgrade(db: sqlite3.Connection) -> None:
     for statement in _SCHEMA.split(";"):
         if statement.strip():
             db.execute(statement)
+    db.execute(LISTING_SCHEMA)
     _backfill_sitemap_columns(db)
     if ("article_tags", "published_us") in added:
         _backfill_tag_times(db)
@@ -256,7 +261,8 @@ def _backfill_authors(db: sqlite3.Connection) -> None:
 
 def _backfill_sitemap_columns(db: sqlite3.Connection) -> None:
     stale = db.execute(
-        "SELECT doc, period, released FROM articles WHERE live = 1 AND lastmod IS NULL"
+        "SELECT doc, period, released FROM articles INDEXED BY articles_unfilled"
+        " WHERE live = 1 AND lastmod IS NULL"
     ).fetchall()
     for doc, period, released in stale:
         db.execute(INSERT_ARTICLE, article_row(Article.from_json(json.loads(doc)), period, released))

@@ -13,7 +13,7 @@ from typing import Literal, Protocol
 from warta.core.articles import Article, ArticleState
 from warta.core.operator_records import Rejection
 from warta.core.planner import OutputKey
-from warta.core.views import NewsEntry, ShardPosition, ShardRow, SitemapEntry
+from warta.core.views import ListingBlock, NewsEntry, ShardPosition, ShardRow, SitemapEntry
 
 PutOutcome = Literal["written", "unchanged"]
 
@@ -131,6 +131,18 @@ class ArticleIndex(Protocol):
 
     def set_shard_parts(self, site: str, period: str, parts: Sequence[ShardPart]) -> None: ...
 
+    def sitemap_listing(self, site: str) -> list[ListingBlock]:
+        """The kept sitemap-index blocks of a site, by period (`app.outputs.sitemaps`)."""
+        ...
+
+    def put_listing_blocks(self, site: str, blocks: Sequence[ListingBlock], replace: bool = True) -> None:
+        """Keep these blocks, each in place of its period's; with `replace` False, a block is
+        written only where its period has none with the same stamp (so a concurrent writer
+        that kept a block of the current config always wins)."""
+        ...
+
+    def drop_listing_blocks(self, site: str, periods: Iterable[str]) -> None: ...
+
     def output_templates(self, site: str) -> set[str]:
         """Every output path template the site was rendered with (`core.output_scopes`)."""
         ...
@@ -220,6 +232,15 @@ class ForwardingIndex:
 
     def set_shard_parts(self, site: str, period: str, parts: Sequence[ShardPart]) -> None:
         self._index.set_shard_parts(site, period, parts)
+
+    def sitemap_listing(self, site: str) -> list[ListingBlock]:
+        return self._index.sitemap_listing(site)
+
+    def put_listing_blocks(self, site: str, blocks: Sequence[ListingBlock], replace: bool = True) -> None:
+        self._index.put_listing_blocks(site, blocks, replace)
+
+    def drop_listing_blocks(self, site: str, periods: Iterable[str]) -> None:
+        self._index.drop_listing_blocks(site, periods)
 
     def output_templates(self, site: str) -> set[str]:
         return self._index.output_templates(site)

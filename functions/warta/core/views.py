@@ -87,3 +87,28 @@ class IndexedSitemap:
 
     loc: str
     lastmod: datetime | None
+
+
+@dataclass(frozen=True, slots=True)
+class ListingBlock:
+    """One period's entries in the sitemap index, kept in the index between renders.
+
+    A publish changes one shard part, so the index file is put together from these blocks
+    (`core.render.sitemaps.assemble_sitemap_indexes`) instead of serialising every entry again.
+    """
+
+    period: str
+    stamp: str  # the config the entries' <loc>s were made under (app.outputs.sitemaps.listing_stamp)
+    body: bytes  # the `<sitemap>…</sitemap>` fragments of the period's parts, in part order
+    # Per part, "length:bound" comma-separated: its fragment's length in `body` and the size
+    # bound the index split counts. Read only when a block crosses an index file's limit.
+    sizes: str
+    entries: int  # the parts listed
+    bound: int  # the sum of their size bounds
+    url_count: int  # the URLs of the period's parts together
+
+    def entry_sizes(self) -> list[tuple[int, int]]:
+        if not self.sizes:
+            return []
+        pairs = (pair.split(":") for pair in self.sizes.split(","))
+        return [(int(length), int(bound)) for length, bound in pairs]

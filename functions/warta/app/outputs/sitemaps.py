@@ -5,10 +5,16 @@ A shard key names a period ("2023-09": render all of it) or a position in it
 content says (`core.render.sitemaps.ends_part`), so a positional render re-renders one part in
 the common case and falls back to the whole period only when part boundaries moved in a way
 that renumbers files; the bytes are the same either way.
+
+The sitemap index and robots.txt list every part, which grows with the archive, so their entries
+are kept in the index too: a block of `<sitemap>` entries per period (`ListingBlock`), written
+by every render of that period's shard, and the index files are put together from the blocks.
+A publish then re-renders one period's entries, not a million articles' thousand parts.
 """
 
 from __future__ import annotations
 
+import json
 from bisect import bisect_left
 from datetime import datetime, timedelta
 
@@ -19,19 +25,25 @@ from warta.core.planner import OutputKey
 from warta.core.ports import ArticleIndex, ShardPart
 from warta.core.render.sitemaps import (
     NEWS_URL_LIMIT,
+    SITEMAP_INDEX_ENTRY_FORMAT,
+    assemble_sitemap_indexes,
+    count_sitemap_indexes,
     gzip_bytes,
     iter_shard_files,
+    listing_block,
     render_news_sitemap,
     render_robots_txt,
-    render_sitemap_indexes,
-    split_sitemap_index,
 )
-from warta.core.views import IndexedSitemap, ShardPosition, SitemapPart
+from warta.core.views import IndexedSitemap, ListingBlock, ShardPosition, SitemapPart
 
 XML_CONTENT_TYPE = KINDS["shard"].content_type
 TEXT_CONTENT_TYPE = KINDS["robots"].content_type
 GZIP_CONTENT_TYPE = "application/gzip"
 GZIP_SUFFIX = ".gz"
+# The period of the listing block whose presence says every period with shard parts has its
+# block kept (an index written before blocks were kept has none, and gets them all at once).
+# Its stamp is not read.
+LISTING_HEADER = ""
 
 
 def shard_path(site: SiteConfig, period: str, part: int) -> str:
@@ -87,6 +99,12 @@ def render_shard_output(key: OutputKey, site: SiteConfig, index: ArticleIndex, n
         layout = [_record(period, n, part) for n, part in fresh.items()]
     else:
         fresh, layout = around
+    # The period's index entries at every render, before its parts: a render that dies between
+    # the two leaves the entries ahead, and the render retried writes both again.
+    if layout:
+        index.put_listing_blocks(site.id, [period_listing(site, period, layout)])
+    else:
+        index.drop_listing_blocks(site.id, [period])
     if layout != stored:
         index.set_shard_parts(site.id, period, layout)
     changes: list[Change] = []
@@ -192,11 +210,65 @@ def listed_sitemaps(site: SiteConfig, index: ArticleIndex) -> list[IndexedSitema
     ]
 
 
+def listing_stamp(site: SiteConfig) -> str:
+    """What the `<loc>` of a listed part is made of: a block kept under another stamp is stale."""
+    maps = site.sitemaps
+    return json.dumps(
+        [SITEMAP_INDEX_ENTRY_FORMAT, site.public_base_url, maps.shard_path, maps.shard_part_path, maps.gzip]
+    )
+
+
+def period_listing(site: SiteConfig, period: str, parts: list[ShardPart]) -> ListingBlock:
+    """The index entries of one period's shard parts."""
+    return listing_block(
+        period,
+        listing_stamp(site),
+        [
+            (
+                IndexedSitemap(
+                    site.public_url(listed_path(site, shard_path(site, p.period, p.part))), p.lastmod
+                ),
+                p.url_count,
+            )
+            for p in parts
+        ],
+    )
+
+
+def current_listing(site: SiteConfig, index: ArticleIndex) -> list[ListingBlock]:
+    """Every period's index entries, in period order, as the index keeps them.
+
+    Blocks kept under another config are made again from their period's shard parts; an index
+    without the header (from before blocks were kept) gets every period's block from all the
+    shard parts, once. Blocks are written only where none of the current stamp is kept, so a
+    shard render meanwhile (which writes its period's block from newer parts) always wins.
+    """
+    kept = index.sitemap_listing(site.id)
+    stamp = listing_stamp(site)
+    has_header = bool(kept) and kept[0].period == LISTING_HEADER
+    blocks = kept[1:] if has_header else kept
+    if has_header and all(block.stamp == stamp for block in blocks):
+        return blocks
+    stale = [block.period for block in blocks if block.stamp != stamp]
+    if has_header:
+        parts = [part for period in stale for part in index.shard_parts(site.id, period)]
+    else:
+        parts = index.shard_parts(site.id)
+    by_period: dict[str, list[ShardPart]] = {}
+    for part in parts:
+        by_period.setdefault(part.period, []).append(part)
+    fresh = [period_listing(site, period, found) for period, found in by_period.items()]
+    index.put_listing_blocks(site.id, fresh, replace=False)
+    index.drop_listing_blocks(site.id, [period for period in stale if period not in by_period])
+    if not has_header:
+        index.put_listing_blocks(site.id, [ListingBlock(LISTING_HEADER, stamp, b"", "", 0, 0, 0)])
+    return [block for block in index.sitemap_listing(site.id) if block.period != LISTING_HEADER]
+
+
 def render_sitemap_index_output(
     key: OutputKey, site: SiteConfig, index: ArticleIndex, now: datetime
 ) -> list[Change]:
-    listed = listed_sitemaps(site, index)
-    bodies = render_sitemap_indexes(listed) if listed else []
+    bodies = assemble_sitemap_indexes(current_listing(site, index))
     changes: list[Change] = []
     for number, body in enumerate(bodies, start=1):
         changes += _puts(
@@ -239,9 +311,8 @@ def has_news(site: SiteConfig, index: ArticleIndex, now: datetime) -> bool:
 def render_robots_output(
     key: OutputKey, site: SiteConfig, index: ArticleIndex, now: datetime
 ) -> list[Change]:
-    listed = listed_sitemaps(site, index)
     # No shard, no sitemap index (it must list one sitemap): robots.txt names none then.
-    count = len(split_sitemap_index(listed)) if listed else 0
+    count = count_sitemap_indexes(current_listing(site, index))
     urls = [site.public_url(listed_path(site, index_path(site, n))) for n in range(1, count + 1)]
     if has_news(site, index, now):
         urls.append(site.public_url(listed_path(site, site.sitemaps.news_path)))

@@ -22,7 +22,15 @@ from lxml import etree
 from warta.core.articles import Article
 from warta.core.body.model import iter_images
 from warta.core.config import SiteConfig
-from warta.core.views import IndexedSitemap, NewsEntry, ShardPosition, ShardRow, SitemapEntry, SitemapPart
+from warta.core.views import (
+    IndexedSitemap,
+    ListingBlock,
+    NewsEntry,
+    ShardPosition,
+    ShardRow,
+    SitemapEntry,
+    SitemapPart,
+)
 
 SITEMAP_URL_LIMIT = 50_000  # sitemaps.org: at most 50,000 URLs per sitemap file
 SITEMAP_BYTE_LIMIT = 52_428_800  # sitemaps.org: at most 50 MiB uncompressed per sitemap file
@@ -72,6 +80,9 @@ PART_MEAN_URLS = 1_000
 # Bump when `url_fragment` changes its bytes: fragments kept in an index under another number
 # are rendered again when read.
 SITEMAP_FRAGMENT_FORMAT = 1
+# Bump when an index entry's bytes (`<sitemap>…</sitemap>`) change: blocks of entries kept in
+# an index under another number are made again (app.outputs.sitemaps.listing_stamp).
+SITEMAP_INDEX_ENTRY_FORMAT = 1
 
 
 def w3c_datetime(value: datetime) -> str:
@@ -267,6 +278,61 @@ def _index_entry_bytes(sitemap: IndexedSitemap) -> int:
     lastmod = len("<lastmod></lastmod>") + 25 if sitemap.lastmod is not None else 0
     loc = len(sitemap.loc) if sitemap.loc.isascii() and "&" not in sitemap.loc else 6 * len(sitemap.loc)
     return len("<sitemap><loc></loc></sitemap>") + loc + lastmod
+
+
+def listing_block(period: str, stamp: str, entries: Sequence[tuple[IndexedSitemap, int]]) -> ListingBlock:
+    """The index entries of one period's parts (each with its URL count), kept between renders."""
+    fragments = [_index_fragment(sitemap) for sitemap, _ in entries]
+    bounds = [_index_entry_bytes(sitemap) for sitemap, _ in entries]
+    return ListingBlock(
+        period=period,
+        stamp=stamp,
+        body=b"".join(fragments),
+        sizes=",".join(f"{len(f)}:{b}" for f, b in zip(fragments, bounds, strict=True)),
+        entries=len(fragments),
+        bound=sum(bounds),
+        url_count=sum(count for _, count in entries),
+    )
+
+
+def _index_groups(blocks: Iterable[ListingBlock]) -> list[list[bytes]]:
+    """The entries of each index file, split as `split_sitemap_index` splits the same sitemaps.
+
+    A block that fits whole in the file being filled is taken as it is; only a block that
+    crosses a limit is walked entry by entry, so the common case is one step per period.
+    """
+    groups: list[list[bytes]] = []
+    current: list[bytes] = []
+    count, size = 0, _INDEX_EMPTY_BYTES
+    for block in blocks:
+        if count + block.entries <= SITEMAP_INDEX_LIMIT and size + block.bound <= SITEMAP_BYTE_LIMIT:
+            current.append(block.body)
+            count, size = count + block.entries, size + block.bound
+            continue
+        offset = 0
+        for length, bound in block.entry_sizes():
+            if count and (count >= SITEMAP_INDEX_LIMIT or size + bound > SITEMAP_BYTE_LIMIT):
+                groups.append(current)
+                current, count, size = [], 0, _INDEX_EMPTY_BYTES
+            current.append(block.body[offset : offset + length])
+            offset += length
+            count, size = count + 1, size + bound
+    if count:
+        groups.append(current)
+    return groups
+
+
+def assemble_sitemap_indexes(blocks: Sequence[ListingBlock]) -> list[bytes]:
+    """`render_sitemap_indexes` of the sitemaps the blocks list (in order), from their kept bytes.
+
+    No listed sitemap, no file (an index lists at least one).
+    """
+    return [b"".join((_SITEMAPINDEX_OPEN, *group, _SITEMAPINDEX_CLOSE)) for group in _index_groups(blocks)]
+
+
+def count_sitemap_indexes(blocks: Sequence[ListingBlock]) -> int:
+    """How many index files `assemble_sitemap_indexes` makes of these blocks."""
+    return len(_index_groups(blocks))
 
 
 # --- news -----------------------------------------------------------------------------------
