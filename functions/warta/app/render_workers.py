@@ -6,6 +6,10 @@ a run of consecutive keys and writes their files, and sends back what it did: ea
 without its body, or why an output could not be rendered. The parent records the answers in key
 order, as a serial render would, and only then goes on to the next render step (the feeds that
 link the pages), so the render order's promises hold.
+
+Workers are spawned, not forked (a fork would copy open connections and locks): each starts a
+Python and imports warta (~0.3-0.6 s of CPU), and imports the calling script as `__mp_main__`,
+so a script that renders with workers keeps its work under `if __name__ == "__main__":`.
 """
 
 from __future__ import annotations
