@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import resource
 import shutil
 import subprocess
 import sys
@@ -72,7 +73,9 @@ def rebuild_keys(index: Any, site: Any, now: Any, everything: bool) -> set[Any]:
 
 
 def phase_rebuild(args: argparse.Namespace) -> dict[str, Any]:
+    from warta.adapters.local_stack import INDEX_FILE, LocalStores
     from warta.app.render import render_pending
+    from warta.app.render_workers import worker_count
 
     deployment = archive.deployment()
     site = deployment.sites[deployment.default_site]
@@ -84,17 +87,31 @@ def phase_rebuild(args: argparse.Namespace) -> dict[str, Any]:
     started, cpu = time.perf_counter(), time.process_time()
     keys = rebuild_keys(index, site, now, args.rebuild == "all")
     index.push(keys)
-    report = render_pending(deployment=deployment, index=index, queue=index, store=store, now=now)
+    workers = args.render_workers or worker_count()  # as `warta rebuild` does
+    opener = LocalStores(args.workdir / "state" / INDEX_FILE, store.root, store.meta_root)
+    report = render_pending(
+        deployment=deployment,
+        index=index,
+        queue=index,
+        store=store,
+        now=now,
+        render_workers=workers,
+        open_worker=opener,
+    )
     seconds = time.perf_counter() - started
+    children = resource.getrusage(resource.RUSAGE_CHILDREN)
     return {
         "articles": args.articles,
         "outputs": args.rebuild,
         "keys": len(keys),
         "files_written": report.count("written"),
         "seconds": round(seconds, 2),
-        "cpu_seconds": round(time.process_time() - cpu, 2),
+        # this process's and its render workers'
+        "cpu_seconds": round(time.process_time() - cpu + children.ru_utime + children.ru_stime, 2),
         "articles_per_second": round(args.articles / seconds),
-        "peak_rss_mb": round(archive.peak_rss_mb(), 1),
+        "workers": workers,
+        # at most this much at once: this process's peak and each worker's at the largest one's
+        "peak_rss_mb": round(archive.peak_rss_mb() + workers * children.ru_maxrss / 1024, 1),
         "public_mb": round(archive.dir_bytes(args.workdir / "public") / 1e6, 1),
     }
 
@@ -230,6 +247,7 @@ def run_phase(phase: str, args: argparse.Namespace) -> dict[str, Any]:
     command += ["--cold-events", str(args.cold_events)]
     if getattr(args, "cold_first", None) is not None:
         command += ["--cold-first", str(args.cold_first)]
+    command += ["--render-workers", str(getattr(args, "render_workers", 0))]
     if args.profile:
         command += ["--profile", str(args.profile)]
     if args.fresh:
@@ -250,6 +268,12 @@ def parser() -> argparse.ArgumentParser:
     p.add_argument("--workdir", type=Path, default=None, help="default: a fresh temporary folder")
     p.add_argument("--keep", action="store_true", help="keep the work folder")
     p.add_argument("--fresh", action="store_true", help="rebuild into an empty public tree")
+    p.add_argument(
+        "--render-workers",
+        type=int,
+        default=0,
+        help="processes rendering a rebuild's AMP pages (default 0: one per core, as warta rebuild)",
+    )
     p.add_argument(
         "--profile",
         type=Path,

@@ -28,6 +28,7 @@ from aws_harness import (
 )
 from lxml import etree
 
+from warta.adapters.directory_store import read_metadata
 from warta.cli.main import main
 
 from conftest import EXAMPLE_EVENTS, EXAMPLE_SITE
@@ -98,7 +99,7 @@ def test_corpus_through_aws_gives_the_local_tree_byte_for_byte(aws: AwsHarness, 
     # Same content type and cache control as the directory store recorded.
     for path in ("feed/index.xml", "sitemap.xml", "robots.txt"):
         head = aws.s3.head_object(Bucket="warta-site", Key=path)
-        meta = json.loads((meta_root / (path + ".json")).read_bytes())
+        meta = read_metadata(tmp_path / "public", meta_root, path)
         assert (head["ContentType"], head["CacheControl"]) == (meta["content_type"], meta["cache_control"])
     # The inbox was emptied.
     assert "Contents" not in aws.s3.list_objects_v2(Bucket=STATE_BUCKET, Prefix="inbox/")

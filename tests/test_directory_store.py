@@ -14,6 +14,7 @@ from test_contract_store import PATHS as CONTRACT_PATHS
 from warta.adapters.directory_store import DirectoryStore, UnsafePath
 
 XML = "application/xml; charset=utf-8"
+JSON = "application/feed+json"
 SHORT = "public, max-age=300"
 LONG = "public, max-age=86400"
 
@@ -75,9 +76,15 @@ def test_delete_removes_the_file_and_its_metadata_file(
 ) -> None:
     store.put("feed/index.xml", b"a", XML, SHORT)
     store.put("feed/ekonomi.xml", b"b", XML, SHORT)
+    store.put("feed/atom.xml", b"c", "application/atom+xml", SHORT)  # its own metadata file
+    assert files_under(meta_root) == {"feed.json", "feed/atom.xml.json"}
+    assert store.delete("feed/atom.xml") is True
     assert store.delete("feed/index.xml") is True
     assert files_under(root) == {"feed/ekonomi.xml"}
-    assert files_under(meta_root) == {"feed/ekonomi.xml.json"}
+    assert files_under(meta_root) == {"feed.json"}  # the folder's, for ekonomi.xml
+    assert store.metadata("feed/index.xml") == {}  # gone, though its folder's metadata is not
+    assert store.delete("feed/ekonomi.xml") is True
+    assert files_under(meta_root) == set()  # the folder went, and its metadata with it
 
 
 def test_delete_removes_empty_parent_folders_but_not_the_root(
@@ -88,7 +95,7 @@ def test_delete_removes_empty_parent_folders_but_not_the_root(
     store.put("top.txt", b"t", "text/plain", SHORT)
     assert store.delete("amp/nasional/2023/a.html")
     assert dirs_under(root) == {"amp", "amp/nasional"}  # 2023 went, nasional still holds b
-    assert dirs_under(meta_root) == {"amp", "amp/nasional"}
+    assert dirs_under(meta_root) == {"amp"}  # holding nasional.json, for b
     assert store.delete("amp/nasional/b.html")
     assert dirs_under(root) == set()
     assert dirs_under(meta_root) == set()
@@ -166,8 +173,9 @@ def test_metadata_lives_outside_the_public_root(store: DirectoryStore, root: Pat
     store.put("feed/index.xml", b"<rss/>", "application/rss+xml; charset=utf-8", SHORT)
     store.put("robots.txt", b"User-agent: *", "text/plain; charset=utf-8", LONG)
     assert files_under(root) == {"feed/index.xml", "robots.txt"}
-    assert files_under(meta_root) == {"feed/index.xml.json", "robots.txt.json"}
-    stored = json.loads((meta_root / "feed" / "index.xml.json").read_bytes())
+    # A folder's files share one metadata file, named as a file of the folder's name would be.
+    assert files_under(meta_root) == {"feed.json", "robots.txt.json"}
+    stored = json.loads((meta_root / "feed.json").read_bytes())
     assert stored == {"content_type": "application/rss+xml; charset=utf-8", "cache_control": SHORT}
     assert store.metadata("robots.txt") == {
         "content_type": "text/plain; charset=utf-8",
@@ -295,3 +303,80 @@ def test_a_put_whose_metadata_write_failed_is_healed_by_a_retry(
     assert store.put("feed/index.xml", b"new", "text/html", LONG) == "written"
     assert store.get("feed/index.xml") == b"new"
     assert store.metadata("feed/index.xml") == {"content_type": "text/html", "cache_control": LONG}
+
+
+# --- one metadata file per folder --------------------------------------------------------------
+
+
+def test_a_folder_of_alike_files_has_one_metadata_file(store: DirectoryStore, meta_root: Path) -> None:
+    for n in range(50):
+        assert store.put(f"amp/nasional/b-{n}.html", b"x", "text/html", SHORT) == "written"
+    assert files_under(meta_root) == {"amp/nasional.json"}
+    assert store.metadata("amp/nasional/b-7.html") == {"content_type": "text/html", "cache_control": SHORT}
+    assert store.metadata("amp/nasional/b-50.html") == {}  # no such file
+
+
+def test_a_file_unlike_its_folder_keeps_its_own_metadata(store: DirectoryStore, meta_root: Path) -> None:
+    store.put("feed/index.xml", b"a", XML, SHORT)
+    store.put("feed/index.json", b"b", JSON, SHORT)
+    assert files_under(meta_root) == {"feed.json", "feed/index.json.json"}
+    assert store.metadata("feed/index.xml") == {"content_type": XML, "cache_control": SHORT}
+    assert store.metadata("feed/index.json") == {"content_type": JSON, "cache_control": SHORT}
+    # Written again with its folder's metadata: its own file goes.
+    assert store.put("feed/index.json", b"b", XML, SHORT) == "written"
+    assert files_under(meta_root) == {"feed.json"}
+    assert store.put("feed/index.json", b"b", XML, SHORT) == "unchanged"
+    # A folder's metadata is never rewritten: a file that differs now keeps its own.
+    assert store.put("feed/index.xml", b"a", XML, LONG) == "written"
+    assert files_under(meta_root) == {"feed.json", "feed/index.xml.json"}
+    assert store.metadata("feed/index.xml") == {"content_type": XML, "cache_control": LONG}
+    assert store.metadata("feed/index.json") == {"content_type": XML, "cache_control": SHORT}
+
+
+def test_a_tree_with_one_metadata_file_per_object_reads_the_same(
+    store: DirectoryStore, root: Path, meta_root: Path
+) -> None:
+    """Trees written before folders kept their files' metadata: each file's own is read, and
+    goes when the file is written again with its folder's."""
+    own = {"content_type": XML, "cache_control": SHORT}
+    for path in ("feed/index.xml", "feed/ekonomi.xml", "robots.txt"):
+        (root / path).parent.mkdir(parents=True, exist_ok=True)
+        (root / path).write_bytes(b"old")
+        (meta_root / (path + ".json")).parent.mkdir(parents=True, exist_ok=True)
+        (meta_root / (path + ".json")).write_bytes(json.dumps(own, sort_keys=True).encode())
+    assert store.metadata("feed/index.xml") == own
+    assert store.put("feed/index.xml", b"old", XML, SHORT) == "unchanged"
+    assert store.put("feed/index.xml", b"new", XML, SHORT) == "written"
+    assert files_under(meta_root) == {"feed.json", "feed/ekonomi.xml.json", "robots.txt.json"}
+    assert store.metadata("feed/index.xml") == own
+    assert store.metadata("feed/ekonomi.xml") == own
+    assert store.delete("feed/ekonomi.xml") and store.delete("feed/index.xml")
+    assert files_under(meta_root) == {"robots.txt.json"}
+    assert dirs_under(meta_root) == set()
+
+
+def test_a_put_that_failed_before_the_folder_metadata_leaves_none_named(
+    store: DirectoryStore, root: Path, meta_root: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    def failing(src: str, dst: str) -> None:
+        raise OSError("disk full")
+
+    monkeypatch.setattr(os, "link", failing)
+    with pytest.raises(OSError):
+        store.put("amp/a.html", b"x", XML, SHORT)
+    monkeypatch.undo()
+    assert _temp_files(root, meta_root) == []
+    assert files_under(meta_root) == set()
+    assert store.put("amp/a.html", b"x", XML, SHORT) == "written"  # healed by the retry
+    assert store.metadata("amp/a.html") == {"content_type": XML, "cache_control": SHORT}
+
+
+def test_folder_metadata_written_by_another_writer_first_is_kept(
+    store: DirectoryStore, meta_root: Path
+) -> None:
+    (meta_root / "amp.json").parent.mkdir(parents=True)
+    theirs = {"content_type": "text/html", "cache_control": LONG}
+    (meta_root / "amp.json").write_bytes(json.dumps(theirs, sort_keys=True).encode())
+    assert store.put("amp/a.html", b"x", XML, SHORT) == "written"
+    assert json.loads((meta_root / "amp.json").read_bytes()) == theirs
+    assert store.metadata("amp/a.html") == {"content_type": XML, "cache_control": SHORT}

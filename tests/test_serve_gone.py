@@ -130,6 +130,8 @@ def test_status_without_a_site_config_says_why(tmp_path: Path) -> None:
     ("tree_files", "meta_files", "refused"),
     [
         (["feed/index.xml"], ["feed/index.xml.json"], False),
+        (["amp/a/x.html"], ["amp/a.json"], False),  # its folder's metadata
+        (["amp/b/x.html"], ["amp/a.json"], True),
         (["feed/index.xml", "robots.txt"], ["robots.txt.json", "x/gone.xml.json"], False),
         (["other/site.xml"], ["feed/index.xml.json"], True),
         ([], ["feed/index.xml.json"], False),  # an empty tree: nothing to disagree with

@@ -95,6 +95,7 @@ MODULE_TIERS: dict[str, str] = {
     "test_quiet_days": "local",
     "test_rebuild_sweep": "local",
     "test_rebuild_sweep_aws": "aws",
+    "test_rebuild_workers": "local",
     "test_reliability_aws": "aws",
     "test_reliability_local": "local",
     "test_render_amp": "unit",

@@ -16,11 +16,27 @@ INDEX_FILE = "index.sqlite3"
 
 
 @dataclass(frozen=True, slots=True)
+class LocalStores:
+    """Opens a local stack's index and store anew, in the process that calls it: a render
+    worker's own SQLite connection and directory store (`app.render_workers.StoreOpener`)."""
+
+    index_file: Path
+    root: Path
+    meta_root: Path
+
+    def __call__(self) -> tuple[SqliteIndex, DirectoryStore]:
+        return SqliteIndex(self.index_file), DirectoryStore(self.root, self.meta_root)
+
+
+@dataclass(frozen=True, slots=True)
 class LocalStack:
     deployment: Deployment
     index: SqliteIndex  # also the render queue
     store: DirectoryStore
     lock_file: Path
+
+    def worker_stores(self) -> LocalStores:
+        return LocalStores(self.lock_file.parent / INDEX_FILE, self.store.root, self.store.meta_root)
 
     @contextlib.contextmanager
     def render_lock(self) -> Iterator[None]:

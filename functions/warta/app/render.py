@@ -30,6 +30,7 @@ from warta.app.outputs.sitemaps import (
     render_shard_output,
     render_sitemap_index_output,
 )
+from warta.app.render_workers import StoreOpener, render_in_workers, wants_workers
 from warta.core.config import Deployment, SiteConfig
 from warta.core.output_kinds import RENDER_ORDER
 from warta.core.output_scopes import site_templates
@@ -68,6 +69,10 @@ RENDERERS: dict[str, OutputRenderer] = {
     "indexnow_key": render_indexnow_key_output,
     "amp_cache_key": render_amp_cache_key_output,
 }
+
+
+class OutputFault(Exception):
+    """An output's own failure in a worker process, as its reason (`render_workers`)."""
 
 
 @dataclass
@@ -126,12 +131,16 @@ def render_pending(
     on_output: Callable[[OutputKey, str, Outcome], None] | None = None,
     on_plan: Callable[[int], None] | None = None,
     write_workers: int = 1,
+    render_workers: int = 1,
+    open_worker: StoreOpener | None = None,
 ) -> RenderReport:
     """Render every queued output (and each touched site's site-wide ones) and store them.
 
     `write_workers` > 1 writes the outputs of each render-order step concurrently (a store whose
     requests wait on the network: S3); the steps stay in order, so a sitemap index is written
-    only after the shards it lists."""
+    only after the shards it lists. `render_workers` > 1 renders and writes many AMP pages (a
+    rebuild's) in that many processes, each with its own index and store from `open_worker`,
+    before the steps after them."""
     report = RenderReport()
     release_due(deployment, index, queue, now)
     # Outputs of sites this run has no config for stay queued for a run that has it.
@@ -154,7 +163,7 @@ def render_pending(
             raise exc  # the store or the index is down: the run fails and is retried whole
         if attempts is None:
             attempts = {q.key: q.attempts for q in queue.quarantined()}
-        reason = f"{type(exc).__name__}: {exc}"[:500]
+        reason = str(exc) if isinstance(exc, OutputFault) else f"{type(exc).__name__}: {exc}"[:500]
         wait = min(QUARANTINE_FIRST_RETRY * 2 ** attempts.get(key, 0), QUARANTINE_LONGEST_WAIT)
         count = queue.quarantine(key, reason, now + wait)
         report.quarantined.append((key, reason))
@@ -170,6 +179,17 @@ def render_pending(
         )
 
     ordered = sorted(keys, key=OutputKey.sort_key)
+    pages = [key for key in ordered if key.kind == "amp"]
+    if open_worker is not None and wants_workers(render_workers, len(pages)):
+        # Every site's pages first (each site's still before its feeds), in processes.
+        for result in render_in_workers(pages, deployment, open_worker, now, render_workers):
+            for change, path, outcome in result.applied:
+                _record(result.key, change, path, outcome, report, on_output)
+            if result.fault is not None:
+                quarantine(result.key, OutputFault(result.fault))
+            elif result.key in retrying:
+                recovered.append(result.key)
+        ordered = [key for key in ordered if key.kind != "amp"]
     if write_workers <= 1:
         for key in ordered:
             site = deployment.sites[key.site]

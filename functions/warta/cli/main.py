@@ -17,6 +17,7 @@ from typing import TYPE_CHECKING
 from warta.adapters.local_stack import LocalStack, open_local_stack
 from warta.app.ingest import EventOutcome
 from warta.app.render import RenderReport
+from warta.app.render_workers import worker_count
 from warta.cli import config_cmd as config_cli
 from warta.cli import import_wordpress as import_cli
 from warta.cli import status as status_cli
@@ -55,6 +56,16 @@ def _parse_now(value: str | None) -> datetime:
     if moment.tzinfo is None:
         raise argparse.ArgumentTypeError(f"--now: {value!r} has no UTC offset")
     return moment
+
+
+def _positive(value: str) -> int:
+    try:
+        number = int(value)
+    except ValueError:
+        number = 0
+    if number < 1:
+        raise argparse.ArgumentTypeError(f"{value!r} is not a whole number of at least 1")
+    return number
 
 
 def _open_stack(args: argparse.Namespace) -> LocalStack:
@@ -101,7 +112,9 @@ def _print_summary(outcomes: list[EventOutcome], report: RenderReport) -> None:
             print(f"  {key.kind} {key.name or '(site-wide)'}: {reason}")
 
 
-def _render(stack: LocalStack, now: datetime, observer: RunObserver | None = None) -> RenderReport:
+def _render(
+    stack: LocalStack, now: datetime, observer: RunObserver | None = None, workers: int = 1
+) -> RenderReport:
     from warta.app.render import render_pending
 
     with stack.render_lock():
@@ -113,6 +126,8 @@ def _render(stack: LocalStack, now: datetime, observer: RunObserver | None = Non
             now=now,
             on_output=observer.output if observer is not None else None,
             on_plan=observer.start_render if observer is not None else None,
+            render_workers=workers,
+            open_worker=stack.worker_stores(),
         )
 
 
@@ -226,7 +241,7 @@ def cmd_rebuild(args: argparse.Namespace) -> int:
         return EXIT_OK
     queue_everything(stack.deployment, stack.index, stack.index, args.now)
     observer = _observer(args, stack)
-    report = _render(stack, args.now, observer)
+    report = _render(stack, args.now, observer, workers=args.workers)
     removed = 0
     with stack.render_lock():
         for site_id in stack.deployment.sites:
@@ -340,6 +355,12 @@ def build_parser() -> argparse.ArgumentParser:
         "--dry-run",
         action="store_true",
         help="render and delete nothing: list the stray files a rebuild would remove",
+    )
+    rebuild.add_argument(
+        "--workers",
+        type=_positive,
+        default=worker_count(),
+        help="processes that render the AMP pages (default: the cores this may run on)",
     )
     for command in (publish, rebuild):
         command.add_argument(

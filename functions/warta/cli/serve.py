@@ -23,6 +23,7 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import unquote, urlsplit
 
+from warta.adapters.directory_store import read_metadata
 from warta.app.webhook_rules import DEFAULT_MAX_BODY_BYTES, too_large_answer
 
 LOOPBACK = "127.0.0.1"
@@ -93,12 +94,7 @@ class OutputRequestHandler(BaseHTTPRequestHandler):
             return None
 
     def _metadata(self, target: Path) -> dict[str, str]:
-        meta = self.meta_root / (str(target.relative_to(self.root)) + ".json")
-        try:
-            fields: dict[str, str] = json.loads(meta.read_bytes())
-            return fields
-        except (FileNotFoundError, ValueError):
-            return {}
+        return read_metadata(self.root, self.meta_root, target.relative_to(self.root).as_posix())
 
     def _not_modified(self, etag: str, mtime: float) -> bool:
         if_none_match = self.headers.get("If-None-Match")

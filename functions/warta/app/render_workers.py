@@ -1,0 +1,137 @@
+"""Render many AMP pages in worker processes: the bulk of a rebuild, spread over the cores.
+
+The parent plans (which keys, in which order) and keeps the report, the queue and the log; each
+worker opens its own index connection and store (`StoreOpener`, called in the worker), renders
+a run of consecutive keys and writes their files, and sends back what it did: each change
+without its body, or why an output could not be rendered. The parent records the answers in key
+order, as a serial render would, and only then goes on to the next render step (the feeds that
+link the pages), so the render order's promises hold.
+
+Workers are spawned, not forked (a fork would copy open connections and locks): each starts a
+Python and imports warta (~0.3-0.6 s of CPU), and imports the calling script as `__mp_main__`,
+so a script that renders with workers keeps its work under `if __name__ == "__main__":`.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import multiprocessing
+import os
+from collections import deque
+from collections.abc import Callable, Iterator
+from concurrent.futures import Future, ProcessPoolExecutor
+from dataclasses import dataclass
+from datetime import datetime
+from typing import TYPE_CHECKING
+
+from warta.app.outputs.changes import Change, Put
+from warta.core.config import Deployment
+from warta.core.planner import OutputKey
+from warta.core.ports import ArticleIndex, ObjectStore
+
+if TYPE_CHECKING:
+    from warta.app.render import Outcome  # the render step imports this module
+
+# Keys a worker renders per task: enough that a task's round trip (pickling the keys and the
+# answers, ~0.1 ms) is small beside its pages (~0.5 ms each), few enough to balance the cores.
+KEYS_PER_TASK = 200
+# Tasks handed out ahead of the answers read: the cores stay busy, answers waiting stay few.
+TASKS_AHEAD_PER_WORKER = 4
+# Fewer AMP pages than this render in the parent: starting a worker process costs a Python
+# start-up and warta's imports (~0.3 s), about as much as rendering a thousand pages.
+MIN_KEYS_FOR_WORKERS = 2_000
+
+# An index connection and a store, opened in the process that calls it; picklable.
+StoreOpener = Callable[[], tuple[ArticleIndex, ObjectStore]]
+
+
+@dataclass(frozen=True, slots=True)
+class KeyResult:
+    """What a worker did for one key: the changes it applied, bodies dropped, and their
+    outcomes, in order; and, if the output failed part way, why (an output's own fault)."""
+
+    key: OutputKey
+    applied: list[tuple[Change, str, Outcome]]
+    fault: str | None = None
+
+
+@dataclass(slots=True)
+class _Worker:
+    deployment: Deployment
+    index: ArticleIndex
+    store: ObjectStore
+    now: datetime
+
+
+_worker: _Worker | None = None
+
+
+def worker_count() -> int:
+    """The cores this process may run on."""
+    try:
+        return len(os.sched_getaffinity(0))
+    except AttributeError:  # not Linux
+        return os.cpu_count() or 1
+
+
+def wants_workers(workers: int, pages: int) -> bool:
+    """Whether `pages` AMP pages are worth `workers` processes."""
+    return workers > 1 and pages >= MIN_KEYS_FOR_WORKERS
+
+
+def _start(opener: StoreOpener, deployment: Deployment, now: datetime) -> None:
+    global _worker
+    index, store = opener()
+    _worker = _Worker(deployment, index, store, now)
+
+
+def _render_keys(keys: list[OutputKey]) -> list[KeyResult]:
+    from warta.app.render import _apply, _is_output_fault, render_key
+
+    assert _worker is not None, "the pool's initializer opens the index and the store"
+    w = _worker
+    results = []
+    for key in keys:
+        site = w.deployment.sites[key.site]
+        applied: list[tuple[Change, str, Outcome]] = []
+        try:
+            for change in render_key(key, site, w.index, w.now):
+                path = site.output_prefix + change.path
+                outcome = _apply(change, path, site, w.store)
+                if isinstance(change, Put):
+                    change = dataclasses.replace(change, body=b"")  # the parent needs no body
+                applied.append((change, path, outcome))
+        except Exception as exc:
+            if not _is_output_fault(exc):
+                raise  # the store or the index is down: the run fails, as a serial one would
+            results.append(KeyResult(key, applied, f"{type(exc).__name__}: {exc}"[:500]))
+            continue
+        results.append(KeyResult(key, applied))
+    return results
+
+
+def render_in_workers(
+    keys: list[OutputKey],
+    deployment: Deployment,
+    opener: StoreOpener,
+    now: datetime,
+    workers: int,
+) -> Iterator[KeyResult]:
+    """Render and write `keys` in `workers` processes; the results in the order of `keys`,
+    each task's as soon as it and every task before it are done."""
+    context = multiprocessing.get_context("spawn")  # no fork of a process holding connections
+    chunks = [keys[i : i + KEYS_PER_TASK] for i in range(0, len(keys), KEYS_PER_TASK)]
+    with ProcessPoolExecutor(
+        max_workers=workers, mp_context=context, initializer=_start, initargs=(opener, deployment, now)
+    ) as pool:
+        ahead: deque[Future[list[KeyResult]]] = deque()
+        try:
+            for chunk in chunks:
+                ahead.append(pool.submit(_render_keys, chunk))
+                if len(ahead) >= workers * TASKS_AHEAD_PER_WORKER:
+                    yield from ahead.popleft().result()
+            while ahead:
+                yield from ahead.popleft().result()
+        finally:
+            for future in ahead:
+                future.cancel()

@@ -1,0 +1,142 @@
+"""`warta rebuild --workers N`: AMP pages rendered and written in N processes give the tree, the
+metadata, the report and the quarantine a serial rebuild gives, byte for byte, and the pages
+are all written before the feeds that link them (the render order's promise)."""
+
+from __future__ import annotations
+
+import contextlib
+import io
+import json
+import shutil
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from warta.adapters.directory_store import DirectoryStore
+from warta.app import render, render_workers
+from warta.app.render_workers import MIN_KEYS_FOR_WORKERS, wants_workers
+from warta.cli.main import main
+
+from conftest import EXAMPLE_EVENTS, EXAMPLE_SITE
+from support.cli_runs import publish_events
+
+NOW = "2023-09-12T12:00:00+07:00"
+BASE = json.loads((EXAMPLE_EVENTS / "002-festival-layang-layang.json").read_text())
+BLOCKED_URL = "https://www.andalpost.com/nasional/blok/warga-berlari-pagi"
+
+
+def _rebuild(tmp: Path, *extra: str) -> tuple[int, str]:
+    args = ["rebuild", "--config", str(EXAMPLE_SITE), "--out", str(tmp / "public")]
+    args += ["--state", str(tmp / "state"), "--now", NOW, "--no-ping", *extra]
+    printed = io.StringIO()
+    with contextlib.redirect_stdout(printed):
+        code = main(args)
+    return code, printed.getvalue()
+
+
+def _tree(tmp: Path) -> dict[str, tuple[bytes, dict[str, str]]]:
+    """Every file of the public tree: its bytes and the metadata the store gives it."""
+    store = DirectoryStore(tmp / "public", tmp / "state" / "objects")
+    return {path: (store.get(path) or b"", store.metadata(path)) for path in store.list()}
+
+
+def _published(tmp: Path, *extra_events: dict[str, Any]) -> Path:
+    events = [json.loads(p.read_text()) for p in sorted(EXAMPLE_EVENTS.glob("*.json"))]
+    code, printed = publish_events(tmp, NOW, [*events, *extra_events])
+    assert code == 0, printed
+    return tmp
+
+
+def _article(number: int, url: str) -> dict[str, Any]:
+    data = json.loads(json.dumps(BASE))
+    data["event_id"] = f"evt-w-{number}"
+    data["article"].update(id=f"w{number}", url=url, revision=1, title=f"Berita pekerja {number}")
+    return data
+
+
+@pytest.fixture
+def in_workers(monkeypatch: pytest.MonkeyPatch) -> list[int]:
+    """Workers for any number of pages, a few keys a task; counts the pages they answer for."""
+    answered: list[int] = []
+    real = render.render_in_workers
+
+    def counting(*args: Any, **kwargs: Any) -> Iterator[render_workers.KeyResult]:
+        for result in real(*args, **kwargs):
+            answered.append(1)
+            yield result
+
+    monkeypatch.setattr(render_workers, "MIN_KEYS_FOR_WORKERS", 0)
+    monkeypatch.setattr(render_workers, "KEYS_PER_TASK", 3)
+    monkeypatch.setattr(render, "render_in_workers", counting)
+    return answered
+
+
+@pytest.mark.parametrize("fresh", [True, False], ids=["empty tree", "over the published tree"])
+def test_a_rebuild_in_workers_gives_the_serial_tree_byte_for_byte(
+    tmp_path: Path, in_workers: list[int], fresh: bool
+) -> None:
+    serial, parallel = _published(tmp_path / "serial"), tmp_path / "parallel"
+    shutil.copytree(serial, parallel)
+    for tmp in (serial, parallel):
+        if fresh:
+            shutil.rmtree(tmp / "public")
+            shutil.rmtree(tmp / "state" / "objects")
+    code, serial_printed = _rebuild(serial, "--workers", "1")
+    assert code == 0 and in_workers == []
+    code, parallel_printed = _rebuild(parallel, "--workers", "2")
+    assert code == 0
+    pages = {path for path in _tree(parallel) if path.startswith("amp/")}
+    assert len(in_workers) == len(pages) > 10  # every page, from the workers
+    assert _tree(parallel) == _tree(serial)
+    assert parallel_printed == serial_printed  # the same counts: written, unchanged
+    if fresh:  # every page was written before the first feed
+        public = parallel / "public"
+        newest_page = max((public / path).stat().st_mtime_ns for path in pages)
+        assert newest_page <= min(p.stat().st_mtime_ns for p in (public / "feed").rglob("*.xml"))
+
+
+def test_an_output_that_fails_in_a_worker_is_quarantined_as_in_a_serial_rebuild(
+    tmp_path: Path, in_workers: list[int]
+) -> None:
+    printed = {}
+    for workers in ("1", "2"):
+        tmp = _published(tmp_path / workers, _article(1, BLOCKED_URL.replace("blok", "ekonomi")))
+        # A file where the page's folder must be: the page cannot be written, the rest goes on.
+        shutil.rmtree(tmp / "public" / "amp")
+        (tmp / "public" / "amp" / "nasional").mkdir(parents=True)
+        (tmp / "public" / "amp" / "nasional" / "blok").write_text("not a folder")
+        code, out = publish_events(tmp, NOW, [_article(2, BLOCKED_URL)])
+        assert code == 0 and "quarantined: 1" in out, out
+        code, out = _rebuild(tmp, "--workers", workers)
+        assert code == 0
+        printed[workers] = out.replace(str(tmp), "TMP")  # the reason names the blocked path
+    assert "quarantined: 1 outputs" in printed["2"] and "warga-berlari-pagi" in printed["2"]
+    assert in_workers  # the pages were the workers'
+    assert printed["2"] == printed["1"]
+    assert _tree(tmp_path / "2") == _tree(tmp_path / "1")
+
+
+@pytest.mark.parametrize(
+    ("workers", "pages", "wanted"),
+    [
+        (1, 10 * MIN_KEYS_FOR_WORKERS, False),  # one process: the parent renders
+        (2, MIN_KEYS_FOR_WORKERS - 1, False),  # too few pages to be worth starting processes
+        (2, MIN_KEYS_FOR_WORKERS, True),
+        (8, MIN_KEYS_FOR_WORKERS + 1, True),
+        (2, 0, False),
+    ],
+)
+def test_when_pages_are_worth_worker_processes(workers: int, pages: int, wanted: bool) -> None:
+    assert wants_workers(workers, pages) is wanted
+
+
+@pytest.mark.parametrize("value", ["0", "-2", "two"])
+def test_workers_must_be_a_positive_whole_number(
+    tmp_path: Path, value: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    with pytest.raises(SystemExit) as exit_info:
+        _rebuild(tmp_path, "--workers", value)
+    assert exit_info.value.code == 2
+    assert "--workers" in capsys.readouterr().err
