@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from warta.core.articles import Article, body_left_out
+from warta.core.articles import Article, Tombstone, body_left_out
 from warta.core.body.model import Paragraph, Text
 from warta.core.config import SiteConfig
 from warta.core.planner import shard_period
@@ -108,3 +108,18 @@ def test_latest_without_bodies_is_latest_with_the_bodies_left_out(
         assert [replace(article, body=()) for article in bodiless] == [
             replace(article, body=()) for article in full
         ], filters
+
+
+def test_a_takedown_leaves_no_item_of_the_article_in_the_index(
+    index: ArticleIndex, site: SiteConfig, make_article: MakeArticle
+) -> None:
+    """What an editor takes down vanishes from the index too, not only from the outputs: items
+    kept for any revision of it are gone, other articles' stay."""
+    for article_id in ("a1", "a2"):
+        _store(index, site, make_article(id=article_id, revision=3))
+    kept = [FeedItem("a1", 3, RSS, b"<item>a1</item>"), FeedItem("a1", 3, ATOM, b"<entry>a1</entry>")]
+    other = FeedItem("a2", 3, RSS, b"<item>a2</item>")
+    index.keep_feed_items(site.id, [*kept, other])
+    assert index.write(Tombstone(site.id, "a1", 4), None, released=True).applied
+    assert _found(index, site.id, [("a1", 3)], [RSS, ATOM]) == set()
+    assert _found(index, site.id, [("a2", 3)], [RSS, ATOM]) == {other}

@@ -6,7 +6,8 @@
 Kept beside the article rather than in its item: the article item is read whole by every feed,
 and a full-text item is about as big as the body, several per article (RSS, Atom, JSON Feed).
 Items are not deleted when their article changes: one kept for another revision is never
-served (`feed_items` asks for the revision), and the next keep replaces it.
+served (`feed_items` asks for the revision), and the next keep replaces it. A takedown deletes
+them (`drop_feed_items`): a taken-down article's text does not stay in the index.
 """
 
 from __future__ import annotations
@@ -65,6 +66,21 @@ class DynamoFeedItems(DynamoTable):
             }
         requests: list[WriteRequestUnionTypeDef] = [
             {"PutRequest": {"Item": marshal(item)}} for item in kept.values()
+        ]
+        if requests:
+            self._batch_write(requests)
+
+    def drop_feed_items(self, site: str, article_id: str) -> None:
+        """Delete every item kept for the article, whatever its revision and variant."""
+        pk = feed_item_pk(site, article_id)
+        found = self._query(
+            KeyConditionExpression="pk = :pk",
+            ExpressionAttributeValues=marshal({":pk": pk}),
+            ProjectionExpression="pk, sk",
+            ConsistentRead=True,
+        )
+        requests: list[WriteRequestUnionTypeDef] = [
+            {"DeleteRequest": {"Key": marshal({"pk": item["pk"], "sk": item["sk"]})}} for item in found
         ]
         if requests:
             self._batch_write(requests)

@@ -270,6 +270,8 @@ class DynamoIndex(DynamoFeedItems, DynamoListing):
             if self._try_write(state, period, released, item):
                 if item is not None and "doc_ref" in item and self._s3 is not None:
                     self._s3.delete_object(Bucket=self._doc_bucket, Key=item["doc_ref"])
+                if isinstance(state, Tombstone) and previous is not None:
+                    self.drop_feed_items(state.site, state.id)
                 return WriteResult(applied=True, previous=previous)
         raise RuntimeError(f"article {state.id}: index write kept losing races after {WRITE_ATTEMPTS} tries")
 
