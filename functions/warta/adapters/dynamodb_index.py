@@ -20,6 +20,9 @@ one small *membership* item per list it belongs to, written in the same transact
     T#<site>                    TEMPLATES              output path templates ever used (a set)
     TS#<site>                   <id>                   articles that are takedowns now
 
+A list's membership items name their article's id and revision (`rev`), so a warm reader takes
+the articles it holds parsed already (`dynamodb_articles`) and reads only the others.
+
 Keys built from a URL, tag or author go through `list_pk`: past DynamoDB's partition key limit
 the value is shortened and hashed (`core.urls.bounded_key`), so no URL the contract allows fails
 the write. A URL claim is put with a condition in the article's transaction, so two articles can
@@ -48,6 +51,7 @@ from typing import TYPE_CHECKING, Any
 from boto3.dynamodb.types import Binary
 from botocore.exceptions import ClientError
 
+from warta.adapters.dynamodb_articles import ParsedArticles
 from warta.adapters.dynamodb_count import count_items
 from warta.adapters.dynamodb_table import (
     ARTICLE_SK,
@@ -93,6 +97,11 @@ if TYPE_CHECKING:  # boto3-stubs, a dev dependency: never imported at run time
 
 # Room left in the article item for everything but the compressed document.
 INLINE_DOC_LIMIT = ITEM_SIZE_LIMIT - 64 * 1024
+# What reading an article needs of its item: not its list of memberships, the bulk of the rest.
+ARTICLE_ATTRIBUTES = ("pk", "sk", "live", "revision", "doc_z", "doc_ref")
+# What a list's membership items give of the articles they name (`_articles_of`).
+MEMBER_ATTRIBUTES = ("id", "rev")
+NEWS_ATTRIBUTES = ("url", "title", "language", "published_at")  # what the news sitemap shows
 WRITE_ATTEMPTS = 8
 
 
@@ -123,6 +132,7 @@ class DynamoIndex(DynamoTable):
         self._s3 = s3_client
         self._doc_bucket = doc_bucket
         self._doc_prefix = doc_prefix
+        self._parsed = ParsedArticles()  # by (site, id, revision): see dynamodb_articles
 
     # --- documents --------------------------------------------------------------------------
 
@@ -156,7 +166,9 @@ class DynamoIndex(DynamoTable):
                 # A newer write replaced this revision (and removed its document) since the
                 # item was read: read the article as it is now.
                 fresh = self._get_item(item["pk"], ARTICLE_SK)
-                return None if fresh is None or fresh == item else self._article(fresh)
+                if fresh is None or fresh["revision"] == item["revision"]:
+                    return None
+                return self._article(fresh)
         return Article.from_json(json.loads(zlib.decompress(packed)))
 
     def _state(self, item: dict[str, Any]) -> ArticleState:
@@ -168,16 +180,19 @@ class DynamoIndex(DynamoTable):
         )
 
     def _articles_of(self, members: Iterable[dict[str, Any]], site: str) -> list[Article]:
-        """The live articles behind membership items, in the members' order."""
-        keys = [(article_pk(site, m["id"]), ARTICLE_SK) for m in members]
-        items = self._batch_get(keys)
-        articles = []
-        for key in keys:
-            item = items.get(key)
-            article = self._article(item) if item is not None else None
-            if article is not None:
-                articles.append(article)
-        return articles
+        """The live articles behind membership items, in the members' order. A member names
+        its article's revision (`rev`): those kept parsed are not read again."""
+        listed = list(members)
+        found = {m["id"]: self._parsed.get((site, m["id"], int(m["rev"]))) for m in listed if "rev" in m}
+        unread = {article_pk(site, m["id"]): m["id"] for m in listed if found.get(m["id"]) is None}
+        if unread:
+            items = self._batch_get([(pk, ARTICLE_SK) for pk in unread], ARTICLE_ATTRIBUTES)
+            for (pk, _), item in items.items():
+                found[unread[pk]] = article = self._article(item)
+                if article is not None:  # a document in S3 counts as at least the inline limit
+                    size = len(item["doc_z"].value) if "doc_z" in item else INLINE_DOC_LIMIT
+                    self._parsed.put(article, size)
+        return [a for a in (found.get(m["id"]) for m in listed) if a is not None]
 
     # --- ArticleIndex -----------------------------------------------------------------------
 
@@ -188,7 +203,7 @@ class DynamoIndex(DynamoTable):
     def _memberships(self, article: Article, period: str | None) -> dict[tuple[str, str], dict[str, Any]]:
         site, us = article.site, _micros(article.published_at)
         sk = sort_key(us, article.id)
-        base = {"sk": sk, "id": article.id, "us": us}
+        base = {"sk": sk, "id": article.id, "us": us, "rev": article.revision}
         tags = sorted({slugify(tag) for tag in article.tags})
         authors = list(author_slugs(article))
         members: list[dict[str, Any]] = [
@@ -335,7 +350,8 @@ class DynamoIndex(DynamoTable):
             raise UrlHeld(article.url, claim["id"])
 
     def live_by_url(self, site: str, url: str, now: datetime) -> Article | None:
-        for member in self._partition(list_pk("U", site, url), until_key(now), limit=1):
+        url_pk = list_pk("U", site, url)
+        for member in self._partition(url_pk, until_key(now), limit=1, attributes=MEMBER_ATTRIBUTES):
             found = self._articles_of([member], site)
             return found[0] if found else None
         return None
@@ -360,7 +376,7 @@ class DynamoIndex(DynamoTable):
         ]
         if len(lists) > 1:
             # Several filters (not asked by any feed today): walk the first list, keep the rest.
-            members = self._partition(lists[0], until_key(now))
+            members = self._partition(lists[0], until_key(now), attributes=MEMBER_ATTRIBUTES)
             return [
                 a
                 for a in self._articles_of(members, site)
@@ -369,7 +385,8 @@ class DynamoIndex(DynamoTable):
                 and (section is None or a.section.id == section)
             ][:limit]
         pk = lists[0] if lists else f"L#{site}"
-        return self._articles_of(list(self._partition(pk, until_key(now), limit=limit)), site)
+        members = self._partition(pk, until_key(now), limit=limit, attributes=MEMBER_ATTRIBUTES)
+        return self._articles_of(list(members), site)
 
     def shard_rows(
         self,
@@ -416,19 +433,21 @@ class DynamoIndex(DynamoTable):
     def news_entries(self, site: str, after: datetime, until: datetime, limit: int) -> list[NewsEntry]:
         return [
             NewsEntry(m["url"], m["title"], m["language"], datetime.fromisoformat(m["published_at"]))
-            for m in self._between(site, after, until, limit)
+            for m in self._between(site, after, until, limit, NEWS_ATTRIBUTES)
         ]
 
-    def _between(self, site: str, after: datetime, until: datetime, limit: int) -> list[dict[str, Any]]:
+    def _between(
+        self, site: str, after: datetime, until: datetime, limit: int, attributes: Sequence[str]
+    ) -> list[dict[str, Any]]:
         lower = f"{_micros(after) + 1:020d}"
         upper = f"{_micros(until) + 1:020d}"
         if lower >= upper:
             return []
         # BETWEEN is inclusive, but no key equals `upper`: keys go on with "#<id>".
-        return list(self._partition(f"L#{site}", upper, lower=lower, limit=limit))
+        return list(self._partition(f"L#{site}", upper, lower=lower, limit=limit, attributes=attributes))
 
     def published_between(self, site: str, after: datetime, until: datetime, limit: int) -> list[Article]:
-        return self._articles_of(self._between(site, after, until, limit), site)
+        return self._articles_of(self._between(site, after, until, limit, MEMBER_ATTRIBUTES), site)
 
     def due(self, site: str, now: datetime) -> list[Article]:
         candidates = self._query(

@@ -1,0 +1,132 @@
+"""What the DynamoDB index reads (issue 17, point 1): a list's articles come from the articles
+it keeps parsed by revision, and a new revision is read again; list queries read only the
+attributes they use. The results themselves are the contract suite's (test_contract_index)."""
+
+from __future__ import annotations
+
+from collections import Counter
+from collections.abc import Callable
+from dataclasses import replace
+from datetime import datetime
+from typing import Any
+
+import pytest
+
+from warta.adapters.dynamodb_articles import ParsedArticles
+from warta.adapters.dynamodb_index import DynamoIndex
+from warta.core.articles import Article
+from warta.core.config import SiteConfig
+from warta.core.planner import shard_period
+
+from conftest import WIB
+from support.contracts import dynamodb_index
+
+NOW = datetime(2023, 9, 21, 12, 0, tzinfo=WIB)
+
+
+class _Calls:
+    """DynamoDB operations the index makes, with their request parameters."""
+
+    def __init__(self, index: DynamoIndex) -> None:
+        self.seen: Counter[str] = Counter()
+        self.params: list[tuple[str, dict[str, Any]]] = []
+        index._ddb.meta.events.register("provide-client-params.dynamodb", self._note)
+
+    def _note(self, model: Any, params: dict[str, Any], **_: Any) -> None:
+        self.seen[model.name] += 1
+        self.params.append((model.name, params))
+
+    def clear(self) -> None:
+        self.seen.clear()
+        self.params.clear()
+
+
+def _stored(index: DynamoIndex, site: SiteConfig, *articles: Article) -> None:
+    for article in articles:
+        assert index.write(article, shard_period(article.published_at, site), True).applied
+
+
+@pytest.fixture
+def index(moto: Any) -> DynamoIndex:
+    found: DynamoIndex = dynamodb_index(moto)
+    return found
+
+
+def test_a_list_read_again_reads_only_the_revisions_it_has_not_parsed(
+    index: DynamoIndex, site: SiteConfig, make_article: Callable[..., Article]
+) -> None:
+    first, second = make_article(id="1"), make_article(id="2", title="Kedua")
+    _stored(index, site, first, second)
+    calls = _Calls(index)
+    assert [a.title for a in index.latest(site.id, NOW, 10)] == ["Kedua", "Berita nomor 1"]
+    assert calls.seen["BatchGetItem"] == 1
+    calls.clear()
+    section = index.latest(site.id, NOW, 10, section="nasional")
+    assert [a.title for a in section] == ["Kedua", "Berita nomor 1"]
+    assert calls.seen == Counter({"Query": 1})  # both kept parsed: no article read
+    _stored(index, site, replace(second, revision=2, title="Kedua, diperbarui"))
+    calls.clear()
+    assert [a.title for a in index.latest(site.id, NOW, 10)] == ["Kedua, diperbarui", "Berita nomor 1"]
+    ((_, batch),) = [(name, p) for name, p in calls.params if name == "BatchGetItem"]
+    (keys,) = [request["Keys"] for request in batch["RequestItems"].values()]
+    assert [key["pk"]["S"] for key in keys] == [f"A#{site.id}#2"]  # only the new revision
+
+
+def test_article_reads_leave_out_the_membership_list(
+    index: DynamoIndex, site: SiteConfig, make_article: Callable[..., Article]
+) -> None:
+    _stored(index, site, make_article(id="1"))
+    calls = _Calls(index)
+    index.live_by_url(site.id, make_article(id="1").url, NOW)
+    ((_, query), (_, batch)) = calls.params
+    assert sorted(query["ExpressionAttributeNames"].values()) == ["id", "rev"]
+    (request,) = batch["RequestItems"].values()
+    assert "members" not in request["ExpressionAttributeNames"].values()
+    assert "doc_z" in request["ExpressionAttributeNames"].values()
+
+
+def test_news_entries_read_only_what_the_news_sitemap_shows(
+    index: DynamoIndex, site: SiteConfig, make_article: Callable[..., Article]
+) -> None:
+    article = make_article(id="1")
+    _stored(index, site, article)
+    calls = _Calls(index)
+    (entry,) = index.news_entries(site.id, article.published_at.replace(year=2022), NOW, 10)
+    assert (entry.url, entry.title) == (article.url, article.title)
+    ((_, query),) = calls.params
+    assert sorted(query["ExpressionAttributeNames"].values()) == ["language", "published_at", "title", "url"]
+
+
+# --- the parsed articles' bounds ---------------------------------------------------------------
+
+
+def test_parsed_articles_keep_the_most_recently_used_within_their_count(
+    make_article: Callable[..., Article],
+) -> None:
+    kept = ParsedArticles(entries=2, doc_bytes=1_000)
+    a, b, c = (make_article(id=i) for i in "abc")
+    kept.put(a, 10)
+    kept.put(b, 10)
+    assert kept.get((a.site, "a", 1)) is a  # a is now the most recent
+    kept.put(c, 10)
+    assert [kept.get((x.site, x.id, 1)) for x in (a, b, c)] == [a, None, c]
+    assert kept.get((a.site, "a", 2)) is None  # another revision is another article
+
+
+# (doc bytes of the entries put, the byte bound) -> how many stay
+BYTE_BOUNDS = [
+    ((400, 400), 800, 2),  # exactly at the bound: both stay
+    ((400, 401), 800, 1),  # one byte over: the oldest goes
+    ((801,), 800, 0),  # one document over the bound is not kept at all
+    ((800,), 800, 1),
+]
+
+
+@pytest.mark.parametrize(("sizes", "bound", "left"), BYTE_BOUNDS)
+def test_parsed_articles_stay_within_their_bytes(
+    make_article: Callable[..., Article], sizes: tuple[int, ...], bound: int, left: int
+) -> None:
+    kept = ParsedArticles(entries=10, doc_bytes=bound)
+    for n, size in enumerate(sizes):
+        kept.put(make_article(id=str(n)), size)
+    assert len(kept) == left
