@@ -52,6 +52,7 @@ MODULE_TIERS: dict[str, str] = {
     "test_architecture": "unit",
     "test_aws_stack": "aws",
     "test_aws_template": "unit",
+    "test_batch_index": "unit",
     "test_body_boilerplate": "unit",
     "test_body_media": "unit",
     "test_body_parse": "unit",

@@ -1,0 +1,78 @@
+"""The index as one render batch reads it (app.batch_index): each site's shard parts are read
+once, and what the batch writes of them is what it reads next, as a fresh read would give."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import UTC, datetime
+from typing import cast
+
+from warta.app.batch_index import BatchIndex
+from warta.core.ports import ArticleIndex, ShardPart
+
+LASTMOD = datetime(2023, 9, 21, tzinfo=UTC)
+
+
+def _part(period: str, part: int, urls: int = 10) -> ShardPart:
+    return ShardPart(period, part, urls, LASTMOD)
+
+
+class _Parts:
+    """Shard parts as an index keeps them (by period, then part), with its reads counted."""
+
+    def __init__(self, parts: dict[str, list[ShardPart]]) -> None:
+        self.parts = parts
+        self.reads = 0
+
+    def shard_parts(self, site: str, period: str | None = None) -> list[ShardPart]:
+        self.reads += 1
+        found = sorted(self.parts.get(site, []), key=lambda p: (p.period, p.part))
+        return [p for p in found if period is None or p.period == period]
+
+    def set_shard_parts(self, site: str, period: str, parts: Sequence[ShardPart]) -> None:
+        self.parts[site] = [p for p in self.parts.get(site, []) if p.period != period] + list(parts)
+
+
+def _batch(inner: _Parts) -> BatchIndex:
+    return BatchIndex(cast(ArticleIndex, inner))
+
+
+def test_each_site_is_read_once_and_a_period_is_its_slice() -> None:
+    inner = _Parts({"a": [_part("2023-08", 1), _part("2023-09", 1), _part("2023-09", 2)], "b": []})
+    batch = _batch(inner)
+    assert batch.shard_parts("a", "2023-09") == inner.shard_parts("a", "2023-09")
+    assert batch.shard_parts("a") == inner.shard_parts("a")
+    assert batch.shard_parts("a", "2023-07") == []
+    assert inner.reads == 2 + 1  # the two comparisons' own reads, and the batch's one
+    assert batch.shard_parts("b") == []
+    assert inner.reads == 4  # another site: its own read
+
+
+# What the batch writes of a period -> a fresh read after it gives the same, without a read
+# when the period was listed already.
+WRITES = [
+    ("2023-09", [_part("2023-09", 1, 11), _part("2023-09", 2), _part("2023-09", 3)], 0),  # grows
+    ("2023-09", [_part("2023-09", 1, 3)], 0),  # shrinks to one part
+    ("2023-09", [], 0),  # empties
+    ("2023-08", [_part("2023-08", 2, 5), _part("2023-08", 1, 7)], 0),  # given out of order
+    ("2023-10", [_part("2023-10", 1, 1)], 1),  # a new period: read again
+    ("2023-07", [], 0),  # nothing of a period never listed
+]
+
+
+def test_what_the_batch_writes_is_what_a_fresh_read_gives() -> None:
+    for period, parts, reads in WRITES:
+        inner = _Parts({"a": [_part("2023-08", 1), _part("2023-09", 1), _part("2023-09", 2)]})
+        batch = _batch(inner)
+        batch.shard_parts("a")
+        inner.reads = 0
+        batch.set_shard_parts("a", period, parts)
+        assert batch.shard_parts("a") == inner.shard_parts("a"), period
+        assert inner.reads == reads + 1, period  # + the comparison's own
+
+
+def test_a_write_before_any_read_reads_after_it() -> None:
+    inner = _Parts({"a": [_part("2023-09", 1)]})
+    batch = _batch(inner)
+    batch.set_shard_parts("a", "2023-09", [_part("2023-09", 1, 99)])
+    assert batch.shard_parts("a") == [_part("2023-09", 1, 99)]
