@@ -63,7 +63,7 @@ MODULE_TIERS: dict[str, str] = {
     "test_contract_index": "local",  # each adapter's parameter is marked (support/contracts.py)
     "test_contract_queue": "local",
     "test_contract_store": "local",
-    "test_dynamodb_reads": "unit",  # the index's own tests are on moto (aws)
+    "test_dynamodb_requests": "unit",  # the index and queue tests are on moto (aws)
     "test_directory_store": "local",
     "test_events": "unit",
     "test_events_hostile": "unit",

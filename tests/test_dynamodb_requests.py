@@ -1,6 +1,7 @@
-"""What the DynamoDB index reads (issue 17, point 1): a list's articles come from the articles
-it keeps parsed by revision, and a new revision is read again; list queries read only the
-attributes they use. The results themselves are the contract suite's (test_contract_index)."""
+"""The requests the DynamoDB adapters make (issue 17, point 1). The index: a list's articles
+come from the articles it keeps parsed by revision, and a new revision is read again; list
+queries read only the attributes they use. The render queue: a push writes its pending items
+25 to a request. What they do is the contract suites' (test_contract_index, _queue)."""
 
 from __future__ import annotations
 
@@ -16,10 +17,10 @@ from warta.adapters.dynamodb_articles import ParsedArticles
 from warta.adapters.dynamodb_index import DynamoIndex
 from warta.core.articles import Article
 from warta.core.config import SiteConfig
-from warta.core.planner import shard_period
+from warta.core.planner import OutputKey, shard_period
 
 from conftest import WIB
-from support.contracts import dynamodb_index
+from support.contracts import SITE, dynamodb_index, sqs_queue
 
 NOW = datetime(2023, 9, 21, 12, 0, tzinfo=WIB)
 
@@ -27,10 +28,10 @@ NOW = datetime(2023, 9, 21, 12, 0, tzinfo=WIB)
 class _Calls:
     """DynamoDB operations the index makes, with their request parameters."""
 
-    def __init__(self, index: DynamoIndex) -> None:
+    def __init__(self, adapter: Any) -> None:
         self.seen: Counter[str] = Counter()
         self.params: list[tuple[str, dict[str, Any]]] = []
-        index._ddb.meta.events.register("provide-client-params.dynamodb", self._note)
+        adapter._ddb.meta.events.register("provide-client-params.dynamodb", self._note)
 
     def _note(self, model: Any, params: dict[str, Any], **_: Any) -> None:
         self.seen[model.name] += 1
@@ -95,6 +96,21 @@ def test_news_entries_read_only_what_the_news_sitemap_shows(
     assert (entry.url, entry.title) == (article.url, article.title)
     ((_, query),) = calls.params
     assert sorted(query["ExpressionAttributeNames"].values()) == ["language", "published_at", "title", "url"]
+
+
+# --- the render queue ------------------------------------------------------------------------
+
+# keys pushed at once -> BatchWriteItem requests (25 a request: DynamoDB's limit)
+PUSHES = [(1, 1), (25, 1), (26, 2), (50, 2), (51, 3)]
+
+
+@pytest.mark.parametrize(("keys", "requests"), PUSHES)
+def test_a_push_writes_its_pending_items_25_to_a_request(moto: Any, keys: int, requests: int) -> None:
+    queue = sqs_queue(moto)
+    calls = _Calls(queue)
+    queue.push([OutputKey(SITE, "amp", f"https://www.andalpost.com/n/{n}") for n in range(keys)])
+    assert calls.seen == Counter({"BatchWriteItem": requests})
+    assert len(queue.take()) == keys
 
 
 # --- the parsed articles' bounds ---------------------------------------------------------------
