@@ -1,14 +1,18 @@
 """The index as one render batch reads it (app.batch_index): each site's shard parts are read
-once, and what the batch writes of them is what it reads next, as a fresh read would give."""
+once, and what the batch writes of them is what it reads next, as a fresh read would give; the
+news entries of one window are read once (robots.txt asks after the news sitemap)."""
 
 from __future__ import annotations
 
 from collections.abc import Sequence
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from typing import cast
+
+import pytest
 
 from warta.app.batch_index import BatchIndex
 from warta.core.ports import ArticleIndex, ShardPart
+from warta.core.views import NewsEntry
 
 LASTMOD = datetime(2023, 9, 21, tzinfo=UTC)
 
@@ -76,3 +80,50 @@ def test_a_write_before_any_read_reads_after_it() -> None:
     batch = _batch(inner)
     batch.set_shard_parts("a", "2023-09", [_part("2023-09", 1, 99)])
     assert batch.shard_parts("a") == [_part("2023-09", 1, 99)]
+
+
+class _News:
+    """News entries as an index gives them (newest first, up to the limit), reads counted."""
+
+    def __init__(self, count: int) -> None:
+        self.entries = [
+            NewsEntry(f"https://www.andalpost.com/n/{n}", f"Berita {n}", "id", LASTMOD) for n in range(count)
+        ]
+        self.reads = 0
+
+    def news_entries(self, site: str, after: datetime, until: datetime, limit: int) -> list[NewsEntry]:
+        self.reads += 1
+        return self.entries[:limit]
+
+
+# (entries there are, the first read's limit, the next read's limit) -> whether it reads again
+NEWS_READS = [
+    (5, 1000, 1, False),  # robots.txt after the news sitemap: the first entry of those read
+    (5, 1000, 1000, False),
+    (5, 3, 3, False),
+    (5, 3, 2, False),
+    (5, 3, 4, True),  # more than were read, and there may be more: read again
+    (2, 3, 4, False),  # fewer than the limit came back: that was all of them
+    (3, 3, 4, True),  # exactly the limit came back: there may be more
+]
+
+
+@pytest.mark.parametrize(("count", "first", "then", "reads_again"), NEWS_READS)
+def test_news_entries_of_one_window_are_read_once(
+    count: int, first: int, then: int, reads_again: bool
+) -> None:
+    inner = _News(count)
+    batch = BatchIndex(cast(ArticleIndex, inner))
+    assert batch.news_entries("a", LASTMOD, LASTMOD, first) == inner.entries[:first]
+    assert batch.news_entries("a", LASTMOD, LASTMOD, then) == inner.entries[:then]
+    assert inner.reads == 1 + reads_again
+
+
+def test_news_entries_of_another_window_or_site_are_read_anew() -> None:
+    inner = _News(3)
+    batch = BatchIndex(cast(ArticleIndex, inner))
+    batch.news_entries("a", LASTMOD, LASTMOD, 10)
+    batch.news_entries("b", LASTMOD, LASTMOD, 10)
+    batch.news_entries("a", LASTMOD - timedelta(days=1), LASTMOD, 10)
+    batch.news_entries("a", LASTMOD, LASTMOD + timedelta(seconds=1), 10)
+    assert inner.reads == 4

@@ -1,4 +1,4 @@
-"""The index as one render batch reads it: each site's shard parts read once.
+"""The index as one render batch reads it: each site's shard parts and news entries read once.
 
 A publish asks for its site's shard parts four times: the open shard's layout, the sitemap
 index, robots.txt and the status report's article count. On DynamoDB each ask is a query (of a
@@ -6,22 +6,31 @@ partition moto, for one, walks the whole table to find). Within a batch only the
 writes them: renders of one site never overlap (a file lock locally, the site's FIFO message
 group on AWS; docs/architecture.md). So the parts are read at the first ask and follow the
 batch's own `set_shard_parts`; a new batch reads them again.
+
+robots.txt asks whether the news sitemap has an entry, in the window the news sitemap read
+just before it: the entries read then answer (the first `limit` of a read of as many or more,
+or of all there were). Reading them again could only give a later state, and a write after the
+batch took its outputs queues another render of both (docs/architecture.md).
 """
 
 from __future__ import annotations
 
 import threading
 from collections.abc import Sequence
+from datetime import datetime
 
 from warta.core.ports import ArticleIndex, ForwardingIndex, ShardPart
+from warta.core.views import NewsEntry
 
 
 class BatchIndex(ForwardingIndex):
-    """An `ArticleIndex` for one render batch: shard parts read once per site, then kept."""
+    """An `ArticleIndex` for one render batch: shard parts and news entries read once per site."""
 
     def __init__(self, index: ArticleIndex) -> None:
         super().__init__(index)
         self._parts: dict[str, list[ShardPart]] = {}
+        # (site, after, until) -> (the limit read with, the entries read)
+        self._news: dict[tuple[str, datetime, datetime], tuple[int, list[NewsEntry]]] = {}
         self._lock = threading.Lock()
 
     def shard_parts(self, site: str, period: str | None = None) -> list[ShardPart]:
@@ -43,3 +52,12 @@ class BatchIndex(ForwardingIndex):
                 kept[run[0] : run[-1] + 1] = sorted(parts, key=lambda part: part.part)
             elif parts:
                 del self._parts[site]  # a new period: where it goes is the index's to say
+
+    def news_entries(self, site: str, after: datetime, until: datetime, limit: int) -> list[NewsEntry]:
+        with self._lock:
+            kept = self._news.get((site, after, until))
+            if kept is not None and (limit <= kept[0] or len(kept[1]) < kept[0]):
+                return kept[1][:limit]
+            found = self._index.news_entries(site, after, until, limit)
+            self._news[(site, after, until)] = (limit, found)
+            return list(found)
