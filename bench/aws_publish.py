@@ -11,7 +11,13 @@ thread's only (moto's threads excluded).
 Counted per event, by wrapping botocore's API call: S3 PUTs and their bytes, S3 GET/HEAD,
 DynamoDB reads and writes (with the capacity units DynamoDB would charge, from item sizes:
 1 write unit per KB written, 1 read unit per 4 KB read strongly consistent), SQS messages,
-and the CloudFront invalidation paths the render handler asks for.
+and the CloudFront invalidation paths the render handler asks for; and every request by API
+(`requests`, medians per event; sqs.ReceiveMessage and sqs.DeleteMessage are the render
+queue's event source, which the harness plays).
+
+Two latencies per event: `wall_ms` from the event to the end of the render batch (status
+report included), `object_ms` from the event to the last object written to the site bucket
+(what a reader waits for).
 """
 
 from __future__ import annotations
@@ -47,20 +53,27 @@ def _item_bytes(item: dict[str, Any]) -> int:
 class CallCounter:
     """Counts AWS calls and what they move, per event."""
 
-    def __init__(self) -> None:
+    def __init__(self, site_bucket: str) -> None:
         self.counts: Counter[str] = Counter()
+        self.requests: Counter[str] = Counter()
+        self.site_bucket = site_bucket
+        self.last_object = 0.0  # perf_counter() when the last put to the site bucket ended
 
     def install(self) -> None:
         from botocore.client import BaseClient
 
         original = BaseClient._make_api_call
-        counts = self.counts
+        counts, requests = self.counts, self.requests
+        counter = self
 
         def counted(client: BaseClient, operation: str, params: dict[str, Any]) -> Any:
             service = client.meta.service_model.service_name
             body = params.get("Body", b"") if service == "s3" and operation == "PutObject" else b""
             response = original(client, operation, params)
             counts[f"{service}.{operation}"] += 1
+            requests[f"{service}.{operation}"] += 1
+            if operation == "PutObject" and params.get("Bucket") == counter.site_bucket:
+                counter.last_object = max(counter.last_object, time.perf_counter())
             if service == "s3" and operation == "PutObject":
                 counts["s3.put_bytes"] += len(body) if isinstance(body, bytes | str) else 0
             elif service == "dynamodb" and operation in DDB_WRITES:
@@ -120,7 +133,7 @@ def measure(articles: int, events: int) -> dict[str, Any]:
         harness.drain_render_queue()
         load_seconds = time.perf_counter() - started
 
-        counter = CallCounter()
+        counter = CallCounter(aws_harness.SITE_BUCKET)
         counter.install()
         cdn = runtime.stack().cdn
         invalidate = cdn.invalidate
@@ -137,26 +150,35 @@ def measure(articles: int, events: int) -> dict[str, Any]:
             item = archive.newcomer(spec, k)
             clock["now"] = item.published_at + timedelta(minutes=1)
             counter.counts.clear()
+            counter.requests.clear()
             wall, cpu = time.perf_counter(), time.thread_time()
+            counter.last_object = wall
             harness.eventbridge(event_of(spec, item))
             harness.drain_render_queue()
             per_event.append(
                 {
                     "wall_ms": (time.perf_counter() - wall) * 1000,
                     "cpu_ms": (time.thread_time() - cpu) * 1000,
+                    "object_ms": (counter.last_object - wall) * 1000,
+                    "requests": dict(counter.requests),
                     **counter.counts,
                 }
             )
     finally:
         server.stop()
-    keys = sorted({k for e in per_event for k in e} - {"wall_ms", "cpu_ms"})
+    keys = sorted({k for e in per_event for k in e} - {"wall_ms", "cpu_ms", "object_ms", "requests"})
     walls, cpus = [e["wall_ms"] for e in per_event], [e["cpu_ms"] for e in per_event]
+    objects = [e["object_ms"] for e in per_event]
+    apis = sorted({api for e in per_event for api in e["requests"]})
     return {
         "articles": articles,
         "events": events,
         "load_seconds": round(load_seconds, 1),
         "wall_ms": {"median": statistics.median(walls), "p95": percentile(walls, 0.95)},
         "cpu_ms": {"median": statistics.median(cpus), "p95": percentile(cpus, 0.95)},
+        "object_ms": {"median": statistics.median(objects), "p95": percentile(objects, 0.95)},
+        "requests": {api: statistics.median(e["requests"].get(api, 0) for e in per_event) for api in apis},
+        "requests_total": statistics.median(sum(e["requests"].values()) for e in per_event),
         "per_event": {k: statistics.median(e.get(k, 0) for e in per_event) for k in keys},
     }
 
