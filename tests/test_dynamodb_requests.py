@@ -1,7 +1,8 @@
 """The requests the DynamoDB adapters make (issue 17, point 1). The index: a list's articles
 come from the articles it keeps parsed by revision, and a new revision is read again; list
 queries read only the attributes they use. The render queue: a push writes its pending items
-25 to a request. What they do is the contract suites' (test_contract_index, _queue)."""
+25 to a request, and done deletes them in one transaction. What they do is the contract
+suites' (test_contract_index, test_contract_queue)."""
 
 from __future__ import annotations
 
@@ -111,6 +112,31 @@ def test_a_push_writes_its_pending_items_25_to_a_request(moto: Any, keys: int, r
     queue.push([OutputKey(SITE, "amp", f"https://www.andalpost.com/n/{n}") for n in range(keys)])
     assert calls.seen == Counter({"BatchWriteItem": requests})
     assert len(queue.take()) == keys
+
+
+# keys taken, of them pushed again before done -> the requests done makes
+DONES = [
+    (1, 0, Counter({"DeleteItem": 1})),  # one key: its own conditional delete
+    (2, 0, Counter({"TransactWriteItems": 1})),
+    (100, 0, Counter({"TransactWriteItems": 1})),  # DynamoDB's 100 actions a transaction
+    (101, 0, Counter({"TransactWriteItems": 1, "DeleteItem": 1})),
+    (3, 1, Counter({"TransactWriteItems": 1, "DeleteItem": 3})),  # cancelled: one by one
+]
+
+
+@pytest.mark.parametrize(("keys", "again", "requests"), DONES)
+def test_done_deletes_in_one_transaction_unless_a_key_was_pushed_again(
+    moto: Any, keys: int, again: int, requests: Counter[str]
+) -> None:
+    queue = sqs_queue(moto)
+    pushed = [OutputKey(SITE, "amp", f"https://www.andalpost.com/n/{n:03d}") for n in range(keys)]
+    queue.push(pushed)
+    taken = queue.take()
+    queue.push(pushed[:again])
+    calls = _Calls(queue)
+    queue.done(taken)
+    assert calls.seen == requests
+    assert sorted(key.name for key, _ in queue.take()) == sorted(key.name for key in pushed[:again])
 
 
 # --- the parsed articles' bounds ---------------------------------------------------------------

@@ -5,7 +5,9 @@ table, with a new version, 25 to a BatchWriteItem, then sends one message per si
 queue with MessageGroupId = the site. A version is the push's clock in nanoseconds with random
 digits after it: a push after `take` replaces the item with a version that differs from the one
 taken (and is greater, but for clocks that disagree), so `done`, which deletes an item only at
-the version taken, leaves it queued.
+the version taken, leaves it queued. `done` deletes the taken items in one TransactWriteItems
+(each on its version); if one was pushed again meanwhile the transaction is cancelled, and the
+items are deleted one by one, each on its own condition.
 
 SQS delivers a group's messages one batch at a time, so renders of a site never overlap: the
 same serialisation as the local file lock. A message carries no output keys: the render
@@ -38,6 +40,7 @@ if TYPE_CHECKING:  # boto3-stubs, a dev dependency: never imported at run time
 
 SORT_KEY_BYTES = 1024  # DynamoDB Developer Guide, "Sort key length"
 BATCH_WRITE_LIMIT = 25  # requests per BatchWriteItem (Developer Guide, "API-specific limits")
+TRANSACT_ITEMS_LIMIT = 100  # actions per TransactWriteItems (the same page)
 VERSION_RANDOM_DIGITS = 6  # after the nanoseconds: 19 + 6 digits, within a Number's 38
 DEFAULT_PAGE_SIZE = 500  # outputs one render invocation takes; the rest wait for the next one
 
@@ -157,6 +160,33 @@ class SqsRenderQueue:
         return bool(response.get("Items"))
 
     def done(self, taken: Iterable[tuple[OutputKey, int]]) -> None:
+        items = list(taken)
+        for start in range(0, len(items), TRANSACT_ITEMS_LIMIT):
+            chunk = items[start : start + TRANSACT_ITEMS_LIMIT]
+            if len(chunk) == 1:
+                self._done_each(chunk)
+                continue
+            try:
+                self._ddb.transact_write_items(
+                    TransactItems=[
+                        {
+                            "Delete": {
+                                "TableName": self.table,
+                                "Key": _pending_key(key),
+                                "ConditionExpression": "version = :v",
+                                "ExpressionAttributeValues": {":v": _ser.serialize(version)},
+                            }
+                        }
+                        for key, version in chunk
+                    ]
+                )
+            except ClientError as exc:
+                if exc.response.get("Error", {}).get("Code") != "TransactionCanceledException":
+                    raise
+                # One was pushed again since (or a push raced the transaction): each on its own.
+                self._done_each(chunk)
+
+    def _done_each(self, taken: list[tuple[OutputKey, int]]) -> None:
         for key, version in taken:
             try:
                 self._ddb.delete_item(
