@@ -330,7 +330,10 @@ def table(results: dict[str, Any]) -> str:
             lines += [
                 "",
                 f"Event → last object in the site bucket: median {aws['object_ms']['median']:.0f} ms"
-                f" (p95 {aws['object_ms']['p95']:.0f}). AWS requests per event (medians):"
+                f" (p95 {aws['object_ms']['p95']:.0f}). Lambda CPU (inside the handlers, write pool"
+                f" included): {aws['lambda_cpu_ms']['median']:.0f} ms, of it the write pool's"
+                f" {aws['pool_cpu_ms']['median']:.0f} ms."
+                " AWS requests per event (medians):"
                 f" {aws['requests_total']:g}; {by_api} (sqs.ReceiveMessage and DeleteMessage: the"
                 " render queue's event source, played by the harness).",
             ]
