@@ -102,6 +102,7 @@ ARTICLE_ATTRIBUTES = ("pk", "sk", "live", "revision", "doc_z", "doc_ref")
 # What a list's membership items give of the articles they name (`_articles_of`).
 MEMBER_ATTRIBUTES = ("id", "rev")
 NEWS_ATTRIBUTES = ("url", "title", "language", "published_at")  # what the news sitemap shows
+ROW_ATTRIBUTES = ("us", "id", "fragment", "lastmod", "cut")  # a shard's row (core.views.ShardRow)
 WRITE_ATTEMPTS = 8
 
 
@@ -402,7 +403,8 @@ class DynamoIndex(DynamoTable):
         lower = sort_key(*after) if after is not None else "0"
         if lower > upper:
             return
-        for member in self._partition(f"P#{site}#{period}", upper, lower=lower, newest_first=False):
+        rows = self._partition(f"P#{site}#{period}", upper, lower, False, attributes=ROW_ATTRIBUTES)
+        for member in rows:
             position = (int(member["us"]), member["id"])
             if after is not None and position == after:
                 continue  # BETWEEN includes the lower bound; `after` is exclusive
@@ -427,7 +429,9 @@ class DynamoIndex(DynamoTable):
     def shard_cuts(self, site: str, period: str, now: datetime) -> list[ShardPosition]:
         return [
             (int(m["us"]), m["id"])
-            for m in self._partition(f"C#{site}#{period}", until_key(now), newest_first=False)
+            for m in self._partition(
+                f"C#{site}#{period}", until_key(now), None, False, attributes=("us", "id")
+            )
         ]
 
     def news_entries(self, site: str, after: datetime, until: datetime, limit: int) -> list[NewsEntry]:
