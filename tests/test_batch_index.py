@@ -1,17 +1,19 @@
 """The index as one render batch reads it (app.batch_index): each site's shard parts are read
 once, and what the batch writes of them is what it reads next, as a fresh read would give; the
-news entries of one window are read once (robots.txt asks after the news sitemap)."""
+news entries of one window are read once (robots.txt asks after the news sitemap); the queue's
+quarantined outputs are read once until the batch quarantines or releases one."""
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from datetime import UTC, datetime, timedelta
 from typing import cast
 
 import pytest
 
-from warta.app.batch_index import BatchIndex
-from warta.core.ports import ArticleIndex, ShardPart
+from warta.app.batch_index import BatchIndex, BatchQueue
+from warta.core.planner import OutputKey
+from warta.core.ports import ArticleIndex, QuarantinedOutput, RenderQueue, ShardPart
 from warta.core.views import NewsEntry
 
 LASTMOD = datetime(2023, 9, 21, tzinfo=UTC)
@@ -127,3 +129,56 @@ def test_news_entries_of_another_window_or_site_are_read_anew() -> None:
     batch.news_entries("a", LASTMOD - timedelta(days=1), LASTMOD, 10)
     batch.news_entries("a", LASTMOD, LASTMOD + timedelta(seconds=1), 10)
     assert inner.reads == 4
+
+
+# --- the queue -------------------------------------------------------------------------------
+
+KEY = OutputKey("a", "feed", "home")
+OTHER = OutputKey("a", "robots")
+
+
+class _Quarantine:
+    """Quarantined outputs as a queue keeps them, with their reads counted."""
+
+    def __init__(self) -> None:
+        self.kept: dict[OutputKey, QuarantinedOutput] = {}
+        self.reads = 0
+
+    def quarantine(self, key: OutputKey, reason: str, retry_at: datetime) -> int:
+        attempts = self.kept[key].attempts + 1 if key in self.kept else 1
+        self.kept[key] = QuarantinedOutput(key, reason, attempts, retry_at)
+        return attempts
+
+    def release(self, keys: Iterable[OutputKey]) -> None:
+        for key in keys:
+            self.kept.pop(key, None)
+
+    def quarantined(self) -> list[QuarantinedOutput]:
+        self.reads += 1
+        return list(self.kept.values())
+
+
+def test_the_quarantine_is_read_once_until_the_batch_changes_it() -> None:
+    inner = _Quarantine()
+    inner.quarantine(KEY, "rusak", LASTMOD)
+    batch = BatchQueue(cast(RenderQueue, inner))
+    assert batch.due_quarantined(LASTMOD) == [KEY]
+    assert batch.quarantined() == inner.quarantined()
+    assert inner.reads == 1 + 1  # the batch's one, and the comparison's own
+    assert batch.quarantine(OTHER, "rusak juga", LASTMOD + timedelta(minutes=1)) == 1
+    assert batch.quarantined() == inner.quarantined()
+    assert inner.reads == 4  # read again after its own quarantine
+    batch.release([KEY])
+    assert batch.quarantined() == inner.quarantined() == [inner.kept[OTHER]]
+    assert inner.reads == 6
+
+
+# retry_at against now -> due again
+DUE = [(timedelta(seconds=-1), True), (timedelta(0), True), (timedelta(microseconds=1), False)]
+
+
+@pytest.mark.parametrize(("after_now", "due"), DUE)
+def test_an_output_is_due_again_from_its_retry_time(after_now: timedelta, due: bool) -> None:
+    inner = _Quarantine()
+    inner.quarantine(KEY, "rusak", LASTMOD + after_now)
+    assert BatchQueue(cast(RenderQueue, inner)).due_quarantined(LASTMOD) == ([KEY] if due else [])

@@ -1,4 +1,5 @@
-"""The index as one render batch reads it: each site's shard parts and news entries read once.
+"""The index and the render queue as one render batch reads them: each site's shard parts,
+news entries and quarantined outputs read once.
 
 A publish asks for its site's shard parts four times: the open shard's layout, the sitemap
 index, robots.txt and the status report's article count. On DynamoDB each ask is a query (of a
@@ -11,15 +12,20 @@ robots.txt asks whether the news sitemap has an entry, in the window the news si
 just before it: the entries read then answer (the first `limit` of a read of as many or more,
 or of all there were). Reading them again could only give a later state, and a write after the
 batch took its outputs queues another render of both (docs/architecture.md).
+
+The quarantined outputs are read when the render starts (those due again) and for the status
+report at its end; only renders of the site write them, so the batch's own read, followed by
+its own quarantines and releases, is what a second read would give.
 """
 
 from __future__ import annotations
 
 import threading
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from datetime import datetime
 
-from warta.core.ports import ArticleIndex, ForwardingIndex, ShardPart
+from warta.core.planner import OutputKey
+from warta.core.ports import ArticleIndex, ForwardingIndex, QuarantinedOutput, RenderQueue, ShardPart
 from warta.core.views import NewsEntry
 
 
@@ -61,3 +67,36 @@ class BatchIndex(ForwardingIndex):
             found = self._index.news_entries(site, after, until, limit)
             self._news[(site, after, until)] = (limit, found)
             return list(found)
+
+
+class BatchQueue:
+    """A `RenderQueue` for one render batch of one site: its quarantined outputs read once."""
+
+    def __init__(self, queue: RenderQueue) -> None:
+        self._queue = queue
+        self._quarantined: list[QuarantinedOutput] | None = None
+
+    def push(self, keys: Iterable[OutputKey]) -> None:
+        self._queue.push(keys)
+
+    def take(self) -> list[tuple[OutputKey, int]]:
+        return self._queue.take()
+
+    def done(self, taken: Iterable[tuple[OutputKey, int]]) -> None:
+        self._queue.done(taken)
+
+    def quarantine(self, key: OutputKey, reason: str, retry_at: datetime) -> int:
+        self._quarantined = None
+        return self._queue.quarantine(key, reason, retry_at)
+
+    def due_quarantined(self, now: datetime) -> list[OutputKey]:
+        return [q.key for q in self.quarantined() if q.retry_at <= now]
+
+    def release(self, keys: Iterable[OutputKey]) -> None:
+        self._quarantined = None
+        self._queue.release(keys)
+
+    def quarantined(self) -> list[QuarantinedOutput]:
+        if self._quarantined is None:
+            self._quarantined = self._queue.quarantined()
+        return list(self._quarantined)

@@ -23,7 +23,7 @@ from warta.adapters.http_ping import HttpPinger
 from warta.adapters.s3_digests import DigestManifest, KnownDigestStore
 from warta.adapters.s3_status import S3Tree
 from warta.adapters.sqs_queue import site_of_signal
-from warta.app.batch_index import BatchIndex
+from warta.app.batch_index import BatchIndex, BatchQueue
 from warta.app.cdn import paths_to_invalidate
 from warta.app.notify import notify_after_render
 from warta.app.render import RenderReport, render_pending
@@ -42,14 +42,15 @@ tracer = Tracer()
 metrics = Metrics(namespace=METRICS_NAMESPACE)
 
 
-def render_site(site: str, index: BatchIndex) -> RenderReport:
-    """Render a site's pending outputs, reading the index through `index` (this batch's)."""
+def render_site(site: str, index: BatchIndex, batch_queue: BatchQueue) -> RenderReport:
+    """Render a site's pending outputs, reading the index and the site's queue through this
+    batch's `index` and `batch_queue`."""
     stack = runtime.stack()
     queue = stack.queue.for_site(site)
     config = stack.deployment.sites.get(site)
     if config is None:  # no config for it here: its outputs stay queued (render_pending)
         return render_pending(
-            deployment=stack.deployment, index=index, queue=queue, store=stack.store, now=runtime.now()
+            deployment=stack.deployment, index=index, queue=batch_queue, store=stack.store, now=runtime.now()
         )
     # The digests of the files this site's batches keep writing: no HEAD for those (s3_digests).
     manifest = DigestManifest(stack.s3, stack.state_bucket, site)
@@ -58,7 +59,7 @@ def render_site(site: str, index: BatchIndex) -> RenderReport:
     report = render_pending(
         deployment=stack.deployment,
         index=index,
-        queue=queue,
+        queue=batch_queue,
         store=store,
         now=runtime.now(),
         write_workers=WRITE_WORKERS,
@@ -97,7 +98,7 @@ def _article_counts(site: SiteConfig, index: BatchIndex) -> ArticleCounts:
     )
 
 
-def write_status(reports: dict[str, RenderReport], index: BatchIndex) -> None:
+def write_status(reports: dict[str, RenderReport], index: BatchIndex, queues: dict[str, BatchQueue]) -> None:
     """Rewrite the status report after a batch; never raises."""
     stack = runtime.stack()
     if stack.status is None or not reports:
@@ -116,7 +117,7 @@ def write_status(reports: dict[str, RenderReport], index: BatchIndex) -> None:
             now=runtime.now(),
             at=datetime.now(UTC),
             out=f"s3://{stack.store.bucket}",
-            quarantined=[q for site in sorted(reports) for q in stack.queue.for_site(site).quarantined()],
+            quarantined=[q for site in sorted(reports) for q in queues[site].quarantined()],
         )
     except Exception as exc:
         metrics.add_metric(name="StatusReportFailed", unit=MetricUnit.Count, value=1)
@@ -133,13 +134,15 @@ def handler(event: dict[str, Any], context: Any) -> PartialItemFailureResponse:
     changed: list[str] = []
     reports: dict[str, RenderReport] = {}
     index = BatchIndex(runtime.stack().index)
+    queues: dict[str, BatchQueue] = {}
 
     def record_handler(record: SQSRecord) -> None:
         try:
             site = site_of_signal(record.body)
             if site in rendered:
                 return  # this batch rendered the site after every message in it was sent
-            report = render_site(site, index)
+            queues[site] = BatchQueue(runtime.stack().queue.for_site(site))
+            report = render_site(site, index, queues[site])
         except Exception as exc:
             log_record_failure("render", record.message_id, record.attributes.approximate_receive_count, exc)
             raise
@@ -160,5 +163,5 @@ def handler(event: dict[str, Any], context: Any) -> PartialItemFailureResponse:
         notify_after_render(
             report, runtime.stack().deployment, HttpPinger(), lambda site: ssm_signer(site, prefix)
         )
-    write_status(reports, index)
+    write_status(reports, index, queues)
     return response
