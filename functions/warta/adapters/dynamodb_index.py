@@ -586,13 +586,7 @@ class DynamoIndex(DynamoTable):
         """Whether the table has anything of the site: a live article, a shard part, templates
         or a takedown."""
         for pk in (f"L#{site}", f"SP#{site}", f"T#{site}", f"TS#{site}"):
-            found = self._ddb.query(
-                TableName=self.table,
-                KeyConditionExpression="pk = :pk",
-                ExpressionAttributeValues=marshal({":pk": pk}),
-                ConsistentRead=True,
-                Limit=1,
-            )
-            if found.get("Items"):
+            key = {"KeyConditionExpression": "pk = :pk", "ExpressionAttributeValues": marshal({":pk": pk})}
+            if next(self._query(**key, ConsistentRead=True, Limit=1), None) is not None:
                 return True
         return False
