@@ -6,12 +6,20 @@ The Lambda handlers run in this process as in tests/test_aws_stack.py (tests/aws
 an EventBridge event into the ingest handler, then the render queue delivered to the render
 handler. moto answers every call over local HTTP from threads of this process, so its latency
 is not AWS's: the wall times say how the code behaves, not what Lambda would show. CPU is this
-thread's only (moto's threads excluded).
+thread's only (moto's threads excluded): `cpu_ms` all of it, harness included; `lambda_cpu_ms`
+only inside the two handlers, plus what the render's write pool threads spend in their writes
+(`pool_cpu_ms` of it): what the Lambda functions would be billed for.
 
 Counted per event, by wrapping botocore's API call: S3 PUTs and their bytes, S3 GET/HEAD,
 DynamoDB reads and writes (with the capacity units DynamoDB would charge, from item sizes:
-1 write unit per KB written, 1 read unit per 4 KB read strongly consistent), SQS messages,
-and the CloudFront invalidation paths the render handler asks for.
+1 write unit per KB written, 2 in a transaction, 1 read unit per 4 KB read strongly
+consistent), SQS messages, and the CloudFront invalidation paths the render handler asks for;
+and every request by API (`requests`, medians per event; sqs.ReceiveMessage and
+sqs.DeleteMessage are the render queue's event source, which the harness plays).
+
+Two latencies per event: `wall_ms` from the event to the end of the render batch (status
+report included), `object_ms` from the event to the last object written to the site bucket
+(what a reader waits for).
 """
 
 from __future__ import annotations
@@ -23,6 +31,7 @@ import math
 import os
 import statistics
 import sys
+import threading
 import time
 from collections import Counter
 from datetime import datetime, timedelta
@@ -47,20 +56,27 @@ def _item_bytes(item: dict[str, Any]) -> int:
 class CallCounter:
     """Counts AWS calls and what they move, per event."""
 
-    def __init__(self) -> None:
+    def __init__(self, site_bucket: str) -> None:
         self.counts: Counter[str] = Counter()
+        self.requests: Counter[str] = Counter()
+        self.site_bucket = site_bucket
+        self.last_object = 0.0  # perf_counter() when the last put to the site bucket ended
 
     def install(self) -> None:
         from botocore.client import BaseClient
 
         original = BaseClient._make_api_call
-        counts = self.counts
+        counts, requests = self.counts, self.requests
+        counter = self
 
         def counted(client: BaseClient, operation: str, params: dict[str, Any]) -> Any:
             service = client.meta.service_model.service_name
             body = params.get("Body", b"") if service == "s3" and operation == "PutObject" else b""
             response = original(client, operation, params)
             counts[f"{service}.{operation}"] += 1
+            requests[f"{service}.{operation}"] += 1
+            if operation == "PutObject" and params.get("Bucket") == counter.site_bucket:
+                counter.last_object = max(counter.last_object, time.perf_counter())
             if service == "s3" and operation == "PutObject":
                 counts["s3.put_bytes"] += len(body) if isinstance(body, bytes | str) else 0
             elif service == "dynamodb" and operation in DDB_WRITES:
@@ -74,7 +90,11 @@ class CallCounter:
                     items = [next(iter(t.values())).get("Item", {}) for t in params["TransactItems"]]
                 else:
                     items = [params.get("Item", params.get("Key", {}))]
-                counts["dynamodb.write_units"] += sum(max(1, math.ceil(_item_bytes(i) / 1024)) for i in items)
+                # A transaction writes each item twice (prepare, commit): 2 units per KB.
+                units = 2 if operation == "TransactWriteItems" else 1
+                counts["dynamodb.write_units"] += sum(
+                    units * max(1, math.ceil(_item_bytes(i) / 1024)) for i in items
+                )
                 counts["dynamodb.items_written"] += len(items)
             elif service == "dynamodb" and operation in DDB_READS:
                 if operation == "GetItem":
@@ -91,6 +111,45 @@ class CallCounter:
             return response
 
         BaseClient._make_api_call = counted  # type: ignore[method-assign]
+
+
+class HandlerCpu:
+    """CPU of this thread inside the Lambda handlers, and of the write pool's threads' writes."""
+
+    def __init__(self) -> None:
+        self.handlers = 0.0
+        self.pool = 0.0
+        self._lock = threading.Lock()
+
+    def install(self) -> None:
+        from warta.app import render as app_render
+        from warta.handlers import ingest, render
+
+        for module in (ingest, render):
+            module.handler = self._timed(module.handler)  # type: ignore[method-assign]
+        apply = app_render._apply
+
+        def pooled(*args: Any) -> Any:
+            if threading.current_thread() is threading.main_thread():
+                return apply(*args)
+            started = time.thread_time()
+            try:
+                return apply(*args)
+            finally:
+                with self._lock:
+                    self.pool += time.thread_time() - started
+
+        app_render._apply = pooled  # type: ignore[assignment]
+
+    def _timed(self, handler: Any) -> Any:
+        def timed(event: Any, context: Any) -> Any:
+            started = time.thread_time()
+            try:
+                return handler(event, context)
+            finally:
+                self.handlers += time.thread_time() - started
+
+        return timed
 
 
 def measure(articles: int, events: int) -> dict[str, Any]:
@@ -120,8 +179,10 @@ def measure(articles: int, events: int) -> dict[str, Any]:
         harness.drain_render_queue()
         load_seconds = time.perf_counter() - started
 
-        counter = CallCounter()
+        counter = CallCounter(aws_harness.SITE_BUCKET)
         counter.install()
+        billed = HandlerCpu()
+        billed.install()
         cdn = runtime.stack().cdn
         invalidate = cdn.invalidate
 
@@ -137,26 +198,43 @@ def measure(articles: int, events: int) -> dict[str, Any]:
             item = archive.newcomer(spec, k)
             clock["now"] = item.published_at + timedelta(minutes=1)
             counter.counts.clear()
+            counter.requests.clear()
+            billed.handlers = billed.pool = 0.0
             wall, cpu = time.perf_counter(), time.thread_time()
+            counter.last_object = wall
             harness.eventbridge(event_of(spec, item))
             harness.drain_render_queue()
             per_event.append(
                 {
                     "wall_ms": (time.perf_counter() - wall) * 1000,
                     "cpu_ms": (time.thread_time() - cpu) * 1000,
+                    "object_ms": (counter.last_object - wall) * 1000,
+                    "lambda_cpu_ms": (billed.handlers + billed.pool) * 1000,
+                    "pool_cpu_ms": billed.pool * 1000,
+                    "requests": dict(counter.requests),
                     **counter.counts,
                 }
             )
     finally:
         server.stop()
-    keys = sorted({k for e in per_event for k in e} - {"wall_ms", "cpu_ms"})
+    timings = {"wall_ms", "cpu_ms", "object_ms", "lambda_cpu_ms", "pool_cpu_ms"}
+    keys = sorted({k for e in per_event for k in e} - timings - {"requests"})
     walls, cpus = [e["wall_ms"] for e in per_event], [e["cpu_ms"] for e in per_event]
+    objects = [e["object_ms"] for e in per_event]
+    apis = sorted({api for e in per_event for api in e["requests"]})
     return {
         "articles": articles,
         "events": events,
         "load_seconds": round(load_seconds, 1),
         "wall_ms": {"median": statistics.median(walls), "p95": percentile(walls, 0.95)},
         "cpu_ms": {"median": statistics.median(cpus), "p95": percentile(cpus, 0.95)},
+        "object_ms": {"median": statistics.median(objects), "p95": percentile(objects, 0.95)},
+        **{
+            name: {"median": statistics.median(e[name] for e in per_event)}
+            for name in ("lambda_cpu_ms", "pool_cpu_ms")
+        },
+        "requests": {api: statistics.median(e["requests"].get(api, 0) for e in per_event) for api in apis},
+        "requests_total": statistics.median(sum(e["requests"].values()) for e in per_event),
         "per_event": {k: statistics.median(e.get(k, 0) for e in per_event) for k in keys},
     }
 

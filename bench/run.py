@@ -385,6 +385,20 @@ def table(results: dict[str, Any]) -> str:
             f" and {per.get('dynamodb.write_units', 0):.0f} write units ({per.get('dynamodb.items_written', 0):.0f} items);"
             f" {per.get('cloudfront.invalidation_paths', 0):.0f} invalidation paths.",
         ]
+        if "requests" in aws:
+            by_api = ", ".join(
+                f"{api} {n:g}" for api, n in sorted(aws["requests"].items(), key=lambda i: -i[1])
+            )
+            lines += [
+                "",
+                f"Event → last object in the site bucket: median {aws['object_ms']['median']:.0f} ms"
+                f" (p95 {aws['object_ms']['p95']:.0f}). Lambda CPU (inside the handlers, write pool"
+                f" included): {aws['lambda_cpu_ms']['median']:.0f} ms, of it the write pool's"
+                f" {aws['pool_cpu_ms']['median']:.0f} ms."
+                " AWS requests per event (medians):"
+                f" {aws['requests_total']:g}; {by_api} (sqs.ReceiveMessage and DeleteMessage: the"
+                " render queue's event source, played by the harness).",
+            ]
         cost = results["cost"]
         usd = cost["usd"]
         lines += [

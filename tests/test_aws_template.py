@@ -181,3 +181,28 @@ def test_a_missing_amp_page_falls_back_to_the_gone_function_through_signed_reque
     for permission in permissions:
         assert permission["Principal"] == "cloudfront.amazonaws.com"
         assert "distribution/${Distribution}" in permission["SourceArn"]["Fn::Sub"]
+
+
+# What each function does with the render queue's items in the index table (adapters.sqs_queue):
+# a push puts them 25 to a BatchWriteItem; done deletes them in a TransactWriteItems, or one by
+# one when a key was pushed again; a quarantine is an UpdateItem.
+QUEUE_ACTIONS = {
+    "IngestFunction": {"BatchWriteItem"},  # pushes what an event changes
+    "WebhookFunction": {"BatchWriteItem"},
+    "RenderFunction": {"BatchWriteItem", "TransactWriteItems", "DeleteItem", "UpdateItem", "Query"},
+    "ScheduleFunction": {"BatchWriteItem"},  # pushes what comes due, and the news sitemaps
+    "RebuildFunction": {"BatchWriteItem"},  # pushes every output
+}
+
+
+@pytest.mark.parametrize(("function", "needed"), sorted(QUEUE_ACTIONS.items()))
+def test_every_function_may_write_the_render_queue_as_it_does(function: str, needed: set[str]) -> None:
+    statements = _statements(_template()["Resources"][function])
+    allowed = {
+        action.removeprefix("dynamodb:")
+        for s in statements
+        if {"Fn::GetAtt": ["IndexTable", "Arn"]}
+        in (s["Resource"] if isinstance(s["Resource"], list) else [s["Resource"]])
+        for action in (s["Action"] if isinstance(s["Action"], list) else [s["Action"]])
+    }
+    assert needed <= allowed, needed - allowed

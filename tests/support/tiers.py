@@ -52,6 +52,7 @@ MODULE_TIERS: dict[str, str] = {
     "test_architecture": "unit",
     "test_aws_stack": "aws",
     "test_aws_template": "unit",
+    "test_batch_index": "unit",
     "test_body_boilerplate": "unit",
     "test_body_media": "unit",
     "test_body_parse": "unit",
@@ -64,6 +65,7 @@ MODULE_TIERS: dict[str, str] = {
     "test_contract_listing": "local",  # as test_contract_index
     "test_contract_queue": "local",
     "test_contract_store": "local",
+    "test_dynamodb_requests": "unit",  # the index and queue tests are on moto (aws)
     "test_directory_store": "local",
     "test_events": "unit",
     "test_events_hostile": "unit",

@@ -22,6 +22,9 @@ one small *membership* item per list it belongs to, written in the same transact
     TS#<site>                   <id>                   articles that are takedowns now
     F#<site>#<id>               <variant>              finished feed items (`dynamodb_feed_items`)
 
+A list's membership items name their article's id and revision (`rev`), so a warm reader takes
+the articles it holds parsed already (`dynamodb_articles`) and reads only the others.
+
 Keys built from a URL, tag or author go through `list_pk`: past DynamoDB's partition key limit
 the value is shortened and hashed (`core.urls.bounded_key`), so no URL the contract allows fails
 the write. A URL claim is put with a condition in the article's transaction, so two articles can
@@ -50,6 +53,7 @@ from typing import TYPE_CHECKING, Any
 from boto3.dynamodb.types import Binary
 from botocore.exceptions import ClientError
 
+from warta.adapters.dynamodb_articles import ParsedArticles
 from warta.adapters.dynamodb_count import count_items
 from warta.adapters.dynamodb_feed_items import DynamoFeedItems
 from warta.adapters.dynamodb_listing import DynamoListing
@@ -71,7 +75,7 @@ from warta.adapters.dynamodb_table import (
     transact_put,
     until_key,
 )
-from warta.core.articles import Article, ArticleState, Tombstone
+from warta.core.articles import Article, ArticleState, Tombstone, body_left_out, left_out_body
 from warta.core.authors import author_slugs
 from warta.core.planner import epoch_micros
 from warta.core.ports import Facets, ShardPart, UrlHeld, WriteResult
@@ -96,6 +100,12 @@ if TYPE_CHECKING:  # boto3-stubs, a dev dependency: never imported at run time
 
 # Room left in the article item for everything but the compressed document.
 INLINE_DOC_LIMIT = ITEM_SIZE_LIMIT - 64 * 1024
+# What reading an article needs of its item: not its list of memberships, the bulk of the rest.
+ARTICLE_ATTRIBUTES = ("pk", "sk", "live", "revision", "doc_z", "doc_ref")
+# What a list's membership items give of the articles they name (`_articles_of`).
+MEMBER_ATTRIBUTES = ("id", "rev")
+NEWS_ATTRIBUTES = ("url", "title", "language", "published_at")  # what the news sitemap shows
+ROW_ATTRIBUTES = ("us", "id", "fragment", "lastmod", "cut")  # a shard's row (core.views.ShardRow)
 WRITE_ATTEMPTS = 8
 
 
@@ -126,6 +136,7 @@ class DynamoIndex(DynamoFeedItems, DynamoListing):
         self._s3 = s3_client
         self._doc_bucket = doc_bucket
         self._doc_prefix = doc_prefix
+        self._parsed = ParsedArticles()  # by (site, id, revision): see dynamodb_articles
 
     # --- documents --------------------------------------------------------------------------
 
@@ -160,7 +171,9 @@ class DynamoIndex(DynamoFeedItems, DynamoListing):
                 # A newer write replaced this revision (and removed its document) since the
                 # item was read: read the article as it is now.
                 fresh = self._get_item(item["pk"], ARTICLE_SK)
-                return None if fresh is None or fresh == item else self._article(fresh, bodies)
+                if fresh is None or fresh["revision"] == item["revision"]:
+                    return None
+                return self._article(fresh, bodies)
         data = json.loads(zlib.decompress(packed))
         return Article.from_json(data) if bodies else Article.from_json_without_body(data)
 
@@ -175,16 +188,25 @@ class DynamoIndex(DynamoFeedItems, DynamoListing):
     def _articles_of(
         self, members: Iterable[dict[str, Any]], site: str, bodies: bool = True
     ) -> list[Article]:
-        """The live articles behind membership items, in the members' order."""
-        keys = [(article_pk(site, m["id"]), ARTICLE_SK) for m in members]
-        items = self._batch_get(keys)
-        articles = []
-        for key in keys:
-            item = items.get(key)
-            article = self._article(item, bodies) if item is not None else None
-            if article is not None:
-                articles.append(article)
-        return articles
+        """The live articles behind membership items, in the members' order. A member names
+        its article's revision (`rev`): those kept parsed are not read again. Read without
+        bodies (`bodies=False`), an article is not kept parsed."""
+        listed = list(members)
+        found = {m["id"]: self._parsed.get((site, m["id"], int(m["rev"]))) for m in listed if "rev" in m}
+        unread = {article_pk(site, m["id"]): m["id"] for m in listed if found.get(m["id"]) is None}
+        if unread:
+            items = self._batch_get([(pk, ARTICLE_SK) for pk in unread], ARTICLE_ATTRIBUTES)
+            for (pk, _), item in items.items():
+                found[unread[pk]] = article = self._article(item, bodies)
+                if article is not None and bodies:
+                    # A document in S3 counts as at least the inline limit.
+                    size = len(item["doc_z"].value) if "doc_z" in item else INLINE_DOC_LIMIT
+                    self._parsed.put(article, size)
+        articles = [a for a in (found.get(m["id"]) for m in listed) if a is not None]
+        if bodies:
+            return articles
+        # As the port asks: read without bodies, a whole article kept parsed leaves its body out too.
+        return [a if body_left_out(a) else a.with_body(left_out_body()) for a in articles]
 
     # --- ArticleIndex -----------------------------------------------------------------------
 
@@ -195,7 +217,7 @@ class DynamoIndex(DynamoFeedItems, DynamoListing):
     def _memberships(self, article: Article, period: str | None) -> dict[tuple[str, str], dict[str, Any]]:
         site, us = article.site, _micros(article.published_at)
         sk = sort_key(us, article.id)
-        base = {"sk": sk, "id": article.id, "us": us}
+        base = {"sk": sk, "id": article.id, "us": us, "rev": article.revision}
         tags = sorted({slugify(tag) for tag in article.tags})
         authors = list(author_slugs(article))
         members: list[dict[str, Any]] = [
@@ -344,7 +366,8 @@ class DynamoIndex(DynamoFeedItems, DynamoListing):
             raise UrlHeld(article.url, claim["id"])
 
     def live_by_url(self, site: str, url: str, now: datetime) -> Article | None:
-        for member in self._partition(list_pk("U", site, url), until_key(now), limit=1):
+        url_pk = list_pk("U", site, url)
+        for member in self._partition(url_pk, until_key(now), limit=1, attributes=MEMBER_ATTRIBUTES):
             found = self._articles_of([member], site)
             return found[0] if found else None
         return None
@@ -370,7 +393,7 @@ class DynamoIndex(DynamoFeedItems, DynamoListing):
         ]
         if len(lists) > 1:
             # Several filters (not asked by any feed today): walk the first list, keep the rest.
-            members = self._partition(lists[0], until_key(now))
+            members = self._partition(lists[0], until_key(now), attributes=MEMBER_ATTRIBUTES)
             return [
                 a
                 for a in self._articles_of(members, site, bodies)
@@ -379,7 +402,8 @@ class DynamoIndex(DynamoFeedItems, DynamoListing):
                 and (section is None or a.section.id == section)
             ][:limit]
         pk = lists[0] if lists else f"L#{site}"
-        return self._articles_of(list(self._partition(pk, until_key(now), limit=limit)), site, bodies)
+        members = self._partition(pk, until_key(now), limit=limit, attributes=MEMBER_ATTRIBUTES)
+        return self._articles_of(list(members), site, bodies)
 
     def shard_rows(
         self,
@@ -395,7 +419,8 @@ class DynamoIndex(DynamoFeedItems, DynamoListing):
         lower = sort_key(*after) if after is not None else "0"
         if lower > upper:
             return
-        for member in self._partition(f"P#{site}#{period}", upper, lower=lower, newest_first=False):
+        rows = self._partition(f"P#{site}#{period}", upper, lower, False, attributes=ROW_ATTRIBUTES)
+        for member in rows:
             position = (int(member["us"]), member["id"])
             if after is not None and position == after:
                 continue  # BETWEEN includes the lower bound; `after` is exclusive
@@ -420,25 +445,29 @@ class DynamoIndex(DynamoFeedItems, DynamoListing):
     def shard_cuts(self, site: str, period: str, now: datetime) -> list[ShardPosition]:
         return [
             (int(m["us"]), m["id"])
-            for m in self._partition(f"C#{site}#{period}", until_key(now), newest_first=False)
+            for m in self._partition(
+                f"C#{site}#{period}", until_key(now), None, False, attributes=("us", "id")
+            )
         ]
 
     def news_entries(self, site: str, after: datetime, until: datetime, limit: int) -> list[NewsEntry]:
         return [
             NewsEntry(m["url"], m["title"], m["language"], datetime.fromisoformat(m["published_at"]))
-            for m in self._between(site, after, until, limit)
+            for m in self._between(site, after, until, limit, NEWS_ATTRIBUTES)
         ]
 
-    def _between(self, site: str, after: datetime, until: datetime, limit: int) -> list[dict[str, Any]]:
+    def _between(
+        self, site: str, after: datetime, until: datetime, limit: int, attributes: Sequence[str]
+    ) -> list[dict[str, Any]]:
         lower = f"{_micros(after) + 1:020d}"
         upper = f"{_micros(until) + 1:020d}"
         if lower >= upper:
             return []
         # BETWEEN is inclusive, but no key equals `upper`: keys go on with "#<id>".
-        return list(self._partition(f"L#{site}", upper, lower=lower, limit=limit))
+        return list(self._partition(f"L#{site}", upper, lower=lower, limit=limit, attributes=attributes))
 
     def published_between(self, site: str, after: datetime, until: datetime, limit: int) -> list[Article]:
-        return self._articles_of(self._between(site, after, until, limit), site)
+        return self._articles_of(self._between(site, after, until, limit, MEMBER_ATTRIBUTES), site)
 
     def due(self, site: str, now: datetime) -> list[Article]:
         candidates = self._query(
@@ -573,13 +602,7 @@ class DynamoIndex(DynamoFeedItems, DynamoListing):
         """Whether the table has anything of the site: a live article, a shard part, templates
         or a takedown."""
         for pk in (f"L#{site}", f"SP#{site}", f"T#{site}", f"TS#{site}"):
-            found = self._ddb.query(
-                TableName=self.table,
-                KeyConditionExpression="pk = :pk",
-                ExpressionAttributeValues=marshal({":pk": pk}),
-                ConsistentRead=True,
-                Limit=1,
-            )
-            if found.get("Items"):
+            key = {"KeyConditionExpression": "pk = :pk", "ExpressionAttributeValues": marshal({":pk": pk})}
+            if next(self._query(**key, ConsistentRead=True, Limit=1), None) is not None:
                 return True
         return False

@@ -87,6 +87,15 @@ def unmarshal(item: dict[str, Any]) -> dict[str, Any]:
     return {k: _de.deserialize(v) for k, v in item.items()}
 
 
+def projection(attributes: Sequence[str]) -> dict[str, Any]:
+    """The request parameters that read only these attributes (each through a name
+    placeholder: many plain words, `url` and `language` among them, are reserved)."""
+    if not attributes:
+        return {}
+    names = {f"#a{n}": name for n, name in enumerate(attributes)}
+    return {"ProjectionExpression": ", ".join(names), "ExpressionAttributeNames": names}
+
+
 def list_pk(kind: str, site: str, value: str) -> str:
     """The partition key of the list of one URL, tag or author: always within the key limit."""
     prefix = f"{kind}#{site}#"
@@ -134,6 +143,7 @@ class DynamoTable:
         lower: str | None = None,
         newest_first: bool = True,
         limit: int | None = None,
+        attributes: Sequence[str] = (),
     ) -> Iterator[dict[str, Any]]:
         values: dict[str, Any] = {":pk": pk, ":hi": upper}
         if lower is None:
@@ -149,19 +159,25 @@ class DynamoTable:
             ScanIndexForward=not newest_first,
             ConsistentRead=True,
             **({"Limit": limit} if limit is not None else {}),
+            **projection(attributes),
         )
 
-    def _batch_get(self, keys: list[tuple[str, str]]) -> dict[tuple[str, str], dict[str, Any]]:
+    def _batch_get(
+        self, keys: list[tuple[str, str]], attributes: Sequence[str] = ()
+    ) -> dict[tuple[str, str], dict[str, Any]]:
+        """The items of these keys (those that exist); only `attributes` of each if given
+        (they must include pk and sk)."""
         found: dict[tuple[str, str], dict[str, Any]] = {}
         for start in range(0, len(keys), BATCH_GET_LIMIT):
-            request: Mapping[str, KeysAndAttributesUnionTypeDef] = {
-                self.table: {
-                    "Keys": [
-                        marshal({"pk": pk, "sk": sk}) for pk, sk in keys[start : start + BATCH_GET_LIMIT]
-                    ],
-                    "ConsistentRead": True,
-                }
+            wanted: KeysAndAttributesUnionTypeDef = {
+                "Keys": [marshal({"pk": pk, "sk": sk}) for pk, sk in keys[start : start + BATCH_GET_LIMIT]],
+                "ConsistentRead": True,
             }
+            if attributes:
+                names = projection(attributes)
+                wanted["ProjectionExpression"] = names["ProjectionExpression"]
+                wanted["ExpressionAttributeNames"] = names["ExpressionAttributeNames"]
+            request: Mapping[str, KeysAndAttributesUnionTypeDef] = {self.table: wanted}
             while request:
                 response = self._ddb.batch_get_item(RequestItems=request)
                 for raw in response.get("Responses", {}).get(self.table, []):

@@ -1,9 +1,16 @@
 """The render queue on AWS: pending outputs in DynamoDB, render signals on an SQS FIFO queue.
 
-`push` bumps a version on one pending item per output (pk `Q#<site>`, sk `<kind>|<name>`) in
-the index table, then sends one message per site to the FIFO queue with MessageGroupId = the
-site. SQS delivers a group's messages one batch at a time, so renders of a site never overlap:
-the same serialisation as the local file lock. A message carries no output keys: the render
+`push` puts one pending item per output (pk `Q#<site>`, sk `<kind>|<name>`) in the index
+table, with a new version, 25 to a BatchWriteItem, then sends one message per site to the FIFO
+queue with MessageGroupId = the site. A version is the push's clock in nanoseconds with random
+digits after it: a push after `take` replaces the item with a version that differs from the one
+taken (and is greater, but for clocks that disagree), so `done`, which deletes an item only at
+the version taken, leaves it queued. `done` deletes the taken items in one TransactWriteItems
+(each on its version); if one was pushed again meanwhile the transaction is cancelled, and the
+items are deleted one by one, each on its own condition.
+
+SQS delivers a group's messages one batch at a time, so renders of a site never overlap: the
+same serialisation as the local file lock. A message carries no output keys: the render
 takes every pending item of its site (up to a page), so a burst of events coalesces into the
 few renders that happen to run while it arrives, and a message lost after its pending item was
 written is made good by the next message of the site (the scheduler sends one every minute).
@@ -12,8 +19,10 @@ written is made good by the next message of the site (the scheduler sends one ev
 from __future__ import annotations
 
 import json
+import secrets
+import time
 import uuid
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping, Sequence
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
@@ -26,9 +35,13 @@ from warta.core.urls import bounded_key
 
 if TYPE_CHECKING:  # boto3-stubs, a dev dependency: never imported at run time
     from mypy_boto3_dynamodb import DynamoDBClient
+    from mypy_boto3_dynamodb.type_defs import WriteRequestUnionTypeDef
     from mypy_boto3_sqs import SQSClient
 
 SORT_KEY_BYTES = 1024  # DynamoDB Developer Guide, "Sort key length"
+BATCH_WRITE_LIMIT = 25  # requests per BatchWriteItem (Developer Guide, "API-specific limits")
+TRANSACT_ITEMS_LIMIT = 100  # actions per TransactWriteItems (the same page)
+VERSION_RANDOM_DIGITS = 6  # after the nanoseconds: 19 + 6 digits, within a Number's 38
 DEFAULT_PAGE_SIZE = 500  # outputs one render invocation takes; the rest wait for the next one
 
 _ser = TypeSerializer()
@@ -82,21 +95,28 @@ class SqsRenderQueue:
         return SqsRenderQueue(self._ddb, self.table, self._sqs, self.queue_url, site, self.page_size)
 
     def push(self, keys: Iterable[OutputKey]) -> None:
-        sites: set[str] = set()
-        for key in sorted(set(keys), key=OutputKey.sort_key):
-            self._ddb.update_item(
-                TableName=self.table,
-                Key=_pending_key(key),
-                UpdateExpression="ADD version :one SET kind = :kind, #name = :name",
-                ExpressionAttributeNames={"#name": "name"},
-                ExpressionAttributeValues={
-                    ":one": _ser.serialize(1),
-                    ":kind": _ser.serialize(key.kind),
-                    ":name": _ser.serialize(key.name),
-                },
-            )
-            sites.add(key.site)
-        for site in sorted(sites):
+        ordered = sorted(set(keys), key=OutputKey.sort_key)
+        version = time.time_ns() * 10**VERSION_RANDOM_DIGITS + secrets.randbelow(10**VERSION_RANDOM_DIGITS)
+        requests: list[WriteRequestUnionTypeDef] = [
+            {
+                "PutRequest": {
+                    "Item": {
+                        **_pending_key(key),
+                        "version": _ser.serialize(version),
+                        "kind": _ser.serialize(key.kind),
+                        "name": _ser.serialize(key.name),
+                    }
+                }
+            }
+            for key in ordered
+        ]
+        for start in range(0, len(requests), BATCH_WRITE_LIMIT):
+            pending: Mapping[str, Sequence[WriteRequestUnionTypeDef]] = {
+                self.table: requests[start : start + BATCH_WRITE_LIMIT]
+            }
+            while pending:
+                pending = self._ddb.batch_write_item(RequestItems=pending).get("UnprocessedItems") or {}
+        for site in sorted({key.site for key in ordered}):
             self.signal(site)
 
     def signal(self, site: str) -> None:
@@ -140,6 +160,33 @@ class SqsRenderQueue:
         return bool(response.get("Items"))
 
     def done(self, taken: Iterable[tuple[OutputKey, int]]) -> None:
+        items = list(taken)
+        for start in range(0, len(items), TRANSACT_ITEMS_LIMIT):
+            chunk = items[start : start + TRANSACT_ITEMS_LIMIT]
+            if len(chunk) == 1:
+                self._done_each(chunk)
+                continue
+            try:
+                self._ddb.transact_write_items(
+                    TransactItems=[
+                        {
+                            "Delete": {
+                                "TableName": self.table,
+                                "Key": _pending_key(key),
+                                "ConditionExpression": "version = :v",
+                                "ExpressionAttributeValues": {":v": _ser.serialize(version)},
+                            }
+                        }
+                        for key, version in chunk
+                    ]
+                )
+            except ClientError as exc:
+                if exc.response.get("Error", {}).get("Code") != "TransactionCanceledException":
+                    raise
+                # One was pushed again since (or a push raced the transaction): each on its own.
+                self._done_each(chunk)
+
+    def _done_each(self, taken: list[tuple[OutputKey, int]]) -> None:
         for key, version in taken:
             try:
                 self._ddb.delete_item(

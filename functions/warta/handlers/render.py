@@ -23,6 +23,7 @@ from warta.adapters.http_ping import HttpPinger
 from warta.adapters.s3_digests import DigestManifest, KnownDigestStore
 from warta.adapters.s3_status import S3Tree
 from warta.adapters.sqs_queue import site_of_signal
+from warta.app.batch_index import BatchIndex, BatchQueue
 from warta.app.cdn import paths_to_invalidate
 from warta.app.notify import notify_after_render
 from warta.app.render import RenderReport, render_pending
@@ -41,13 +42,15 @@ tracer = Tracer()
 metrics = Metrics(namespace=METRICS_NAMESPACE)
 
 
-def render_site(site: str) -> RenderReport:
+def render_site(site: str, index: BatchIndex, batch_queue: BatchQueue) -> RenderReport:
+    """Render a site's pending outputs, reading the index and the site's queue through this
+    batch's `index` and `batch_queue`."""
     stack = runtime.stack()
     queue = stack.queue.for_site(site)
     config = stack.deployment.sites.get(site)
     if config is None:  # no config for it here: its outputs stay queued (render_pending)
         return render_pending(
-            deployment=stack.deployment, index=stack.index, queue=queue, store=stack.store, now=runtime.now()
+            deployment=stack.deployment, index=index, queue=batch_queue, store=stack.store, now=runtime.now()
         )
     # The digests of the files this site's batches keep writing: no HEAD for those (s3_digests).
     manifest = DigestManifest(stack.s3, stack.state_bucket, site)
@@ -55,8 +58,8 @@ def render_site(site: str) -> RenderReport:
     store = KnownDigestStore(stack.store, manifest.take(), lambda path: not path.startswith(amp_pages))
     report = render_pending(
         deployment=stack.deployment,
-        index=stack.index,
-        queue=queue,
+        index=index,
+        queue=batch_queue,
         store=store,
         now=runtime.now(),
         write_workers=WRITE_WORKERS,
@@ -83,18 +86,19 @@ def render_site(site: str) -> RenderReport:
     return report
 
 
-def _article_counts(site: SiteConfig) -> ArticleCounts:
+def _article_counts(site: SiteConfig, index: BatchIndex) -> ArticleCounts:
     """From what is cheap to read at every batch: the rendered shard parts count the visible
-    articles, the sparse `due` index the scheduled ones, the operator records the takedowns."""
+    articles (as the batch left them), the sparse `due` index the scheduled ones, the operator
+    records the takedowns."""
     stack = runtime.stack()
     return ArticleCounts(
-        live=sum(part.url_count for part in stack.index.shard_parts(site.id)),
+        live=sum(part.url_count for part in index.shard_parts(site.id)),
         scheduled=stack.index.scheduled_count(site.id, runtime.now()),
         taken_down=stack.ops.takedown_count(site.id),
     )
 
 
-def write_status(reports: dict[str, RenderReport]) -> None:
+def write_status(reports: dict[str, RenderReport], index: BatchIndex, queues: dict[str, BatchQueue]) -> None:
     """Rewrite the status report after a batch; never raises."""
     stack = runtime.stack()
     if stack.status is None or not reports:
@@ -108,12 +112,12 @@ def write_status(reports: dict[str, RenderReport]) -> None:
             tree=S3Tree(stack.store, stack.s3),
             store=stack.status,
             rendered=reports,
-            counts=_article_counts,
+            counts=lambda site: _article_counts(site, index),
             ops=stack.ops,
             now=runtime.now(),
             at=datetime.now(UTC),
             out=f"s3://{stack.store.bucket}",
-            quarantined=[q for site in sorted(reports) for q in stack.queue.for_site(site).quarantined()],
+            quarantined=[q for site in sorted(reports) for q in queues[site].quarantined()],
         )
     except Exception as exc:
         metrics.add_metric(name="StatusReportFailed", unit=MetricUnit.Count, value=1)
@@ -129,13 +133,16 @@ def handler(event: dict[str, Any], context: Any) -> PartialItemFailureResponse:
     rendered: set[str] = set()
     changed: list[str] = []
     reports: dict[str, RenderReport] = {}
+    index = BatchIndex(runtime.stack().index)
+    queues: dict[str, BatchQueue] = {}
 
     def record_handler(record: SQSRecord) -> None:
         try:
             site = site_of_signal(record.body)
             if site in rendered:
                 return  # this batch rendered the site after every message in it was sent
-            report = render_site(site)
+            queues[site] = BatchQueue(runtime.stack().queue.for_site(site))
+            report = render_site(site, index, queues[site])
         except Exception as exc:
             log_record_failure("render", record.message_id, record.attributes.approximate_receive_count, exc)
             raise
@@ -156,5 +163,5 @@ def handler(event: dict[str, Any], context: Any) -> PartialItemFailureResponse:
         notify_after_render(
             report, runtime.stack().deployment, HttpPinger(), lambda site: ssm_signer(site, prefix)
         )
-    write_status(reports)
+    write_status(reports, index, queues)
     return response

@@ -1,0 +1,102 @@
+"""The index and the render queue as one render batch reads them: each site's shard parts,
+news entries and quarantined outputs read once.
+
+A publish asks for its site's shard parts four times: the open shard's layout, the sitemap
+index, robots.txt and the status report's article count. On DynamoDB each ask is a query (of a
+partition moto, for one, walks the whole table to find). Within a batch only the batch itself
+writes them: renders of one site never overlap (a file lock locally, the site's FIFO message
+group on AWS; docs/architecture.md). So the parts are read at the first ask and follow the
+batch's own `set_shard_parts`; a new batch reads them again.
+
+robots.txt asks whether the news sitemap has an entry, in the window the news sitemap read
+just before it: the entries read then answer (the first `limit` of a read of as many or more,
+or of all there were). Reading them again could only give a later state, and a write after the
+batch took its outputs queues another render of both (docs/architecture.md).
+
+The quarantined outputs are read when the render starts (those due again) and for the status
+report at its end; only renders of the site write them, so the batch's own read, followed by
+its own quarantines and releases, is what a second read would give.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Iterable, Sequence
+from datetime import datetime
+
+from warta.core.planner import OutputKey
+from warta.core.ports import ArticleIndex, ForwardingIndex, QuarantinedOutput, RenderQueue, ShardPart
+from warta.core.views import NewsEntry
+
+
+class BatchIndex(ForwardingIndex):
+    """An `ArticleIndex` for one render batch: shard parts and news entries read once per site."""
+
+    def __init__(self, index: ArticleIndex) -> None:
+        super().__init__(index)
+        self._parts: dict[str, list[ShardPart]] = {}
+        # (site, after, until) -> (the limit read with, the entries read)
+        self._news: dict[tuple[str, datetime, datetime], tuple[int, list[NewsEntry]]] = {}
+        self._lock = threading.Lock()
+
+    def shard_parts(self, site: str, period: str | None = None) -> list[ShardPart]:
+        with self._lock:
+            parts = self._parts.get(site)
+            if parts is None:
+                parts = self._parts[site] = self._index.shard_parts(site)
+            return [p for p in parts if period is None or p.period == period]
+
+    def set_shard_parts(self, site: str, period: str, parts: Sequence[ShardPart]) -> None:
+        with self._lock:
+            self._index.set_shard_parts(site, period, parts)
+            kept = self._parts.get(site)
+            if kept is None:
+                return
+            # Ordered by period, then part: a period's parts are one run of the list.
+            run = [n for n, part in enumerate(kept) if part.period == period]
+            if run:
+                kept[run[0] : run[-1] + 1] = sorted(parts, key=lambda part: part.part)
+            elif parts:
+                del self._parts[site]  # a new period: where it goes is the index's to say
+
+    def news_entries(self, site: str, after: datetime, until: datetime, limit: int) -> list[NewsEntry]:
+        with self._lock:
+            kept = self._news.get((site, after, until))
+            if kept is not None and (limit <= kept[0] or len(kept[1]) < kept[0]):
+                return kept[1][:limit]
+            found = self._index.news_entries(site, after, until, limit)
+            self._news[(site, after, until)] = (limit, found)
+            return list(found)
+
+
+class BatchQueue:
+    """A `RenderQueue` for one render batch of one site: its quarantined outputs read once."""
+
+    def __init__(self, queue: RenderQueue) -> None:
+        self._queue = queue
+        self._quarantined: list[QuarantinedOutput] | None = None
+
+    def push(self, keys: Iterable[OutputKey]) -> None:
+        self._queue.push(keys)
+
+    def take(self) -> list[tuple[OutputKey, int]]:
+        return self._queue.take()
+
+    def done(self, taken: Iterable[tuple[OutputKey, int]]) -> None:
+        self._queue.done(taken)
+
+    def quarantine(self, key: OutputKey, reason: str, retry_at: datetime) -> int:
+        self._quarantined = None
+        return self._queue.quarantine(key, reason, retry_at)
+
+    def due_quarantined(self, now: datetime) -> list[OutputKey]:
+        return [q.key for q in self.quarantined() if q.retry_at <= now]
+
+    def release(self, keys: Iterable[OutputKey]) -> None:
+        self._quarantined = None
+        self._queue.release(keys)
+
+    def quarantined(self) -> list[QuarantinedOutput]:
+        if self._quarantined is None:
+            self._quarantined = self._queue.quarantined()
+        return list(self._quarantined)

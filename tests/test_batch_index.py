@@ -1,0 +1,184 @@
+"""The index as one render batch reads it (app.batch_index): each site's shard parts are read
+once, and what the batch writes of them is what it reads next, as a fresh read would give; the
+news entries of one window are read once (robots.txt asks after the news sitemap); the queue's
+quarantined outputs are read once until the batch quarantines or releases one."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from datetime import UTC, datetime, timedelta
+from typing import cast
+
+import pytest
+
+from warta.app.batch_index import BatchIndex, BatchQueue
+from warta.core.planner import OutputKey
+from warta.core.ports import ArticleIndex, QuarantinedOutput, RenderQueue, ShardPart
+from warta.core.views import NewsEntry
+
+LASTMOD = datetime(2023, 9, 21, tzinfo=UTC)
+
+
+def _part(period: str, part: int, urls: int = 10) -> ShardPart:
+    return ShardPart(period, part, urls, LASTMOD)
+
+
+class _Parts:
+    """Shard parts as an index keeps them (by period, then part), with its reads counted."""
+
+    def __init__(self, parts: dict[str, list[ShardPart]]) -> None:
+        self.parts = parts
+        self.reads = 0
+
+    def shard_parts(self, site: str, period: str | None = None) -> list[ShardPart]:
+        self.reads += 1
+        found = sorted(self.parts.get(site, []), key=lambda p: (p.period, p.part))
+        return [p for p in found if period is None or p.period == period]
+
+    def set_shard_parts(self, site: str, period: str, parts: Sequence[ShardPart]) -> None:
+        self.parts[site] = [p for p in self.parts.get(site, []) if p.period != period] + list(parts)
+
+
+def _batch(inner: _Parts) -> BatchIndex:
+    return BatchIndex(cast(ArticleIndex, inner))
+
+
+def test_each_site_is_read_once_and_a_period_is_its_slice() -> None:
+    inner = _Parts({"a": [_part("2023-08", 1), _part("2023-09", 1), _part("2023-09", 2)], "b": []})
+    batch = _batch(inner)
+    assert batch.shard_parts("a", "2023-09") == inner.shard_parts("a", "2023-09")
+    assert batch.shard_parts("a") == inner.shard_parts("a")
+    assert batch.shard_parts("a", "2023-07") == []
+    assert inner.reads == 2 + 1  # the two comparisons' own reads, and the batch's one
+    assert batch.shard_parts("b") == []
+    assert inner.reads == 4  # another site: its own read
+
+
+# What the batch writes of a period -> a fresh read after it gives the same, without a read
+# when the period was listed already.
+WRITES = [
+    ("2023-09", [_part("2023-09", 1, 11), _part("2023-09", 2), _part("2023-09", 3)], 0),  # grows
+    ("2023-09", [_part("2023-09", 1, 3)], 0),  # shrinks to one part
+    ("2023-09", [], 0),  # empties
+    ("2023-08", [_part("2023-08", 2, 5), _part("2023-08", 1, 7)], 0),  # given out of order
+    ("2023-10", [_part("2023-10", 1, 1)], 1),  # a new period: read again
+    ("2023-07", [], 0),  # nothing of a period never listed
+]
+
+
+def test_what_the_batch_writes_is_what_a_fresh_read_gives() -> None:
+    for period, parts, reads in WRITES:
+        inner = _Parts({"a": [_part("2023-08", 1), _part("2023-09", 1), _part("2023-09", 2)]})
+        batch = _batch(inner)
+        batch.shard_parts("a")
+        inner.reads = 0
+        batch.set_shard_parts("a", period, parts)
+        assert batch.shard_parts("a") == inner.shard_parts("a"), period
+        assert inner.reads == reads + 1, period  # + the comparison's own
+
+
+def test_a_write_before_any_read_reads_after_it() -> None:
+    inner = _Parts({"a": [_part("2023-09", 1)]})
+    batch = _batch(inner)
+    batch.set_shard_parts("a", "2023-09", [_part("2023-09", 1, 99)])
+    assert batch.shard_parts("a") == [_part("2023-09", 1, 99)]
+
+
+class _News:
+    """News entries as an index gives them (newest first, up to the limit), reads counted."""
+
+    def __init__(self, count: int) -> None:
+        self.entries = [
+            NewsEntry(f"https://www.andalpost.com/n/{n}", f"Berita {n}", "id", LASTMOD) for n in range(count)
+        ]
+        self.reads = 0
+
+    def news_entries(self, site: str, after: datetime, until: datetime, limit: int) -> list[NewsEntry]:
+        self.reads += 1
+        return self.entries[:limit]
+
+
+# (entries there are, the first read's limit, the next read's limit) -> whether it reads again
+NEWS_READS = [
+    (5, 1000, 1, False),  # robots.txt after the news sitemap: the first entry of those read
+    (5, 1000, 1000, False),
+    (5, 3, 3, False),
+    (5, 3, 2, False),
+    (5, 3, 4, True),  # more than were read, and there may be more: read again
+    (2, 3, 4, False),  # fewer than the limit came back: that was all of them
+    (3, 3, 4, True),  # exactly the limit came back: there may be more
+]
+
+
+@pytest.mark.parametrize(("count", "first", "then", "reads_again"), NEWS_READS)
+def test_news_entries_of_one_window_are_read_once(
+    count: int, first: int, then: int, reads_again: bool
+) -> None:
+    inner = _News(count)
+    batch = BatchIndex(cast(ArticleIndex, inner))
+    assert batch.news_entries("a", LASTMOD, LASTMOD, first) == inner.entries[:first]
+    assert batch.news_entries("a", LASTMOD, LASTMOD, then) == inner.entries[:then]
+    assert inner.reads == 1 + reads_again
+
+
+def test_news_entries_of_another_window_or_site_are_read_anew() -> None:
+    inner = _News(3)
+    batch = BatchIndex(cast(ArticleIndex, inner))
+    batch.news_entries("a", LASTMOD, LASTMOD, 10)
+    batch.news_entries("b", LASTMOD, LASTMOD, 10)
+    batch.news_entries("a", LASTMOD - timedelta(days=1), LASTMOD, 10)
+    batch.news_entries("a", LASTMOD, LASTMOD + timedelta(seconds=1), 10)
+    assert inner.reads == 4
+
+
+# --- the queue -------------------------------------------------------------------------------
+
+KEY = OutputKey("a", "feed", "home")
+OTHER = OutputKey("a", "robots")
+
+
+class _Quarantine:
+    """Quarantined outputs as a queue keeps them, with their reads counted."""
+
+    def __init__(self) -> None:
+        self.kept: dict[OutputKey, QuarantinedOutput] = {}
+        self.reads = 0
+
+    def quarantine(self, key: OutputKey, reason: str, retry_at: datetime) -> int:
+        attempts = self.kept[key].attempts + 1 if key in self.kept else 1
+        self.kept[key] = QuarantinedOutput(key, reason, attempts, retry_at)
+        return attempts
+
+    def release(self, keys: Iterable[OutputKey]) -> None:
+        for key in keys:
+            self.kept.pop(key, None)
+
+    def quarantined(self) -> list[QuarantinedOutput]:
+        self.reads += 1
+        return list(self.kept.values())
+
+
+def test_the_quarantine_is_read_once_until_the_batch_changes_it() -> None:
+    inner = _Quarantine()
+    inner.quarantine(KEY, "rusak", LASTMOD)
+    batch = BatchQueue(cast(RenderQueue, inner))
+    assert batch.due_quarantined(LASTMOD) == [KEY]
+    assert batch.quarantined() == inner.quarantined()
+    assert inner.reads == 1 + 1  # the batch's one, and the comparison's own
+    assert batch.quarantine(OTHER, "rusak juga", LASTMOD + timedelta(minutes=1)) == 1
+    assert batch.quarantined() == inner.quarantined()
+    assert inner.reads == 4  # read again after its own quarantine
+    batch.release([KEY])
+    assert batch.quarantined() == inner.quarantined() == [inner.kept[OTHER]]
+    assert inner.reads == 6
+
+
+# retry_at against now -> due again
+DUE = [(timedelta(seconds=-1), True), (timedelta(0), True), (timedelta(microseconds=1), False)]
+
+
+@pytest.mark.parametrize(("after_now", "due"), DUE)
+def test_an_output_is_due_again_from_its_retry_time(after_now: timedelta, due: bool) -> None:
+    inner = _Quarantine()
+    inner.quarantine(KEY, "rusak", LASTMOD + after_now)
+    assert BatchQueue(cast(RenderQueue, inner)).due_quarantined(LASTMOD) == ([KEY] if due else [])

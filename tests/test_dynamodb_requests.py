@@ -1,0 +1,174 @@
+"""The requests the DynamoDB adapters make (issue 17, point 1). The index: a list's articles
+come from the articles it keeps parsed by revision, and a new revision is read again; list
+queries read only the attributes they use. The render queue: a push writes its pending items
+25 to a request, and done deletes them in one transaction. What they do is the contract
+suites' (test_contract_index, test_contract_queue)."""
+
+from __future__ import annotations
+
+from collections import Counter
+from collections.abc import Callable
+from dataclasses import replace
+from datetime import datetime
+from typing import Any
+
+import pytest
+
+from warta.adapters.dynamodb_articles import ParsedArticles
+from warta.adapters.dynamodb_index import DynamoIndex
+from warta.core.articles import Article
+from warta.core.config import SiteConfig
+from warta.core.planner import OutputKey, shard_period
+
+from conftest import WIB
+from support.contracts import SITE, dynamodb_index, sqs_queue
+
+NOW = datetime(2023, 9, 21, 12, 0, tzinfo=WIB)
+
+
+class _Calls:
+    """DynamoDB operations the index makes, with their request parameters."""
+
+    def __init__(self, adapter: Any) -> None:
+        self.seen: Counter[str] = Counter()
+        self.params: list[tuple[str, dict[str, Any]]] = []
+        adapter._ddb.meta.events.register("provide-client-params.dynamodb", self._note)
+
+    def _note(self, model: Any, params: dict[str, Any], **_: Any) -> None:
+        self.seen[model.name] += 1
+        self.params.append((model.name, params))
+
+    def clear(self) -> None:
+        self.seen.clear()
+        self.params.clear()
+
+
+def _stored(index: DynamoIndex, site: SiteConfig, *articles: Article) -> None:
+    for article in articles:
+        assert index.write(article, shard_period(article.published_at, site), True).applied
+
+
+@pytest.fixture
+def index(moto: Any) -> DynamoIndex:
+    found: DynamoIndex = dynamodb_index(moto)
+    return found
+
+
+def test_a_list_read_again_reads_only_the_revisions_it_has_not_parsed(
+    index: DynamoIndex, site: SiteConfig, make_article: Callable[..., Article]
+) -> None:
+    first, second = make_article(id="1"), make_article(id="2", title="Kedua")
+    _stored(index, site, first, second)
+    calls = _Calls(index)
+    assert [a.title for a in index.latest(site.id, NOW, 10)] == ["Kedua", "Berita nomor 1"]
+    assert calls.seen["BatchGetItem"] == 1
+    calls.clear()
+    section = index.latest(site.id, NOW, 10, section="nasional")
+    assert [a.title for a in section] == ["Kedua", "Berita nomor 1"]
+    assert calls.seen == Counter({"Query": 1})  # both kept parsed: no article read
+    _stored(index, site, replace(second, revision=2, title="Kedua, diperbarui"))
+    calls.clear()
+    assert [a.title for a in index.latest(site.id, NOW, 10)] == ["Kedua, diperbarui", "Berita nomor 1"]
+    ((_, batch),) = [(name, p) for name, p in calls.params if name == "BatchGetItem"]
+    (keys,) = [request["Keys"] for request in batch["RequestItems"].values()]
+    assert [key["pk"]["S"] for key in keys] == [f"A#{site.id}#2"]  # only the new revision
+
+
+def test_article_reads_leave_out_the_membership_list(
+    index: DynamoIndex, site: SiteConfig, make_article: Callable[..., Article]
+) -> None:
+    _stored(index, site, make_article(id="1"))
+    calls = _Calls(index)
+    index.live_by_url(site.id, make_article(id="1").url, NOW)
+    ((_, query), (_, batch)) = calls.params
+    assert sorted(query["ExpressionAttributeNames"].values()) == ["id", "rev"]
+    (request,) = batch["RequestItems"].values()
+    assert "members" not in request["ExpressionAttributeNames"].values()
+    assert "doc_z" in request["ExpressionAttributeNames"].values()
+
+
+def test_news_entries_read_only_what_the_news_sitemap_shows(
+    index: DynamoIndex, site: SiteConfig, make_article: Callable[..., Article]
+) -> None:
+    article = make_article(id="1")
+    _stored(index, site, article)
+    calls = _Calls(index)
+    (entry,) = index.news_entries(site.id, article.published_at.replace(year=2022), NOW, 10)
+    assert (entry.url, entry.title) == (article.url, article.title)
+    ((_, query),) = calls.params
+    assert sorted(query["ExpressionAttributeNames"].values()) == ["language", "published_at", "title", "url"]
+
+
+# --- the render queue ------------------------------------------------------------------------
+
+# keys pushed at once -> BatchWriteItem requests (25 a request: DynamoDB's limit)
+PUSHES = [(1, 1), (25, 1), (26, 2), (50, 2), (51, 3)]
+
+
+@pytest.mark.parametrize(("keys", "requests"), PUSHES)
+def test_a_push_writes_its_pending_items_25_to_a_request(moto: Any, keys: int, requests: int) -> None:
+    queue = sqs_queue(moto)
+    calls = _Calls(queue)
+    queue.push([OutputKey(SITE, "amp", f"https://www.andalpost.com/n/{n}") for n in range(keys)])
+    assert calls.seen == Counter({"BatchWriteItem": requests})
+    assert len(queue.take()) == keys
+
+
+# keys taken, of them pushed again before done -> the requests done makes
+DONES = [
+    (1, 0, Counter({"DeleteItem": 1})),  # one key: its own conditional delete
+    (2, 0, Counter({"TransactWriteItems": 1})),
+    (100, 0, Counter({"TransactWriteItems": 1})),  # DynamoDB's 100 actions a transaction
+    (101, 0, Counter({"TransactWriteItems": 1, "DeleteItem": 1})),
+    (3, 1, Counter({"TransactWriteItems": 1, "DeleteItem": 3})),  # cancelled: one by one
+]
+
+
+@pytest.mark.parametrize(("keys", "again", "requests"), DONES)
+def test_done_deletes_in_one_transaction_unless_a_key_was_pushed_again(
+    moto: Any, keys: int, again: int, requests: Counter[str]
+) -> None:
+    queue = sqs_queue(moto)
+    pushed = [OutputKey(SITE, "amp", f"https://www.andalpost.com/n/{n:03d}") for n in range(keys)]
+    queue.push(pushed)
+    taken = queue.take()
+    queue.push(pushed[:again])
+    calls = _Calls(queue)
+    queue.done(taken)
+    assert calls.seen == requests
+    assert sorted(key.name for key, _ in queue.take()) == sorted(key.name for key in pushed[:again])
+
+
+# --- the parsed articles' bounds ---------------------------------------------------------------
+
+
+def test_parsed_articles_keep_the_most_recently_used_within_their_count(
+    make_article: Callable[..., Article],
+) -> None:
+    kept = ParsedArticles(entries=2, doc_bytes=1_000)
+    a, b, c = (make_article(id=i) for i in "abc")
+    kept.put(a, 10)
+    kept.put(b, 10)
+    assert kept.get((a.site, "a", 1)) is a  # a is now the most recent
+    kept.put(c, 10)
+    assert [kept.get((x.site, x.id, 1)) for x in (a, b, c)] == [a, None, c]
+    assert kept.get((a.site, "a", 2)) is None  # another revision is another article
+
+
+# (doc bytes of the entries put, the byte bound) -> how many stay
+BYTE_BOUNDS = [
+    ((400, 400), 800, 2),  # exactly at the bound: both stay
+    ((400, 401), 800, 1),  # one byte over: the oldest goes
+    ((801,), 800, 0),  # one document over the bound is not kept at all
+    ((800,), 800, 1),
+]
+
+
+@pytest.mark.parametrize(("sizes", "bound", "left"), BYTE_BOUNDS)
+def test_parsed_articles_stay_within_their_bytes(
+    make_article: Callable[..., Article], sizes: tuple[int, ...], bound: int, left: int
+) -> None:
+    kept = ParsedArticles(entries=10, doc_bytes=bound)
+    for n, size in enumerate(sizes):
+        kept.put(make_article(id=str(n)), size)
+    assert len(kept) == left
