@@ -110,6 +110,11 @@ def _micros(moment: datetime) -> int:
     return epoch_micros(moment)  # the unit shard positions are named in
 
 
+def _doc_bytes(item: dict[str, Any]) -> int:
+    """The compressed document's size; one in S3 counts as at least the inline limit."""
+    return len(item["doc_z"].value) if "doc_z" in item else INLINE_DOC_LIMIT
+
+
 def _sitemap_entry(article: Article) -> SitemapEntry:
     return SitemapEntry(
         url=article.url,
@@ -173,10 +178,12 @@ class DynamoIndex(DynamoTable):
         return Article.from_json(json.loads(zlib.decompress(packed)))
 
     def _state(self, item: dict[str, Any]) -> ArticleState:
-        article = self._article(item)
-        if article is not None:
-            return article
-        return Tombstone(
+        # Kept parsed, not decoded again: an ingest reads the stored revision, then its write does.
+        key = (item["site"], item["id"], int(item["revision"]))
+        article = self._parsed.get(key) if item.get("live") else None
+        if article is None and (article := self._article(item)) is not None:
+            self._parsed.put(article, _doc_bytes(item))
+        return article or Tombstone(
             site=item["site"], id=item["id"], revision=int(item["revision"]), url=item.get("url", "")
         )
 
@@ -190,9 +197,8 @@ class DynamoIndex(DynamoTable):
             items = self._batch_get([(pk, ARTICLE_SK) for pk in unread], ARTICLE_ATTRIBUTES)
             for (pk, _), item in items.items():
                 found[unread[pk]] = article = self._article(item)
-                if article is not None:  # a document in S3 counts as at least the inline limit
-                    size = len(item["doc_z"].value) if "doc_z" in item else INLINE_DOC_LIMIT
-                    self._parsed.put(article, size)
+                if article is not None:
+                    self._parsed.put(article, _doc_bytes(item))
         return [a for a in (found.get(m["id"]) for m in listed) if a is not None]
 
     # --- ArticleIndex -----------------------------------------------------------------------
