@@ -99,6 +99,27 @@ def test_news_entries_read_only_what_the_news_sitemap_shows(
     assert sorted(query["ExpressionAttributeNames"].values()) == ["language", "published_at", "title", "url"]
 
 
+def test_a_write_after_a_get_does_not_decode_the_stored_article_again(
+    index: DynamoIndex,
+    site: SiteConfig,
+    make_article: Callable[..., Article],
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    article = make_article(id="1")
+    _stored(index, site, article)
+    decoded: list[str] = []
+    from_json = Article.from_json
+    monkeypatch.setattr(Article, "from_json", lambda data: decoded.append(data["id"]) or from_json(data))
+    assert index.get(site.id, "1") == article
+    result = index.write(
+        replace(article, revision=2, title="Diperbarui"), shard_period(article.published_at, site), True
+    )
+    assert result.applied and result.previous == article
+    assert decoded == ["1"]  # by the get; the write took it as parsed
+    assert index.get(site.id, "1") == replace(article, revision=2, title="Diperbarui")
+    assert decoded == ["1", "1"]  # a new revision is decoded
+
+
 # --- the render queue ------------------------------------------------------------------------
 
 # keys pushed at once -> BatchWriteItem requests (25 a request: DynamoDB's limit)

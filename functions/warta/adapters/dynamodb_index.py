@@ -113,6 +113,11 @@ def _micros(moment: datetime) -> int:
     return epoch_micros(moment)  # the unit shard positions are named in
 
 
+def _doc_bytes(item: dict[str, Any]) -> int:
+    """The compressed document's size; one in S3 counts as at least the inline limit."""
+    return len(item["doc_z"].value) if "doc_z" in item else INLINE_DOC_LIMIT
+
+
 def _sitemap_entry(article: Article) -> SitemapEntry:
     return SitemapEntry(
         url=article.url,
@@ -178,10 +183,12 @@ class DynamoIndex(DynamoFeedItems, DynamoListing):
         return Article.from_json(data) if bodies else Article.from_json_without_body(data)
 
     def _state(self, item: dict[str, Any]) -> ArticleState:
-        article = self._article(item)
-        if article is not None:
-            return article
-        return Tombstone(
+        # Kept parsed, not decoded again: an ingest reads the stored revision, then its write does.
+        key = (item["site"], item["id"], int(item["revision"]))
+        article = self._parsed.get(key) if item.get("live") else None
+        if article is None and (article := self._article(item)) is not None:
+            self._parsed.put(article, _doc_bytes(item))
+        return article or Tombstone(
             site=item["site"], id=item["id"], revision=int(item["revision"]), url=item.get("url", "")
         )
 
@@ -199,9 +206,7 @@ class DynamoIndex(DynamoFeedItems, DynamoListing):
             for (pk, _), item in items.items():
                 found[unread[pk]] = article = self._article(item, bodies)
                 if article is not None and bodies:
-                    # A document in S3 counts as at least the inline limit.
-                    size = len(item["doc_z"].value) if "doc_z" in item else INLINE_DOC_LIMIT
-                    self._parsed.put(article, size)
+                    self._parsed.put(article, _doc_bytes(item))
         articles = [a for a in (found.get(m["id"]) for m in listed) if a is not None]
         if bodies:
             return articles
