@@ -33,9 +33,8 @@ never hold one URL, however their writes interleave.
 The one GSI, `due`, is sparse: only live articles not yet released carry its keys. The
 scheduler tolerates its lag (a due article is released a minute later at worst).
 
-The article document is stored zlib-compressed in the item; one too big for DynamoDB's 400 KB
-item limit (a body may reach 2 MB a page) goes to the private state bucket, keyed by revision so
-a write that loses its race never overwrites the winner's document.
+How an article's document is stored in its item (or, past the item limit, in the private state
+bucket) and read back is `dynamodb_documents`.
 
 The table itself (limits, keys, marshalling, consistent paged reads, batched writes and its
 CreateTable request) is `dynamodb_table`; this module is what the index keeps in it.
@@ -43,8 +42,6 @@ CreateTable request) is `dynamodb_table`; this module is what the index keeps in
 
 from __future__ import annotations
 
-import json
-import zlib
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import replace
 from datetime import datetime
@@ -53,15 +50,14 @@ from typing import TYPE_CHECKING, Any
 from boto3.dynamodb.types import Binary
 from botocore.exceptions import ClientError
 
-from warta.adapters.dynamodb_articles import ParsedArticles
 from warta.adapters.dynamodb_count import count_items
+from warta.adapters.dynamodb_documents import DynamoDocuments
 from warta.adapters.dynamodb_feed_items import DynamoFeedItems
 from warta.adapters.dynamodb_listing import DynamoListing
 from warta.adapters.dynamodb_table import (
     ARTICLE_SK,
     CLAIM_SK,
     DUE_INDEX,
-    ITEM_SIZE_LIMIT,
     TEMPLATES_SK,
     TRANSACT_ITEMS_LIMIT,
     Condition,
@@ -75,7 +71,7 @@ from warta.adapters.dynamodb_table import (
     transact_put,
     until_key,
 )
-from warta.core.articles import Article, ArticleState, Tombstone, body_left_out, left_out_body
+from warta.core.articles import Article, ArticleState, Tombstone
 from warta.core.authors import author_slugs
 from warta.core.planner import epoch_micros
 from warta.core.ports import Facets, ShardPart, UrlHeld, WriteResult
@@ -94,14 +90,8 @@ from warta.core.views import (
 __all__ = ["DynamoIndex", "table_definition"]  # table_definition: the tests read it here
 
 if TYPE_CHECKING:  # boto3-stubs, a dev dependency: never imported at run time
-    from mypy_boto3_dynamodb import DynamoDBClient
     from mypy_boto3_dynamodb.type_defs import WriteRequestUnionTypeDef
-    from mypy_boto3_s3 import S3Client
 
-# Room left in the article item for everything but the compressed document.
-INLINE_DOC_LIMIT = ITEM_SIZE_LIMIT - 64 * 1024
-# What reading an article needs of its item: not its list of memberships, the bulk of the rest.
-ARTICLE_ATTRIBUTES = ("pk", "sk", "live", "revision", "doc_z", "doc_ref")
 # What a list's membership items give of the articles they name (`_articles_of`).
 MEMBER_ATTRIBUTES = ("id", "rev")
 NEWS_ATTRIBUTES = ("url", "title", "language", "published_at")  # what the news sitemap shows
@@ -113,11 +103,6 @@ def _micros(moment: datetime) -> int:
     return epoch_micros(moment)  # the unit shard positions are named in
 
 
-def _doc_bytes(item: dict[str, Any]) -> int:
-    """The compressed document's size; one in S3 counts as at least the inline limit."""
-    return len(item["doc_z"].value) if "doc_z" in item else INLINE_DOC_LIMIT
-
-
 def _sitemap_entry(article: Article) -> SitemapEntry:
     return SitemapEntry(
         url=article.url,
@@ -126,92 +111,8 @@ def _sitemap_entry(article: Article) -> SitemapEntry:
     )
 
 
-class DynamoIndex(DynamoFeedItems, DynamoListing):
+class DynamoIndex(DynamoDocuments, DynamoFeedItems, DynamoListing):
     """`ArticleIndex` on a DynamoDB table (pk, sk strings; GSI `due` on due_pk, due_sk)."""
-
-    def __init__(
-        self,
-        client: DynamoDBClient,
-        table: str,
-        s3_client: S3Client | None = None,
-        doc_bucket: str = "",
-        doc_prefix: str = "docs/",
-    ) -> None:
-        super().__init__(client, table)
-        self._s3 = s3_client
-        self._doc_bucket = doc_bucket
-        self._doc_prefix = doc_prefix
-        self._parsed = ParsedArticles()  # by (site, id, revision): see dynamodb_articles
-
-    # --- documents --------------------------------------------------------------------------
-
-    def _doc_key(self, site: str, article_id: str, revision: int) -> str:
-        return f"{self._doc_prefix}{site}/{article_id}/{revision}.json.z"
-
-    def _encode_doc(self, article: Article) -> dict[str, Any]:
-        raw = json.dumps(article.to_json(), ensure_ascii=False, separators=(",", ":")).encode()
-        packed = zlib.compress(raw, 6)
-        if len(packed) <= INLINE_DOC_LIMIT:
-            return {"doc_z": Binary(packed)}
-        if self._s3 is None:
-            raise ValueError(f"article {article.id}: document too big for DynamoDB and no document bucket")
-        key = self._doc_key(article.site, article.id, article.revision)
-        self._s3.put_object(Bucket=self._doc_bucket, Key=key, Body=packed)
-        return {"doc_ref": key}
-
-    def _article(self, item: dict[str, Any], bodies: bool = True) -> Article | None:
-        """The article an item holds (its body left out unless `bodies`); None if it is (by now)
-        a tombstone."""
-        if not item.get("live"):
-            return None
-        if "doc_z" in item:
-            packed = bytes(item["doc_z"])
-        else:
-            assert self._s3 is not None  # a doc_ref is only written with a document bucket
-            try:
-                packed = self._s3.get_object(Bucket=self._doc_bucket, Key=item["doc_ref"])["Body"].read()
-            except ClientError as exc:
-                if exc.response.get("Error", {}).get("Code") not in {"NoSuchKey", "404"}:
-                    raise
-                # A newer write replaced this revision (and removed its document) since the
-                # item was read: read the article as it is now.
-                fresh = self._get_item(item["pk"], ARTICLE_SK)
-                if fresh is None or fresh["revision"] == item["revision"]:
-                    return None
-                return self._article(fresh, bodies)
-        data = json.loads(zlib.decompress(packed))
-        return Article.from_json(data) if bodies else Article.from_json_without_body(data)
-
-    def _state(self, item: dict[str, Any]) -> ArticleState:
-        # Kept parsed, not decoded again: an ingest reads the stored revision, then its write does.
-        key = (item["site"], item["id"], int(item["revision"]))
-        article = self._parsed.get(key) if item.get("live") else None
-        if article is None and (article := self._article(item)) is not None:
-            self._parsed.put(article, _doc_bytes(item))
-        return article or Tombstone(
-            site=item["site"], id=item["id"], revision=int(item["revision"]), url=item.get("url", "")
-        )
-
-    def _articles_of(
-        self, members: Iterable[dict[str, Any]], site: str, bodies: bool = True
-    ) -> list[Article]:
-        """The live articles behind membership items, in the members' order. A member names
-        its article's revision (`rev`): those kept parsed are not read again. Read without
-        bodies (`bodies=False`), an article is not kept parsed."""
-        listed = list(members)
-        found = {m["id"]: self._parsed.get((site, m["id"], int(m["rev"]))) for m in listed if "rev" in m}
-        unread = {article_pk(site, m["id"]): m["id"] for m in listed if found.get(m["id"]) is None}
-        if unread:
-            items = self._batch_get([(pk, ARTICLE_SK) for pk in unread], ARTICLE_ATTRIBUTES)
-            for (pk, _), item in items.items():
-                found[unread[pk]] = article = self._article(item, bodies)
-                if article is not None and bodies:
-                    self._parsed.put(article, _doc_bytes(item))
-        articles = [a for a in (found.get(m["id"]) for m in listed) if a is not None]
-        if bodies:
-            return articles
-        # As the port asks: read without bodies, a whole article kept parsed leaves its body out too.
-        return [a if body_left_out(a) else a.with_body(left_out_body()) for a in articles]
 
     # --- ArticleIndex -----------------------------------------------------------------------
 
