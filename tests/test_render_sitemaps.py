@@ -5,6 +5,7 @@ Every urlset is validated against the published schemas (../shared/xsd) with lxm
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Callable
 from datetime import UTC, datetime, timedelta, timezone
 
@@ -25,7 +26,7 @@ from warta.core.render.sitemaps import (
     render_shard_parts,
     render_sitemap_index,
 )
-from warta.core.views import IndexedSitemap, SitemapEntry, SitemapImage
+from warta.core.views import IndexedSitemap, NewsEntry, SitemapEntry, SitemapImage
 
 from conftest import shared_path
 
@@ -317,6 +318,42 @@ def test_news_entries_are_the_bytes_lxml_writes(
             sitemaps._news_fragment.__wrapped__(*args)
         return
     assert sitemaps._news_fragment.__wrapped__(*args) == expected
+
+
+NEWS_ENTRY = st.builds(
+    NewsEntry,
+    url=NEWS_TEXT,
+    title=NEWS_TEXT,
+    language=st.one_of(st.sampled_from(["id", "en-US", "zh_TW", " ZH-cn ", "pt-br"]), NEWS_TEXT),
+    published_at=st.integers(-14 * 60, 14 * 60).map(
+        lambda m: datetime(2023, 9, 10, 19, 40, 5, tzinfo=timezone(timedelta(minutes=m)))
+    ),
+)
+
+
+@settings(max_examples=200, deadline=None)
+@given(
+    first=st.lists(NEWS_ENTRY, min_size=1, max_size=6),
+    second=st.lists(NEWS_ENTRY, max_size=3),
+    site_name=NEWS_TEXT,
+)
+def test_news_sitemap_is_what_lxml_writes_also_from_kept_entries(
+    site: SiteConfig, first: list[NewsEntry], second: list[NewsEntry], site_name: str
+) -> None:
+    # The second sitemap shares the first's entries (kept from the first call) but one.
+    named = dataclasses.replace(site, name=site_name)
+    for entries in (first, second + first[1:], first):
+        assert render_news_sitemap(entries, named) == sitemaps._write_news_urlset(entries, site_name)
+
+
+def test_news_sitemap_hands_refused_text_to_lxml(site: SiteConfig) -> None:
+    published = datetime(2023, 9, 10, 19, 40, 5, tzinfo=UTC)
+    render_news_sitemap([NewsEntry("https://x.test/a", "fine", "id", published)], site)
+    with pytest.raises(ValueError):
+        render_news_sitemap([NewsEntry("https://x.test/a", "bad\x01", "id", published)], site)
+    with pytest.raises(ValueError):
+        named = dataclasses.replace(site, name="bad\x01")
+        render_news_sitemap([NewsEntry("https://x.test/a", "fine", "id", published)], named)
 
 
 def test_empty_news_sitemap(site: SiteConfig, urlset_schema: etree.XMLSchema) -> None:

@@ -434,8 +434,46 @@ def render_news_sitemap(articles: Sequence[NewsItem], site: SiteConfig) -> bytes
     articles = articles[:NEWS_URL_LIMIT]
     if not articles:
         return _write_news_urlset((), site.name)
-    fragments = [_news_fragment(a.url, a.title, a.language, a.published_at, site.name) for a in articles]
-    return b"".join((_NEWS_URLSET_OPEN, *fragments, _URLSET_CLOSE))
+    site_name = site.name
+    if _REFUSED_BY_LXML.search(site_name):
+        fragments = [_news_fragment(a.url, a.title, a.language, a.published_at, site_name) for a in articles]
+        return b"".join((_NEWS_URLSET_OPEN, *fragments, _URLSET_CLOSE))
+    # `_news_fragment`'s template inlined, the site's part written once and the whole encoded
+    # once (a cold process writes 1,000 entries); the entries of the last call are kept, as
+    # consecutive news sitemaps share all but a few.
+    global _kept_news_entries
+    kept, fresh = _kept_news_entries, {}
+    name = site_name.translate(_TEXT_ESCAPES)
+    publication = f"</loc><news:news><news:publication><news:name>{name}</news:name>"
+    languages: dict[str, str] = {}
+    entries: list[str] = []
+    for a in articles:
+        url, title, language, published_at = a.url, a.title, a.language, a.published_at
+        key = (url, title, language, published_at, site_name)
+        entry = kept.get(key)
+        if entry is None:
+            refused = _REFUSED_BY_LXML.search
+            if refused(url) or refused(title) or refused(language):
+                # lxml raises on these, as `_news_fragment` hands them to it.
+                entry = _news_fragment(url, title, language, published_at, site_name).decode()
+            else:
+                written = languages.get(language)
+                if written is None:
+                    written = languages[language] = news_language(language).translate(_TEXT_ESCAPES)
+                entry = (
+                    f"<url><loc>{url.translate(_TEXT_ESCAPES)}{publication}<news:language>{written}"
+                    f"</news:language></news:publication><news:publication_date>{w3c_datetime(published_at)}"
+                    f"</news:publication_date><news:title>{title.translate(_TEXT_ESCAPES)}</news:title>"
+                    "</news:news></url>"
+                )
+        fresh[key] = entry
+        entries.append(entry)
+    _kept_news_entries = fresh
+    return b"".join((_NEWS_URLSET_OPEN, "".join(entries).encode(), _URLSET_CLOSE))
+
+
+# The entries `render_news_sitemap` wrote last, by their inputs (at most NEWS_URL_LIMIT).
+_kept_news_entries: dict[tuple[str, str, str, datetime, str], str] = {}
 
 
 # --- robots.txt -----------------------------------------------------------------------------
