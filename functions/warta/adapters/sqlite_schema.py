@@ -46,6 +46,10 @@ DROP INDEX IF EXISTS articles_period;
 CREATE INDEX IF NOT EXISTS articles_period_rows
     ON articles (site, period, published_us, id, live, cut, lastmod, sitemap_format, sitemap_xml)
     WHERE live = 1;
+-- Covers the news sitemap's read (its window's newest live rows, up to 1,000 a publish): from
+-- the table each row would be looked up past its `doc` (1.7 against 4.9 ms cold at 20,000).
+CREATE INDEX IF NOT EXISTS articles_news
+    ON articles (site, published_us, id, live, url, sitemap) WHERE live = 1;
 CREATE INDEX IF NOT EXISTS articles_cuts
     ON articles (site, period, published_us, id) WHERE live = 1 AND cut = 1;
 -- The live rows an earlier release wrote without the sitemap columns, which every open fills:
