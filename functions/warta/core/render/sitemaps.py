@@ -439,10 +439,11 @@ def render_news_sitemap(articles: Sequence[NewsItem], site: SiteConfig) -> bytes
         fragments = [_news_fragment(a.url, a.title, a.language, a.published_at, site_name) for a in articles]
         return b"".join((_NEWS_URLSET_OPEN, *fragments, _URLSET_CLOSE))
     # `_news_fragment`'s template inlined, the site's part written once and the whole encoded
-    # once (a cold process writes 1,000 entries); the entries of the last call are kept, as
-    # consecutive news sitemaps share all but a few.
-    global _kept_news_entries
-    kept, fresh = _kept_news_entries, {}
+    # once (a cold process writes 1,000 entries); entries are kept, as consecutive news
+    # sitemaps share all but a few (forgotten all at once past twice a sitemap's worth).
+    kept = _kept_news_entries
+    if len(kept) > 2 * NEWS_URL_LIMIT:
+        kept.clear()
     name = site_name.translate(_TEXT_ESCAPES)
     publication = f"</loc><news:news><news:publication><news:name>{name}</news:name>"
     languages: dict[str, str] = {}
@@ -466,13 +467,12 @@ def render_news_sitemap(articles: Sequence[NewsItem], site: SiteConfig) -> bytes
                     f"</news:publication_date><news:title>{title.translate(_TEXT_ESCAPES)}</news:title>"
                     "</news:news></url>"
                 )
-        fresh[key] = entry
+            kept[key] = entry
         entries.append(entry)
-    _kept_news_entries = fresh
     return b"".join((_NEWS_URLSET_OPEN, "".join(entries).encode(), _URLSET_CLOSE))
 
 
-# The entries `render_news_sitemap` wrote last, by their inputs (at most NEWS_URL_LIMIT).
+# The entries `render_news_sitemap` wrote, by their inputs (at most three sitemaps' worth).
 _kept_news_entries: dict[tuple[str, str, str, datetime, str], str] = {}
 
 
