@@ -394,7 +394,8 @@ def table(results: dict[str, Any]) -> str:
                 f"Event → last object in the site bucket: median {aws['object_ms']['median']:.0f} ms"
                 f" (p95 {aws['object_ms']['p95']:.0f}). Lambda CPU (inside the handlers, write pool"
                 f" included): {aws['lambda_cpu_ms']['median']:.0f} ms, of it the write pool's"
-                f" {aws['pool_cpu_ms']['median']:.0f} ms."
+                f" {aws['pool_cpu_ms']['median']:.0f} ms; moto's server process"
+                f" {aws.get('server_cpu_ms', {}).get('median', 0):.0f} ms of CPU."
                 " AWS requests per event (medians):"
                 f" {aws['requests_total']:g}; {by_api} (sqs.ReceiveMessage and DeleteMessage: the"
                 " render queue's event source, played by the harness).",

@@ -181,6 +181,19 @@ def test_redelivery_is_idempotent(aws: AwsHarness) -> None:
     assert aws.render_messages_waiting() == waiting  # no second push, so no second signal
 
 
+def test_the_handlers_clients_leave_parameter_checks_to_the_service(aws: AwsHarness) -> None:
+    from botocore.exceptions import ClientError
+
+    from warta.handlers import runtime
+
+    stack = runtime.stack()
+    # Without its Key, botocore's check would raise ParamValidationError before sending; the
+    # service refuses it instead, as a ClientError (the run fails and is retried either way; moto
+    # answers 500 where DynamoDB answers ValidationException).
+    with pytest.raises(ClientError):
+        stack.ops._ddb.get_item(TableName=TABLE)  # type: ignore[call-arg]
+
+
 def test_an_event_id_reused_for_another_article_is_rejected_naming_it(aws: AwsHarness) -> None:
     """Within the idempotency window the stored answer would silently drop the second event."""
     event = json.loads(EVENT_FILES[0].read_bytes())

@@ -129,9 +129,11 @@ class ThreadStacks:
     def clear(self) -> None:
         self._generation += 1
 
-    def client(self, service: str) -> Any:
-        """What `runtime` calls as `boto3.client`: this thread's session, faults attached."""
-        client = self._local.session.client(service, config=self.config)
+    def client(self, service: str, config: Config | None = None) -> Any:
+        """What `runtime` calls as `boto3.client`: this thread's session, faults attached (the
+        test's retry settings over the handlers' config)."""
+        config = config.merge(self.config) if config and self.config else config or self.config
+        client = self._local.session.client(service, config=config)
         if self.faults is not None:
             self.faults.attach(client)
         return client
