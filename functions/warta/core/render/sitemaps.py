@@ -392,23 +392,28 @@ _TEXT_ESCAPES = str.maketrans({"&": "&amp;", "<": "&lt;", ">": "&gt;", "\r": "&#
 _REFUSED_BY_LXML = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff\ufffe\uffff]")
 
 
-@functools.lru_cache(maxsize=2 * NEWS_URL_LIMIT)
-def _news_fragment(url: str, title: str, language: str, published_at: datetime, site_name: str) -> bytes:
-    """One entry's `<url>…</url>` bytes, as lxml writes them inside a news `<urlset>`.
+def _news_publication(site_name: str) -> str:
+    return f"<news:publication><news:name>{site_name.translate(_TEXT_ESCAPES)}</news:name>"
 
-    Kept across calls: consecutive news sitemaps share all but a few of their entries. Written
-    here from a template (lxml's bytes; a cold process writes 1,000 entries, and lxml takes
-    some 20 µs for each), except for text lxml would refuse.
-    """
-    if any(_REFUSED_BY_LXML.search(text) for text in (url, title, language, site_name)):
-        return _news_fragment_by_lxml(url, title, language, published_at, site_name)
+
+def _news_entry(url: str, title: str, language: str, published_at: datetime, publication: str) -> str:
+    """One entry's `<url>…</url>` as lxml writes it inside a news `<urlset>`, for text lxml
+    allows; `publication` is the site's part (`_news_publication`), written once a sitemap."""
     return (
-        f"<url><loc>{url.translate(_TEXT_ESCAPES)}</loc><news:news><news:publication>"
-        f"<news:name>{site_name.translate(_TEXT_ESCAPES)}</news:name>"
+        f"<url><loc>{url.translate(_TEXT_ESCAPES)}</loc><news:news>{publication}"
         f"<news:language>{news_language(language).translate(_TEXT_ESCAPES)}</news:language>"
         f"</news:publication><news:publication_date>{w3c_datetime(published_at)}</news:publication_date>"
         f"<news:title>{title.translate(_TEXT_ESCAPES)}</news:title></news:news></url>"
-    ).encode()
+    )
+
+
+@functools.lru_cache(maxsize=2 * NEWS_URL_LIMIT)
+def _news_fragment(url: str, title: str, language: str, published_at: datetime, site_name: str) -> bytes:
+    """One entry's bytes: from the template (lxml takes some 20 µs an entry, and a cold process
+    writes 1,000), except for text lxml would refuse, which goes to lxml and raises there."""
+    if any(_REFUSED_BY_LXML.search(text) for text in (url, title, language, site_name)):
+        return _news_fragment_by_lxml(url, title, language, published_at, site_name)
+    return _news_entry(url, title, language, published_at, _news_publication(site_name)).encode()
 
 
 def _news_fragment_by_lxml(
@@ -437,36 +442,22 @@ def render_news_sitemap(articles: Sequence[NewsItem], site: SiteConfig) -> bytes
     site_name = site.name
     if _REFUSED_BY_LXML.search(site_name):
         fragments = [_news_fragment(a.url, a.title, a.language, a.published_at, site_name) for a in articles]
-        return b"".join((_NEWS_URLSET_OPEN, *fragments, _URLSET_CLOSE))
-    # `_news_fragment`'s template inlined, the site's part written once and the whole encoded
-    # once (a cold process writes 1,000 entries); entries are kept, as consecutive news
-    # sitemaps share all but a few (forgotten all at once past twice a sitemap's worth).
+        return b"".join((_NEWS_URLSET_OPEN, *fragments, _URLSET_CLOSE))  # lxml's, if it writes them
+    # Entries are kept by their inputs, as consecutive news sitemaps share all but a few
+    # (forgotten all at once past twice a sitemap's worth).
     kept = _kept_news_entries
     if len(kept) > 2 * NEWS_URL_LIMIT:
         kept.clear()
-    name = site_name.translate(_TEXT_ESCAPES)
-    publication = f"</loc><news:news><news:publication><news:name>{name}</news:name>"
-    languages: dict[str, str] = {}
+    publication = _news_publication(site_name)
     entries: list[str] = []
     for a in articles:
-        url, title, language, published_at = a.url, a.title, a.language, a.published_at
-        key = (url, title, language, published_at, site_name)
+        key = (a.url, a.title, a.language, a.published_at, site_name)
         entry = kept.get(key)
         if entry is None:
-            refused = _REFUSED_BY_LXML.search
-            if refused(url) or refused(title) or refused(language):
-                # lxml raises on these, as `_news_fragment` hands them to it.
-                entry = _news_fragment(url, title, language, published_at, site_name).decode()
+            if any(_REFUSED_BY_LXML.search(text) for text in (a.url, a.title, a.language)):
+                entry = _news_fragment(a.url, a.title, a.language, a.published_at, site_name).decode()
             else:
-                written = languages.get(language)
-                if written is None:
-                    written = languages[language] = news_language(language).translate(_TEXT_ESCAPES)
-                entry = (
-                    f"<url><loc>{url.translate(_TEXT_ESCAPES)}{publication}<news:language>{written}"
-                    f"</news:language></news:publication><news:publication_date>{w3c_datetime(published_at)}"
-                    f"</news:publication_date><news:title>{title.translate(_TEXT_ESCAPES)}</news:title>"
-                    "</news:news></url>"
-                )
+                entry = _news_entry(a.url, a.title, a.language, a.published_at, publication)
             kept[key] = entry
         entries.append(entry)
     return b"".join((_NEWS_URLSET_OPEN, "".join(entries).encode(), _URLSET_CLOSE))
