@@ -13,7 +13,7 @@ import gzip
 import hashlib
 import re
 from collections.abc import Iterable, Iterator, Sequence
-from datetime import datetime
+from datetime import datetime, timedelta
 from io import BytesIO
 from typing import Protocol
 
@@ -407,7 +407,6 @@ def _news_entry(url: str, title: str, language: str, published_at: datetime, pub
     )
 
 
-@functools.lru_cache(maxsize=2 * NEWS_URL_LIMIT)
 def _news_fragment(url: str, title: str, language: str, published_at: datetime, site_name: str) -> bytes:
     """One entry's bytes: from the template (lxml takes some 20 µs an entry, and a cold process
     writes 1,000), except for text lxml would refuse, which goes to lxml and raises there."""
@@ -444,14 +443,15 @@ def render_news_sitemap(articles: Sequence[NewsItem], site: SiteConfig) -> bytes
         fragments = [_news_fragment(a.url, a.title, a.language, a.published_at, site_name) for a in articles]
         return b"".join((_NEWS_URLSET_OPEN, *fragments, _URLSET_CLOSE))  # lxml's, if it writes them
     # Entries are kept by their inputs, as consecutive news sitemaps share all but a few
-    # (forgotten all at once past twice a sitemap's worth).
+    # (forgotten all at once past twice a sitemap's worth). The key holds the offset: datetimes
+    # of one instant in two offsets are equal, but their entries differ.
     kept = _kept_news_entries
     if len(kept) > 2 * NEWS_URL_LIMIT:
         kept.clear()
     publication = _news_publication(site_name)
     entries: list[str] = []
     for a in articles:
-        key = (a.url, a.title, a.language, a.published_at, site_name)
+        key = (a.url, a.title, a.language, a.published_at, a.published_at.utcoffset(), site_name)
         entry = kept.get(key)
         if entry is None:
             if any(_REFUSED_BY_LXML.search(text) for text in (a.url, a.title, a.language)):
@@ -464,7 +464,7 @@ def render_news_sitemap(articles: Sequence[NewsItem], site: SiteConfig) -> bytes
 
 
 # The entries `render_news_sitemap` wrote, by their inputs (at most three sitemaps' worth).
-_kept_news_entries: dict[tuple[str, str, str, datetime, str], str] = {}
+_kept_news_entries: dict[tuple[str, str, str, datetime, timedelta | None, str], str] = {}
 
 
 # --- robots.txt -----------------------------------------------------------------------------
