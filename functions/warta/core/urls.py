@@ -18,6 +18,7 @@
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import re
 from typing import NamedTuple
@@ -58,6 +59,7 @@ class HttpParts(NamedTuple):
     parts: SplitResult
 
 
+@functools.lru_cache(maxsize=1024)  # a site's links and media come from a few hosts
 def _ascii_host(host: str) -> str:
     """The host in lower-case ASCII, or InvalidUrl when it is no host name or IP literal."""
     host = host.lower().rstrip(".")
