@@ -10,7 +10,7 @@ Run on a work folder that `bench/publish.py --phase rebuild --rebuild all` has j
           through the directory store (what the rebuild's writes cost), folder by folder in turn
   amp     the bare AMP template of bench/floor.py (the same elements and text as a page, no
           lxml tree) on a sample of the archive's articles, times the number of pages; beside
-          it the renderer itself on the same sample
+          it the renderer itself on the same sample, and reading those articles from the index
 The floor is writes + amp, on one core. Prints one JSON object (seconds).
 """
 
@@ -79,7 +79,9 @@ def time_amp(workdir: Path, articles: int, sample: int) -> dict[str, Any]:
     now = archive.after_newest(articles)
     urls = sorted(index.facets(site.id, now).urls)
     step = max(1, len(urls) // sample)
+    started = time.perf_counter()  # what a rebuild's worker reads before it renders a page
     chosen = [index.live_by_url(site.id, url, now) for url in urls[::step][:sample]]
+    read = (time.perf_counter() - started) / len(chosen)
     live = [article for article in chosen if article is not None]
     timed = {}
     for name, render in (("bare", floor_amp), ("ours", render_amp_page)):
@@ -92,6 +94,7 @@ def time_amp(workdir: Path, articles: int, sample: int) -> dict[str, Any]:
         "sample": len(live),
         "bare_ms": timed["bare"] * 1000,
         "ours_ms": timed["ours"] * 1000,
+        "read_ms": read * 1000,
     }
 
 
@@ -121,6 +124,8 @@ def main() -> int:
         "amp_ours_ms": round(amp["ours_ms"], 4),
         "amp_seconds": round(amp_seconds, 2),
         "amp_ours_seconds": round(amp["pages"] * amp["ours_ms"] / 1000, 2),
+        "read_ms": round(amp["read_ms"], 4),
+        "read_seconds": round(amp["pages"] * amp["read_ms"] / 1000, 2),
         "seconds": round(write_seconds + amp_seconds, 2),
     }
     print(json.dumps(result))

@@ -846,6 +846,7 @@ def test_facets(corpus: ArticleIndex, site: SiteConfig, make_article: MakeArticl
     assert f"{site.base_url}/nasional/berita-s1" not in before.urls
     assert before.periods == ("2023-09",)
     assert before.feed_values["section"] == ("ekonomi", "nasional")
+    assert "liga-satu" not in before.feed_values["tag"]  # oct's only: a scheduled article's tag
 
 
 def test_facets_of_an_empty_site(index: ArticleIndex, site: SiteConfig) -> None:

@@ -12,6 +12,7 @@ from __future__ import annotations
 import io
 import json
 import sys
+import unicodedata
 from datetime import datetime
 from pathlib import Path
 from typing import Any
@@ -225,6 +226,16 @@ DROPPED_OR_SPACED = {code for _, codes, _ in HYGIENE_TABLE for code in codes}
 )
 def test_hygiene_table(text: str, line: str) -> None:
     assert clean_line(text) == line
+
+
+def test_every_code_point_of_the_table_and_only_those_is_cleaned() -> None:
+    # clean_text skips the translate for text with none of the table's characters: the scan
+    # that tells must know exactly the table's code points, every plane included.
+    samples = {code: f"a{chr(code)}b" for code in range(0x110000)}
+    changed = {code for code, text in samples.items() if clean_text(text) != text}
+    # CR (folded to a newline) and what NFC changes alone (singletons) are the other changes.
+    nfc = {code for code, text in samples.items() if unicodedata.normalize("NFC", text) != text}
+    assert changed == DROPPED_OR_SPACED | nfc | {0x0D}
 
 
 def test_bodies_keep_line_structure() -> None:

@@ -140,3 +140,69 @@ def test_workers_must_be_a_positive_whole_number(
         _rebuild(tmp_path, "--workers", value)
     assert exit_info.value.code == 2
     assert "--workers" in capsys.readouterr().err
+
+
+def _worker_pages(tmp: Path, monkeypatch: pytest.MonkeyPatch) -> list[Any]:
+    """Every page key of the published example, rendered by a worker's own function here
+    (in this process), into an empty tree."""
+    from datetime import datetime
+
+    from warta.adapters.local_stack import INDEX_FILE, LocalStores
+    from warta.app.rebuild import all_outputs
+    from warta.core.config import load_deployment
+    from warta.core.planner import OutputKey
+
+    deployment, now = load_deployment([EXAMPLE_SITE]), datetime.fromisoformat(NOW)
+    opener = LocalStores(tmp / "state" / INDEX_FILE, tmp / "public", tmp / "state" / "objects")
+    shutil.rmtree(tmp / "public")
+    shutil.rmtree(tmp / "state" / "objects")
+    monkeypatch.setattr(render_workers, "_worker", None)  # as it was, after the test
+    render_workers._start(opener, deployment, now)
+    keys = all_outputs(deployment.default_site, deployment, opener()[0], now)
+    return sorted((key for key in keys if key.kind == "amp"), key=OutputKey.sort_key)
+
+
+@pytest.mark.parametrize("held_bytes", [0, 1, 20_000, 16 * 1024 * 1024])
+def test_a_task_renders_then_writes_in_runs_with_the_same_results_and_tree(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, held_bytes: int
+) -> None:
+    expected_dir, tmp = _published(tmp_path / "each"), tmp_path / "runs"
+    shutil.copytree(expected_dir, tmp)
+    monkeypatch.setattr(render_workers, "HELD_BYTES", 1 << 62)
+    keys = _worker_pages(expected_dir, monkeypatch)
+    expected = [render_workers._render_keys([key])[0] for key in keys]  # one key at a time
+    monkeypatch.setattr(render_workers, "HELD_BYTES", held_bytes)
+    assert _worker_pages(tmp, monkeypatch) == keys
+    assert render_workers._render_keys(keys) == expected
+    assert _tree(tmp) == _tree(expected_dir) and len(keys) > 10
+
+
+def test_a_page_that_cannot_be_rendered_is_its_own_fault_and_the_others_are_written(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import sqlite3
+
+    tmp = _published(tmp_path)
+    keys = _worker_pages(tmp, monkeypatch)
+    real, broken = render.render_key, keys[1]
+
+    def render_key(key: Any, *args: Any) -> Any:
+        if key == broken:
+            raise ValueError("no page for this one")
+        return real(key, *args)
+
+    monkeypatch.setattr(render, "render_key", render_key)
+    results = render_workers._render_keys(keys)
+    assert [r.key for r in results] == keys
+    assert [r.fault for r in results if r.fault] == ["ValueError: no page for this one"]
+    assert results[1].applied == [] and all(r.applied for r in results if r.key != broken)
+    pages = {path for path in _tree(tmp) if path.startswith("amp/")}
+    assert len(pages) == len(keys) - 1
+
+    def index_gone(*_: Any) -> Any:
+        raise sqlite3.OperationalError("disk I/O error")
+
+    # The index failing is no page's fault: the task fails, as a serial rebuild does.
+    monkeypatch.setattr(render, "render_key", index_gone)
+    with pytest.raises(sqlite3.OperationalError):
+        render_workers._render_keys(keys)

@@ -46,6 +46,7 @@ FAULT_SEED = 20230921
 FAULT_RATE = 0.08  # of S3 and DynamoDB calls, before botocore's retries
 DEATH_RATE = 0.03  # of index writes, after the write took effect
 PUT_DEATH_RATE = 0.003  # of output puts (a render makes dozens), after the put took effect
+SURE_DEATH_AT = 5  # the fifth chance to die dies if none has yet (a run always has a death)
 REPORT = os.environ.get("WARTA_STRESS_REPORT")  # tools/stress.py collects the figures here
 
 
@@ -121,7 +122,9 @@ def test_faults_and_deaths_converge_to_the_model(
     from warta.adapters.dynamodb_index import DynamoIndex
     from warta.adapters.s3_store import S3Store
 
-    faults = FaultInjector(seed=FAULT_SEED, rate=FAULT_RATE, death_rate=DEATH_RATE, enabled=False)
+    faults = FaultInjector(
+        seed=FAULT_SEED, rate=FAULT_RATE, death_rate=DEATH_RATE, enabled=False, sure_death_at=SURE_DEATH_AT
+    )
     aws = open_aws(moto_endpoint, monkeypatch, log.now, ThreadStacks(faults, retries=STANDARD_RETRIES))
     faults.kill_after(monkeypatch, DynamoIndex, "write")  # between the index write and the push
     faults.kill_after(monkeypatch, S3Store, "put", PUT_DEATH_RATE)  # between two outputs

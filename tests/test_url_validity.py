@@ -9,10 +9,11 @@ from __future__ import annotations
 
 from datetime import datetime, timedelta, timezone
 from typing import Any
+from urllib.parse import urlsplit
 
 import lxml.html
 import pytest
-from hypothesis import given, settings
+from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
 from warta.core.articles import Article, HeroImage, Section
@@ -21,7 +22,7 @@ from warta.core.config import SiteConfig
 from warta.core.events import parse_event, state_from_event
 from warta.core.render.amp import render_amp_page
 from warta.core.render.body_html import render_body_html
-from warta.core.urls import is_valid_link
+from warta.core.urls import InvalidUrl, http_parts, is_valid_link
 
 from amp_validator import ValidatorUnavailable, validate_amp, validator_problem
 from conftest import EXAMPLE_EVENTS
@@ -202,3 +203,58 @@ def test_every_link_the_parser_keeps_passes_the_rule(netloc: str, scheme: str, s
     page = render_amp_page(_article(site, "", body=body), site)
     for found in _links_and_media(page):
         assert is_valid_link(found, mailto=True), found
+
+
+def _urllib_host_and_port(url: str) -> tuple[str, int | None] | None:
+    """The host and port urllib's SplitResult gives (the oracle http_parts follows), None
+    where urllib or the rule refuses the authority."""
+    parts = urlsplit(url)
+    if "@" in parts.netloc or "[" in parts.netloc:
+        return None
+    try:
+        port = parts.port
+    except ValueError:
+        return None
+    return parts.hostname or "", port
+
+
+_PORT_CHARS = st.sampled_from([*"0123456789:", "²", "٣", "65535", "65536", "0" * 5000])
+
+
+@settings(max_examples=400, deadline=None)
+@given(
+    host=st.lists(_HOST_CHARS, min_size=0, max_size=6).map("".join),
+    port=st.lists(_PORT_CHARS, min_size=0, max_size=4).map("".join),
+)
+@example(host="abc", port="65535")
+@example(host="abc", port="65536")
+@example(host="abc", port="0" * 5000)
+@example(host="abc", port="²")
+@example(host="abc", port="80:80")
+@example(host="ABC.", port="443")
+def test_http_parts_reads_host_and_port_as_urllib_does(host: str, port: str) -> None:
+    url = f"https://{host}:{port}/p" if port else f"https://{host}/p"
+    try:
+        expected = _urllib_host_and_port(url)
+    except ValueError:  # urlsplit itself refuses it
+        expected = None
+    try:
+        got = http_parts(url)
+    except InvalidUrl:
+        assert expected is None or not _is_host(expected[0]), url
+        return
+    assert expected is not None, url
+    assert got.host == _ascii_host_of(expected[0]), url
+    assert got.port == (None if expected[1] == 443 else expected[1]), url
+
+
+def _is_host(name: str) -> bool:
+    try:
+        _ascii_host_of(name)
+    except InvalidUrl:
+        return False
+    return True
+
+
+def _ascii_host_of(name: str) -> str:
+    return http_parts(f"https://{name}/").host

@@ -66,12 +66,16 @@ class FaultInjector:
     services: frozenset[str] = frozenset({"s3", "dynamodb"})
     kinds: tuple[str, ...] = KINDS
     death_rate: float = 0.0  # of `maybe_die` calls that kill the worker
+    # The `maybe_die` call (counted while enabled) that kills its worker if none has died yet:
+    # per-worker generators and thread scheduling can otherwise leave a run without a death.
+    sure_death_at: int = 0
     enabled: bool = True
     injected: Counter[tuple[str, str, str]] = field(default_factory=Counter)
     calls: Counter[str] = field(default_factory=Counter)
     _lock: threading.Lock = field(default_factory=threading.Lock)
     _local: threading.local = field(default_factory=threading.local)
     _workers: int = 0
+    _death_calls: int = 0
 
     @property
     def total(self) -> int:
@@ -86,9 +90,17 @@ class FaultInjector:
             rng = self._local.rng = random.Random(f"{self.seed}:{worker}")
         return rng
 
+    def _deaths(self) -> int:
+        return sum(n for (_, _, kind), n in self.injected.items() if kind == "died")
+
     def maybe_die(self, where: str, rate: float | None = None) -> None:
         """Kill the worker here for `rate` (default `death_rate`) of the calls."""
-        if self.enabled and self._rng().random() < (self.death_rate if rate is None else rate):
+        if not self.enabled:
+            return
+        with self._lock:
+            self._death_calls += 1
+            sure = self._death_calls == self.sure_death_at and not self._deaths()
+        if sure or self._rng().random() < (self.death_rate if rate is None else rate):
             with self._lock:
                 self.injected[("worker", where, "died")] += 1
             raise WorkerDied(where)

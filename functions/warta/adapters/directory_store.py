@@ -13,9 +13,11 @@ written again.
 from __future__ import annotations
 
 import contextlib
+import functools
+import itertools
 import json
 import os
-import tempfile
+import secrets
 from collections.abc import Iterator
 from pathlib import Path, PurePosixPath
 
@@ -36,22 +38,63 @@ def _relative(path: str) -> PurePosixPath:
     return rel
 
 
-def _read(path: Path) -> bytes | None:
+def _relative_path(path: str) -> str:
+    """`path` in normal form (as `_relative` would give it), checked: most paths are already
+    plain, and a rebuild puts tens of thousands of them, so those skip pathlib."""
+    parts = path.split("/")
+    if path and path[0] != "/" and "" not in parts and "." not in parts and ".." not in parts:
+        return path
+    return _relative(path).as_posix()
+
+
+def _read(path: str | Path) -> bytes | None:
     try:
-        return path.read_bytes()
+        with open(path, "rb") as handle:
+            return handle.read()
     except (FileNotFoundError, IsADirectoryError, NotADirectoryError):
         return None
+
+
+# Temp file names: this process's own series, so a name is new without asking the random
+# source for each file (O_EXCL still guards it; a clash, another host's writer on a shared
+# folder, takes a random name instead).
+_TEMP_SERIES = itertools.count()
+_TEMP_FLAGS = os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_CLOEXEC | getattr(os, "O_NOFOLLOW", 0)
+
+
+def _open_temp(folder: str) -> tuple[int, str]:
+    """A new empty file in `folder` (created with its parents if missing), open for writing."""
+    name = f"{folder}/{_TEMP_PREFIX}{os.getpid():x}-{next(_TEMP_SERIES):x}"
+    for attempt in range(100):
+        try:
+            return os.open(name, _TEMP_FLAGS, 0o600), name
+        except (FileNotFoundError, NotADirectoryError):
+            if attempt:
+                raise
+            # Raises what a missing folder's creation meets (a file in the way, named as such).
+            os.makedirs(folder, exist_ok=True)
+        except FileExistsError:
+            name = f"{folder}/{_TEMP_PREFIX}{secrets.token_hex(6)}"
+    raise FileExistsError(f"no free temp file name in {folder}")
+
+
+def _fill(fd: int, data: bytes) -> None:
+    """Write all of `data` to the new file `fd`, world-readable, and close it."""
+    try:
+        view = memoryview(data)
+        while view:
+            view = view[os.write(fd, view) :]
+        os.fchmod(fd, 0o644)
+    finally:
+        os.close(fd)
 
 
 def _create_once(target: Path, data: bytes) -> bool:
     """Write a file that no one else has written yet (whole, like `_write_atomically`): False
     when it was already there, whoever wrote it; concurrent writers all read the first one."""
-    target.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=_TEMP_PREFIX, dir=target.parent)
+    fd, tmp = _open_temp(str(target.parent))
     try:
-        with os.fdopen(fd, "wb") as handle:
-            handle.write(data)
-            os.fchmod(handle.fileno(), 0o644)
+        _fill(fd, data)
         os.link(tmp, target)  # unlike a rename, never replaces a file that is there
     except FileExistsError:
         return False
@@ -61,20 +104,21 @@ def _create_once(target: Path, data: bytes) -> bool:
     return True
 
 
-def _write_atomically(target: Path, data: bytes, folder_exists: bool = False) -> None:
+def _write_atomically(target: str | Path, data: bytes) -> None:
     """Readers see the old file or the new one, never a half-written one."""
-    if not folder_exists:
-        target.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=_TEMP_PREFIX, dir=target.parent)
+    fd, tmp = _open_temp(os.path.dirname(target))
     try:
-        with os.fdopen(fd, "wb") as handle:
-            handle.write(data)
-            os.fchmod(handle.fileno(), 0o644)
+        _fill(fd, data)
         os.replace(tmp, target)
     except BaseException:
         with contextlib.suppress(FileNotFoundError):
             os.unlink(tmp)
         raise
+
+
+@functools.lru_cache(maxsize=64)
+def _metadata_bytes(content_type: str, cache_control: str) -> bytes:
+    return json.dumps({"content_type": content_type, "cache_control": cache_control}, sort_keys=True).encode()
 
 
 def _remove_empty_parents(path: Path, root: Path) -> None:
@@ -124,37 +168,38 @@ class DirectoryStore:
         self.root = root.resolve()
         self.meta_root = meta_root.resolve()
         self.root.mkdir(parents=True, exist_ok=True)
+        self._root, self._meta_root = str(self.root), str(self.meta_root)
 
     def _file(self, path: str) -> Path:
         return self.root.joinpath(*_relative(path).parts)
 
     def put(self, path: str, body: bytes, content_type: str, cache_control: str) -> PutOutcome:
-        rel = _relative(path)
-        target = self.root.joinpath(*rel.parts)
-        meta = json.dumps(
-            {"content_type": content_type, "cache_control": cache_control}, sort_keys=True
-        ).encode()
-        own_file = _meta_file(self.meta_root, rel)
-        folder_file = _meta_file(self.meta_root, rel.parent) if len(rel.parts) > 1 else None
+        # Paths as strings, not pathlib: this is every file a rebuild writes (see _meta_file).
+        rel = _relative_path(path)
+        target = f"{self._root}/{rel}"
+        meta = _metadata_bytes(content_type, cache_control)
+        own_file = f"{self._meta_root}/{rel}.json"
+        slash = rel.rfind("/")
+        folder_file = f"{self._meta_root}/{rel[:slash]}.json" if slash > 0 else None
         old_body, own = _read(target), _read(own_file)
         folder = _read(folder_file) if folder_file is not None else None
         old_meta = own if own is not None else folder if old_body is not None else None
         if old_body == body and old_meta == meta:
             return "unchanged"
-        # Body first: if that fails, the old body keeps its old metadata. A file that was there
-        # has its folder; metadata that is already right (most publishes) is not written again.
-        _write_atomically(target, body, folder_exists=old_body is not None)
+        # Body first: if that fails, the old body keeps its old metadata. Metadata that is
+        # already right (most publishes) is not written again.
+        _write_atomically(target, body)
         if folder_file is not None and folder is None:
             # The folder's first file names its metadata, once: later files that differ keep
             # their own (a folder's metadata is never rewritten, so it never changes under them).
-            folder = meta if _create_once(folder_file, meta) else _read(folder_file)
+            folder = meta if _create_once(Path(folder_file), meta) else _read(folder_file)
         if folder == meta:
             if own is not None:  # its own file is no longer needed (or from an older tree)
                 with contextlib.suppress(FileNotFoundError):
-                    own_file.unlink()
-                _remove_empty_parents(own_file, self.meta_root)
+                    os.unlink(own_file)
+                _remove_empty_parents(Path(own_file), self.meta_root)
         elif own != meta:
-            _write_atomically(own_file, meta, folder_exists=own is not None)
+            _write_atomically(own_file, meta)
         return "written"
 
     def get(self, path: str) -> bytes | None:

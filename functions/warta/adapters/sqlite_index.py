@@ -363,22 +363,21 @@ class SqliteIndex(SqliteListing):
                 f"SELECT DISTINCT period FROM articles WHERE {visible} ORDER BY period", params
             )
         )
+        # Membership rows are of live articles only and carry their published_us: no join (a
+        # join looks every member's article up, past its document: 0.5 s at 20,000 articles).
         tags = tuple(
             r[0]
             for r in self._db.execute(
-                "SELECT DISTINCT t.tag FROM article_tags t JOIN articles a"
-                " ON a.site = t.site AND a.id = t.id"
-                " WHERE a.site = ? AND a.live = 1 AND a.published_us <= ? ORDER BY t.tag",
-                params,
+                "SELECT DISTINCT tag FROM article_tags WHERE site = ? AND published_us <= ? ORDER BY tag",
+                (site, _micros(now)),
             )
         )
         authors = tuple(
             r[0]
             for r in self._db.execute(
-                "SELECT DISTINCT w.author FROM article_authors w JOIN articles a"
-                " ON a.site = w.site AND a.id = w.id"
-                " WHERE a.site = ? AND a.live = 1 AND a.published_us <= ? ORDER BY w.author",
-                params,
+                "SELECT DISTINCT author FROM article_authors WHERE site = ? AND published_us <= ?"
+                " ORDER BY author",
+                (site, _micros(now)),
             )
         )
         return Facets(

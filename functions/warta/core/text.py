@@ -34,6 +34,11 @@ HYGIENE_TABLE: tuple[tuple[str, range | tuple[int, ...], str], ...] = (
     ("lone surrogates: never characters", range(0xD800, 0xE000), DROP),
 )
 _TRANSLATION = {code: action for _, codes, action in HYGIENE_TABLE for code in codes}
+
+# The table's ASCII characters: most text is ASCII with none of them, and a scan in C tells,
+# before a translate that looks up every character in a dict (the AMP page and the feeds clean
+# every piece of text they write). ASCII text is NFC as it is.
+_ASCII_TRANSLATED = re.compile("[" + "".join(re.escape(chr(c)) for c in _TRANSLATION if c < 0x80) + "]")
 _SPACES = re.compile(r"\s+")
 # Characters that show nothing: a title made only of these is empty to a reader.
 _INVISIBLE_CATEGORIES = {"Cc", "Cf", "Cs", "Co", "Cn", "Zs", "Zl", "Zp", "Mn", "Me"}
@@ -42,7 +47,10 @@ _INVISIBLE_LETTERS = {"\u115f", "\u1160", "\u3164", "\uffa0", "\u2800"}  # Hangu
 
 def clean_text(value: str) -> str:
     """Apply `HYGIENE_TABLE` (carriage returns become newlines first) and normalise to NFC."""
-    value = value.replace("\r\n", "\n").replace("\r", "\n")
+    if "\r" in value:
+        value = value.replace("\r\n", "\n").replace("\r", "\n")
+    if value.isascii():
+        return value.translate(_TRANSLATION) if _ASCII_TRANSLATED.search(value) else value
     return unicodedata.normalize("NFC", value.translate(_TRANSLATION))
 
 

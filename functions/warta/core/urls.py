@@ -18,6 +18,7 @@
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import re
 from typing import NamedTuple
@@ -25,6 +26,7 @@ from urllib.parse import SplitResult, quote, unquote, urlsplit, urlunsplit
 
 DEFAULT_PORTS = {"http": 80, "https": 443}  # RFC 9110 sections 4.2.1 and 4.2.2
 HOSTNAME_BYTES = 253  # RFC 1035 section 2.3.4 (255 octets on the wire, 253 as text)
+PORT_MAX = 65_535  # RFC 793 section 3.1: a port is 16 bits
 LABEL_BYTES = 63  # RFC 1035 section 2.3.4
 FILE_NAME_BYTES = 255  # NAME_MAX of Linux file systems (ext4, xfs); S3 has no such limit
 # A segment's file name also carries the query marker (`~q` + hash) and the template's suffix
@@ -58,6 +60,7 @@ class HttpParts(NamedTuple):
     parts: SplitResult
 
 
+@functools.lru_cache(maxsize=1024)  # a site's links and media come from a few hosts
 def _ascii_host(host: str) -> str:
     """The host in lower-case ASCII, or InvalidUrl when it is no host name or IP literal."""
     host = host.lower().rstrip(".")
@@ -84,15 +87,22 @@ def http_parts(url: str) -> HttpParts:
     scheme = parts.scheme.lower()
     if scheme not in DEFAULT_PORTS:
         raise InvalidUrl(f"scheme {parts.scheme!r} is not http or https")
-    if "@" in parts.netloc:
+    netloc = parts.netloc
+    if "@" in netloc:
         raise InvalidUrl("userinfo (user:password@) is not allowed")
-    hostname = parts.hostname or ""
-    if "[" in parts.netloc:
+    if "[" in netloc:
         raise InvalidUrl("IP literal hosts are not allowed")
-    try:
-        port = parts.port
-    except ValueError:
-        raise InvalidUrl(f"port of {parts.netloc!r} is not a number from 0 to 65535") from None
+    # SplitResult.hostname and .port, without their netloc parsed once for each (every link
+    # and image of every page comes here): with no userinfo and no brackets, host ":" port.
+    hostname, _, port_text = netloc.partition(":")
+    port = None
+    if port_text:
+        try:
+            port = int(port_text) if port_text.isdigit() and port_text.isascii() else -1
+        except ValueError:  # more digits than int() takes
+            port = -1
+        if not 0 <= port <= PORT_MAX:
+            raise InvalidUrl(f"port of {netloc!r} is not a number from 0 to 65535")
     host = _ascii_host(hostname)
     return HttpParts(scheme, host, None if port == DEFAULT_PORTS[scheme] else port, parts)
 
