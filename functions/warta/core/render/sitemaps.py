@@ -197,6 +197,30 @@ def iter_shard_files(rows: Iterable[ShardRow]) -> Iterator[SitemapPart]:
         yield part.render(cut=None)
 
 
+def one_shard_file(
+    fragments: Sequence[bytes], lastmods: Iterable[datetime], cut: ShardPosition | None
+) -> SitemapPart | None:
+    """The file `iter_shard_files` makes of rows (oldest first) of which only the last may end a
+    part (`cut`: its position, or None), given their fragments and lastmods; None when they
+    would pass a file's limits (the caller splits them row by row with `iter_shard_files`).
+
+    The same bytes without the per-row bookkeeping, which for an open part of thousands of
+    URLs costs more than reading them: a part's size is its file's length, and neither limit
+    can be passed by the whole without being passed where `iter_shard_files` would cut.
+    """
+    if not fragments or len(fragments) > SITEMAP_URL_LIMIT:
+        return None
+    body = urlset(fragments)
+    if len(body) > SITEMAP_BYTE_LIMIT:
+        return None
+    # The first of the newest, as `_Part.add` keeps it (equal instants in two offsets differ).
+    lastmod: datetime | None = None
+    for moment in lastmods:
+        if lastmod is None or moment > lastmod:
+            lastmod = moment
+    return SitemapPart(body=body, url_count=len(fragments), lastmod=lastmod, cut=cut)
+
+
 def shard_row(entry: SitemapEntry, position: ShardPosition = (0, ""), cut: bool = False) -> ShardRow:
     return ShardRow(position=position, fragment=url_fragment(entry), lastmod=entry.lastmod, cut=cut)
 
