@@ -23,7 +23,7 @@ from warta.core.body.model import Figure, Image, Paragraph, Quote, Text
 from warta.core.config import SiteConfig
 from warta.core.planner import epoch_micros, shard_period
 from warta.core.ports import ArticleIndex, ShardPart, UrlHeld, WriteResult
-from warta.core.render.sitemaps import ends_part, url_fragment
+from warta.core.render.sitemaps import ends_part, iter_shard_files, url_fragment
 from warta.core.text import slugify
 from warta.core.views import NewsEntry, SitemapEntry, SitemapImage
 
@@ -651,6 +651,26 @@ def test_shard_rows_between_positions(index: ArticleIndex, site: SiteConfig, sha
             until=None if until is None else _position(shard[until]),
         )
         assert [row.position for row in rows] == [_position(shard[i]) for i in expected], (after, until)
+
+
+def test_shard_files_are_the_files_of_the_rows_between_positions(
+    index: ArticleIndex, site: SiteConfig, shard: list[Article]
+) -> None:
+    """Whatever an index does to put them together faster: a range with cuts inside, ending at
+    a cut, open, or empty gives the files `iter_shard_files` makes of its rows."""
+    for after, until, _ in [*BETWEEN_POSITIONS, (None, None, []), (None, 3, [])]:
+        bounds = {
+            "after": None if after is None else _position(shard[after]),
+            "until": None if until is None else _position(shard[until]),
+        }
+        files = index.shard_files(site.id, "2023-09", NOW, **bounds)
+        assert files == list(iter_shard_files(index.shard_rows(site.id, "2023-09", NOW, **bounds))), bounds
+    assert [f.cut for f in index.shard_files(site.id, "2023-09", NOW)] == [
+        _position(shard[1]),
+        _position(shard[3]),
+        None,
+    ]
+    assert index.shard_files(site.id, "2023-08", NOW) == []
 
 
 def test_shard_rows_between_positions_of_no_article(

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 from lxml import etree
 
 from warta.core.body.model import (
@@ -26,7 +28,7 @@ from warta.core.body.model import (
     Text,
     Video,
 )
-from warta.core.render.body_html import render_body_html
+from warta.core.render.body_html import body_html_is_empty, render_body_html
 
 HOSTILE = '<b>Drama</b> & "quotes" <script>alert(1)</script>'
 ALLOWED_TAGS = {
@@ -237,3 +239,20 @@ def test_nested_quotes_and_non_ascii_text() -> None:
 
 def test_deterministic() -> None:
     assert render_body_html(EVERYTHING) == render_body_html(EVERYTHING)
+
+
+# Blocks that write nothing: unsafe sources and links are dropped, a page break is not shown.
+SILENT: Body = (
+    Figure(Image("javascript:alert(1)")),
+    Embed("iframe", "data:text/html,x"),
+    Video("javascript:x"),
+    Audio("javascript:x"),
+    RelatedLinks((Link("javascript:1", t("x")),)),
+    PageBreak(3),
+)
+
+
+@given(st.lists(st.sampled_from([*EVERYTHING, *SILENT, *SILENT]), max_size=6).map(tuple))
+def test_a_body_is_empty_html_exactly_when_its_rendering_is_empty(body: Body) -> None:
+    assert body_html_is_empty(body) == (render_body_html(body) == "")
+    assert body_html_is_empty(SILENT)

@@ -439,3 +439,50 @@ def test_news_entries_kept_by_instant_keep_each_offset(site: SiteConfig) -> None
         assert rendered == sitemaps._write_news_urlset(entries, site.name)
         date = etree.fromstring(rendered).findtext(".//{*}publication_date")
         assert date == published.isoformat(timespec="seconds")
+
+
+# --- one file at once -----------------------------------------------------------------------
+
+_OFFSETS = st.sampled_from([UTC, WIB, timezone(timedelta(hours=-3))])
+_SHARD_ENTRY = st.builds(
+    SitemapEntry,
+    st.sampled_from(
+        ["https://www.andalpost.com/a", "https://www.andalpost.com/b?x=1&y=<2>", "https://ñ.id/日本"]
+    ),
+    st.builds(
+        lambda hours, zone: (BASE + timedelta(hours=hours)).astimezone(zone),
+        st.integers(0, 3),  # few instants: ties across offsets are common
+        _OFFSETS,
+    ),
+    st.lists(st.builds(SitemapImage, st.just("https://www.andalpost.com/img/1.jpg")), max_size=2).map(tuple),
+)
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.lists(_SHARD_ENTRY, min_size=1, max_size=8), st.booleans())
+def test_one_shard_file_is_what_iter_shard_files_makes_of_the_rows(
+    given_entries: list[SitemapEntry], last_is_cut: bool
+) -> None:
+    rows = [
+        sitemaps.shard_row(entry, (n, f"id-{n}"), cut=last_is_cut and n == len(given_entries) - 1)
+        for n, entry in enumerate(given_entries)
+    ]
+    cut = rows[-1].position if last_is_cut else None
+    made = sitemaps.one_shard_file([r.fragment for r in rows], [r.lastmod for r in rows], cut)
+    assert [made] == list(sitemaps.iter_shard_files(rows))
+    # The first of equal instants, whatever its offset: the same offset is written in the index.
+    assert made is not None and made.lastmod is not None
+    assert made.lastmod.utcoffset() == max(given_entries, key=lambda e: e.lastmod).lastmod.utcoffset()
+
+
+def test_one_shard_file_leaves_rows_past_a_limit_to_the_split(monkeypatch: pytest.MonkeyPatch) -> None:
+    fragments = [sitemaps.url_fragment(entry) for entry in entries(3, images=1)]
+    (exact,) = render_shard_parts(entries(3, images=1))
+    assert sitemaps.one_shard_file(fragments, [BASE] * 3, None) == exact
+    assert sitemaps.one_shard_file([], [], None) is None  # no rows, no file
+    monkeypatch.setattr(sitemaps, "SITEMAP_BYTE_LIMIT", len(exact.body) - 1)
+    assert sitemaps.one_shard_file(fragments, [BASE] * 3, None) is None
+    monkeypatch.setattr(sitemaps, "SITEMAP_BYTE_LIMIT", len(exact.body))
+    assert sitemaps.one_shard_file(fragments, [BASE] * 3, None) == exact
+    monkeypatch.setattr(sitemaps, "SITEMAP_URL_LIMIT", 2)
+    assert sitemaps.one_shard_file(fragments, [BASE] * 3, None) is None

@@ -21,6 +21,7 @@ from warta.core.articles import Article, Author, Tombstone
 from warta.core.config import SiteConfig
 from warta.core.planner import OutputKey, shard_period
 from warta.core.ports import ShardPart
+from warta.core.render.sitemaps import SITEMAP_FRAGMENT_FORMAT
 
 from conftest import WIB
 
@@ -124,6 +125,25 @@ def test_rows_without_the_sitemap_columns_are_filled_on_open_and_the_check_reads
         assert "articles_unfilled" in plan, plan  # not a walk over every row of the archive
     finally:
         reopened.close()
+
+
+def test_shard_files_render_a_fragment_of_an_older_release_afresh(
+    db_path: Path, site: SiteConfig, make_article: MakeArticle
+) -> None:
+    index = SqliteIndex(db_path)
+    try:
+        for n in range(3):
+            store(index, site, make_article(id=f"f{n}", published_at=NOW - timedelta(hours=3 - n)))
+        expected = index.shard_files(site.id, "2023-09", NOW)
+        assert [f.url_count for f in expected] == [3]
+        # As a release with another fragment format left it: never spliced as it stands.
+        index._db.execute(
+            "UPDATE articles SET sitemap_xml = ?, sitemap_format = ? WHERE id = 'f1'",
+            (b"<url>stale</url>", SITEMAP_FRAGMENT_FORMAT - 1),
+        )
+        assert index.shard_files(site.id, "2023-09", NOW) == expected
+    finally:
+        index.close()
 
 
 def _traced(db: sqlite3.Connection, executed: list[str]) -> sqlite3.Connection:

@@ -75,7 +75,7 @@ from warta.core.articles import Article, ArticleState, Tombstone
 from warta.core.authors import author_slugs
 from warta.core.planner import epoch_micros
 from warta.core.ports import Facets, ShardPart, UrlHeld, WriteResult
-from warta.core.render.sitemaps import ends_part, sitemap_image_urls, url_fragment
+from warta.core.render.sitemaps import ends_part, iter_shard_files, sitemap_image_urls, url_fragment
 from warta.core.text import slugify
 from warta.core.views import (
     NewsEntry,
@@ -83,6 +83,7 @@ from warta.core.views import (
     ShardRow,
     SitemapEntry,
     SitemapImage,
+    SitemapPart,
     parse_position,
     position_text,
 )
@@ -336,6 +337,16 @@ class DynamoIndex(DynamoDocuments, DynamoFeedItems, DynamoListing):
                 lastmod=datetime.fromisoformat(member["lastmod"]),
                 cut=bool(member["cut"]),
             )
+
+    def shard_files(
+        self,
+        site: str,
+        period: str,
+        now: datetime,
+        after: ShardPosition | None = None,
+        until: ShardPosition | None = None,
+    ) -> list[SitemapPart]:
+        return list(iter_shard_files(self.shard_rows(site, period, now, after, until)))
 
     def shard_entries(self, site: str, period: str, now: datetime) -> Iterator[SitemapEntry]:
         keys = [

@@ -25,12 +25,18 @@ from warta.adapters.sqlite_schema import (
 from warta.core.articles import Article, ArticleState, Tombstone
 from warta.core.planner import OutputKey, epoch_micros
 from warta.core.ports import Facets, FeedItem, QuarantinedOutput, ShardPart, UrlHeld, WriteResult
-from warta.core.render.sitemaps import SITEMAP_FRAGMENT_FORMAT, url_fragment
+from warta.core.render.sitemaps import (
+    SITEMAP_FRAGMENT_FORMAT,
+    iter_shard_files,
+    one_shard_file,
+    url_fragment,
+)
 from warta.core.views import (
     NewsEntry,
     ShardPosition,
     ShardRow,
     SitemapEntry,
+    SitemapPart,
     parse_position,
     position_text,
 )
@@ -44,6 +50,25 @@ PARSED_CACHE_SIZE = 1_024
 
 def _micros(moment: datetime) -> int:
     return epoch_micros(moment)  # the planner names shard positions in the same unit
+
+
+# `shard_files`' mark of a row whose fragment an older release wrote (0 and 1: its `cut`).
+_STALE = 2
+
+
+def _shard_range(
+    site: str, period: str, now: datetime, after: ShardPosition | None, until: ShardPosition | None
+) -> tuple[str, list[object]]:
+    """The WHERE clause and parameters of a shard's visible rows with after < position <= until."""
+    where = "site = ? AND period = ? AND live = 1 AND published_us <= ?"
+    params: list[object] = [site, period, _micros(now)]
+    if after is not None:
+        where += " AND (published_us, id) > (?, ?)"
+        params += after
+    if until is not None:
+        where += " AND (published_us, id) <= (?, ?)"
+        params += until
+    return where, params
 
 
 # The membership tables a feed's `latest` can walk: (table, column) by `latest`'s argument.
@@ -260,14 +285,7 @@ class SqliteIndex(SqliteListing):
         after: ShardPosition | None = None,
         until: ShardPosition | None = None,
     ) -> Iterator[ShardRow]:
-        where = "site = ? AND period = ? AND live = 1 AND published_us <= ?"
-        params: list[object] = [site, period, _micros(now)]
-        if after is not None:
-            where += " AND (published_us, id) > (?, ?)"
-            params += after
-        if until is not None:
-            where += " AND (published_us, id) <= (?, ?)"
-            params += until
+        where, params = _shard_range(site, period, now, after, until)
         cursor = self._db.execute(
             "SELECT published_us, id, cut, lastmod, sitemap_xml, sitemap_format"
             f" FROM articles INDEXED BY articles_period_rows WHERE {where} ORDER BY published_us, id",
@@ -283,6 +301,36 @@ class SqliteIndex(SqliteListing):
                 lastmod=datetime.fromisoformat(lastmod),
                 cut=bool(cut),
             )
+
+    def shard_files(
+        self,
+        site: str,
+        period: str,
+        now: datetime,
+        after: ShardPosition | None = None,
+        until: ShardPosition | None = None,
+    ) -> list[SitemapPart]:
+        # A publish re-renders the open part, thousands of URLs in a busy month: read only what
+        # its file is made of, and leave the row-by-row walk to the parts that need it (a cut
+        # before the last row, a fragment of an older release, a part past a file's limits).
+        where, params = _shard_range(site, period, now, after, until)
+        rows = self._db.execute(
+            f"SELECT sitemap_xml, lastmod, CASE WHEN sitemap_format IS NOT ? THEN {_STALE} ELSE cut END,"
+            " CASE WHEN cut = 1 THEN published_us END, CASE WHEN cut = 1 THEN id END"
+            f" FROM articles INDEXED BY articles_period_rows WHERE {where} ORDER BY published_us, id",
+            [SITEMAP_FRAGMENT_FORMAT, *params],
+        ).fetchall()
+        if not rows:
+            return []
+        fragments, lastmods, flags, cut_us, cut_ids = zip(*rows, strict=True)
+        if not any(flags[:-1]) and flags[-1] != _STALE:
+            cut = (cut_us[-1], cut_ids[-1]) if flags[-1] else None
+            # Equal strings are one instant: each is parsed once.
+            moments = map(datetime.fromisoformat, dict.fromkeys(lastmods))
+            part = one_shard_file(fragments, moments, cut)
+            if part is not None:
+                return [part]
+        return list(iter_shard_files(self.shard_rows(site, period, now, after, until)))
 
     def _fresh_fragment(self, site: str, article_id: str) -> bytes:
         url, sitemap = self._db.execute(

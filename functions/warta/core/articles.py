@@ -120,6 +120,10 @@ class Article:
 
     @classmethod
     def from_json(cls, data: dict[str, Any]) -> Article:
+        return cls._from_json(data, body_from_json(data["body"]))
+
+    @classmethod
+    def _from_json(cls, data: dict[str, Any], body: Body) -> Article:
         image = data["image"]
         return cls(
             site=data["site"],
@@ -136,14 +140,14 @@ class Article:
             updated_at=datetime.fromisoformat(data["updated_at"]) if data["updated_at"] else None,
             image=HeroImage(**image) if image else None,
             access=data["access"],
-            body=body_from_json(data["body"]),
+            body=body,
             page_count=data["page_count"],
         )
 
     @classmethod
     def from_json_without_body(cls, data: dict[str, Any]) -> Article:
         """The article of a document, its body left out (`left_out_body`) and not decoded."""
-        return cls.from_json({**data, "body": []}).with_body(left_out_body())
+        return cls._from_json(data, left_out_body())
 
     def with_body(self, body: Body) -> Article:
         return replace(self, body=body)

@@ -13,7 +13,7 @@ from typing import Literal, Protocol
 from warta.core.articles import Article, ArticleState
 from warta.core.operator_records import Rejection
 from warta.core.planner import OutputKey
-from warta.core.views import ListingBlock, NewsEntry, ShardPosition, ShardRow, SitemapEntry
+from warta.core.views import ListingBlock, NewsEntry, ShardPosition, ShardRow, SitemapEntry, SitemapPart
 
 PutOutcome = Literal["written", "unchanged"]
 
@@ -103,6 +103,18 @@ class ArticleIndex(Protocol):
         until: ShardPosition | None = None,
     ) -> Iterator[ShardRow]:
         """The visible live articles of a shard with after < position <= until, oldest first."""
+        ...
+
+    def shard_files(
+        self,
+        site: str,
+        period: str,
+        now: datetime,
+        after: ShardPosition | None = None,
+        until: ShardPosition | None = None,
+    ) -> list[SitemapPart]:
+        """The `<urlset>` files of those articles: what `core.render.sitemaps.iter_shard_files`
+        makes of `shard_rows` with the same arguments (an index may put them together faster)."""
         ...
 
     def shard_cuts(self, site: str, period: str, now: datetime) -> list[ShardPosition]:
@@ -208,6 +220,16 @@ class ForwardingIndex:
         until: ShardPosition | None = None,
     ) -> Iterator[ShardRow]:
         return self._index.shard_rows(site, period, now, after=after, until=until)
+
+    def shard_files(
+        self,
+        site: str,
+        period: str,
+        now: datetime,
+        after: ShardPosition | None = None,
+        until: ShardPosition | None = None,
+    ) -> list[SitemapPart]:
+        return self._index.shard_files(site, period, now, after=after, until=until)
 
     def shard_cuts(self, site: str, period: str, now: datetime) -> list[ShardPosition]:
         return self._index.shard_cuts(site, period, now)

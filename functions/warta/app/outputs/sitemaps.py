@@ -181,7 +181,7 @@ def _render_around(
     for j in sorted(todo):
         after = cuts[j - 1] if j > 0 else None
         until = cuts[j] if j < len(cuts) else None
-        files = list(iter_shard_files(index.shard_rows(site.id, period, now, after, until)))
+        files = index.shard_files(site.id, period, now, after, until)
         if len(files) > 1 or (until is not None and not files):
             return None  # a part past the sitemaps.org limits, or an index out of step
         if files:

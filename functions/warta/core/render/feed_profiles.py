@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 from warta.core.articles import Article
 from warta.core.body.model import Figure
 from warta.core.config import FeedProfile
-from warta.core.render.feed_fields import FeedOptions, full_text
+from warta.core.render.feed_fields import FeedOptions, has_full_text
 
 
 @dataclass(frozen=True, slots=True)
@@ -92,7 +92,7 @@ def _body(profile: FeedProfile, article: Article) -> str | None:
         return None
     if article.access != "free":
         return "subscriber article: the aggregator requires a body and the feed may carry only its summary"
-    if not full_text(article):
+    if not has_full_text(article):
         return "no body text"
     return None
 

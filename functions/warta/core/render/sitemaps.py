@@ -197,6 +197,30 @@ def iter_shard_files(rows: Iterable[ShardRow]) -> Iterator[SitemapPart]:
         yield part.render(cut=None)
 
 
+def one_shard_file(
+    fragments: Sequence[bytes], lastmods: Iterable[datetime], cut: ShardPosition | None
+) -> SitemapPart | None:
+    """The file `iter_shard_files` makes of rows (oldest first) of which only the last may end a
+    part (`cut`: its position, or None), given their fragments and lastmods; None when they
+    would pass a file's limits (the caller splits them row by row with `iter_shard_files`).
+
+    The same bytes without the per-row bookkeeping, which for an open part of thousands of
+    URLs costs more than reading them: a part's size is its file's length, and neither limit
+    can be passed by the whole without being passed where `iter_shard_files` would cut.
+    """
+    if not fragments or len(fragments) > SITEMAP_URL_LIMIT:
+        return None
+    body = urlset(fragments)
+    if len(body) > SITEMAP_BYTE_LIMIT:
+        return None
+    # The first of the newest, as `_Part.add` keeps it (equal instants in two offsets differ).
+    lastmod: datetime | None = None
+    for moment in lastmods:
+        if lastmod is None or moment > lastmod:
+            lastmod = moment
+    return SitemapPart(body=body, url_count=len(fragments), lastmod=lastmod, cut=cut)
+
+
 def shard_row(entry: SitemapEntry, position: ShardPosition = (0, ""), cut: bool = False) -> ShardRow:
     return ShardRow(position=position, fragment=url_fragment(entry), lastmod=entry.lastmod, cut=cut)
 
@@ -362,6 +386,20 @@ def news_language(language: str) -> str:
     return tag.split("-", 1)[0]
 
 
+# A site's articles come in a few languages: each one's news tag, escaped, is made once.
+_news_languages: dict[str, str] = {}
+NEWS_LANGUAGES_KEPT = 256
+
+
+def _escaped_news_language(language: str) -> str:
+    found = _news_languages.get(language)
+    if found is None:
+        if len(_news_languages) >= NEWS_LANGUAGES_KEPT:
+            _news_languages.clear()
+        found = _news_languages[language] = _text(news_language(language))
+    return found
+
+
 def _write_news_urlset(articles: Sequence[NewsItem], site_name: str) -> bytes:
     buf = BytesIO()
     with etree.xmlfile(buf, encoding="UTF-8") as xf:
@@ -385,25 +423,31 @@ def _write_news_urlset(articles: Sequence[NewsItem], site_name: str) -> bytes:
     return buf.getvalue()
 
 
-# Character data as lxml writes it in UTF-8: these four escaped, every other character it allows
-# as it is. Text with a character lxml refuses (C0 controls but tab and newline, lone
-# surrogates, U+FFFE, U+FFFF) is handed to lxml itself, which raises as it always did.
-_TEXT_ESCAPES = str.maketrans({"&": "&amp;", "<": "&lt;", ">": "&gt;", "\r": "&#13;"})
+# Text with a character lxml refuses (C0 controls but tab and newline, lone surrogates, U+FFFE,
+# U+FFFF) is handed to lxml itself, which raises as it always did.
 _REFUSED_BY_LXML = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff\ufffe\uffff]")
 
 
+def _text(text: str) -> str:
+    """Character data as lxml writes it in UTF-8: these four escaped, every other character it
+    allows as it is. Four `replace` scans, not a `translate` table (which looks each character
+    up in a dict): a cold news sitemap escapes 2,000 strings, nearly all without one of the
+    four. The ampersand first, as the other three's escapes hold one."""
+    return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;").replace("\r", "&#13;")
+
+
 def _news_publication(site_name: str) -> str:
-    return f"<news:publication><news:name>{site_name.translate(_TEXT_ESCAPES)}</news:name>"
+    return f"<news:publication><news:name>{_text(site_name)}</news:name>"
 
 
 def _news_entry(url: str, title: str, language: str, published_at: datetime, publication: str) -> str:
     """One entry's `<url>…</url>` as lxml writes it inside a news `<urlset>`, for text lxml
     allows; `publication` is the site's part (`_news_publication`), written once a sitemap."""
     return (
-        f"<url><loc>{url.translate(_TEXT_ESCAPES)}</loc><news:news>{publication}"
-        f"<news:language>{news_language(language).translate(_TEXT_ESCAPES)}</news:language>"
+        f"<url><loc>{_text(url)}</loc><news:news>{publication}"
+        f"<news:language>{_escaped_news_language(language)}</news:language>"
         f"</news:publication><news:publication_date>{w3c_datetime(published_at)}</news:publication_date>"
-        f"<news:title>{title.translate(_TEXT_ESCAPES)}</news:title></news:news></url>"
+        f"<news:title>{_text(title)}</news:title></news:news></url>"
     )
 
 
@@ -454,7 +498,8 @@ def render_news_sitemap(articles: Sequence[NewsItem], site: SiteConfig) -> bytes
         key = (a.url, a.title, a.language, a.published_at, a.published_at.utcoffset(), site_name)
         entry = kept.get(key)
         if entry is None:
-            if any(_REFUSED_BY_LXML.search(text) for text in (a.url, a.title, a.language)):
+            # One search of the three: the newlines between them are characters lxml allows.
+            if _REFUSED_BY_LXML.search(f"{a.url}\n{a.title}\n{a.language}"):
                 entry = _news_fragment(a.url, a.title, a.language, a.published_at, site_name).decode()
             else:
                 entry = _news_entry(a.url, a.title, a.language, a.published_at, publication)
