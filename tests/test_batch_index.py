@@ -29,13 +29,17 @@ class _Parts:
     def __init__(self, parts: dict[str, list[ShardPart]]) -> None:
         self.parts = parts
         self.reads = 0
+        self.told: list[list[ShardPart] | None] = []  # the stored parts each write was handed
 
     def shard_parts(self, site: str, period: str | None = None) -> list[ShardPart]:
         self.reads += 1
         found = sorted(self.parts.get(site, []), key=lambda p: (p.period, p.part))
         return [p for p in found if period is None or p.period == period]
 
-    def set_shard_parts(self, site: str, period: str, parts: Sequence[ShardPart]) -> None:
+    def set_shard_parts(
+        self, site: str, period: str, parts: Sequence[ShardPart], stored: Sequence[ShardPart] | None = None
+    ) -> None:
+        self.told.append(None if stored is None else list(stored))
         self.parts[site] = [p for p in self.parts.get(site, []) if p.period != period] + list(parts)
 
 
@@ -75,6 +79,22 @@ def test_what_the_batch_writes_is_what_a_fresh_read_gives() -> None:
         batch.set_shard_parts("a", period, parts)
         assert batch.shard_parts("a") == inner.shard_parts("a"), period
         assert inner.reads == reads + 1, period  # + the comparison's own
+
+
+def test_a_write_hands_the_index_the_periods_parts_as_the_batch_knows_them() -> None:
+    inner = _Parts({"a": [_part("2023-08", 1), _part("2023-09", 1), _part("2023-09", 2)]})
+    batch = _batch(inner)
+    batch.set_shard_parts("a", "2023-09", [_part("2023-09", 1, 11)])
+    assert inner.told == [None]  # not read yet: the index reads them itself
+    batch.shard_parts("a")
+    batch.set_shard_parts("a", "2023-09", [_part("2023-09", 1, 12), _part("2023-09", 2, 1)])
+    batch.set_shard_parts("a", "2023-09", [_part("2023-09", 1, 13)])
+    batch.set_shard_parts("a", "2023-07", [_part("2023-07", 1, 1)])
+    assert inner.told[1:] == [
+        [_part("2023-09", 1, 11)],
+        [_part("2023-09", 1, 12), _part("2023-09", 2, 1)],
+        [],
+    ]
 
 
 def test_a_write_before_any_read_reads_after_it() -> None:

@@ -19,6 +19,7 @@ from warta.adapters.dynamodb_index import DynamoIndex
 from warta.core.articles import Article
 from warta.core.config import SiteConfig
 from warta.core.planner import OutputKey, shard_period
+from warta.core.ports import ShardPart
 
 from conftest import WIB
 from support.contracts import SITE, dynamodb_index, sqs_queue
@@ -118,6 +119,27 @@ def test_a_write_after_a_get_does_not_decode_the_stored_article_again(
     assert decoded == ["1"]  # by the get; the write took it as parsed
     assert index.get(site.id, "1") == replace(article, revision=2, title="Diperbarui")
     assert decoded == ["1", "1"]  # a new revision is decoded
+
+
+def test_shard_parts_handed_as_stored_are_replaced_without_a_read_writing_only_what_changed(
+    index: DynamoIndex, site: SiteConfig
+) -> None:
+    lastmod = datetime(2023, 9, 20, 10, 0, tzinfo=WIB)
+    first = [ShardPart("2023-09", 1, 50_000, lastmod, cut=(1, "c:1")), ShardPart("2023-09", 2, 10, None)]
+    index.set_shard_parts(site.id, "2023-09", first)
+    calls = _Calls(index)
+    grown = [first[0], ShardPart("2023-09", 2, 11, lastmod)]
+    index.set_shard_parts(site.id, "2023-09", grown, stored=index.shard_parts(site.id, "2023-09"))
+    assert calls.seen == Counter({"Query": 1, "BatchWriteItem": 1})  # the read handed in; no other
+    written = next(p for name, p in calls.params if name == "BatchWriteItem")["RequestItems"][index.table]
+    assert [r["PutRequest"]["Item"]["sk"]["S"] for r in written] == ["2023-09#000002"]
+    assert index.shard_parts(site.id, "2023-09") == grown
+    calls.clear()
+    index.set_shard_parts(site.id, "2023-09", grown, stored=grown)
+    assert calls.seen == Counter()  # nothing changed: no request
+    index.set_shard_parts(site.id, "2023-09", grown[:1], stored=grown)
+    assert calls.seen == Counter({"BatchWriteItem": 1})
+    assert index.shard_parts(site.id) == grown[:1]
 
 
 # --- the render queue ------------------------------------------------------------------------

@@ -111,6 +111,31 @@ def _sitemap_entry(article: Article) -> SitemapEntry:
     )
 
 
+def _shard_part_item(pk: str, period: str, part: ShardPart) -> dict[str, Any]:
+    return {
+        "pk": pk,
+        "sk": f"{period}#{part.part:06d}",
+        "period": period,
+        "part": part.part,
+        "url_count": part.url_count,
+        "lastmod": part.lastmod.isoformat() if part.lastmod else None,
+        "cut": position_text(part.cut) if part.cut else None,
+    }
+
+
+def _stored_fields(item: dict[str, Any] | None) -> tuple[Any, ...] | None:
+    """A shard part item's fields as stored text and numbers (a read gives numbers as Decimal)."""
+    if item is None:
+        return None
+    return (
+        item["period"],
+        int(item["part"]),
+        int(item["url_count"]),
+        item.get("lastmod"),
+        item.get("cut"),
+    )
+
+
 class DynamoIndex(DynamoDocuments, DynamoFeedItems, DynamoListing):
     """`ArticleIndex` on a DynamoDB table (pk, sk strings; GSI `due` on due_pk, due_sk)."""
 
@@ -458,36 +483,35 @@ class DynamoIndex(DynamoDocuments, DynamoFeedItems, DynamoListing):
             )
         ]
 
-    def set_shard_parts(self, site: str, period: str, parts: Sequence[ShardPart]) -> None:
+    def set_shard_parts(
+        self, site: str, period: str, parts: Sequence[ShardPart], stored: Sequence[ShardPart] | None = None
+    ) -> None:
         pk = f"SP#{site}"
-        existing = {
-            item["sk"]
-            for item in self._query(
-                KeyConditionExpression="pk = :pk AND begins_with(sk, :period)",
-                ExpressionAttributeValues=marshal({":pk": pk, ":period": f"{period}#"}),
-                ConsistentRead=True,
-            )
-        }
-        wanted = {
-            f"{period}#{p.part:06d}": {
-                "pk": pk,
-                "sk": f"{period}#{p.part:06d}",
-                "period": period,
-                "part": p.part,
-                "url_count": p.url_count,
-                "lastmod": p.lastmod.isoformat() if p.lastmod else None,
-                "cut": position_text(p.cut) if p.cut else None,
+        existing: dict[str, dict[str, Any]]
+        if stored is None:
+            existing = {
+                item["sk"]: item
+                for item in self._query(
+                    KeyConditionExpression="pk = :pk AND begins_with(sk, :period)",
+                    ExpressionAttributeValues=marshal({":pk": pk, ":period": f"{period}#"}),
+                    ConsistentRead=True,
+                )
             }
-            for p in parts
-        }
+        else:
+            existing = {item["sk"]: item for item in (_shard_part_item(pk, period, p) for p in stored)}
+        wanted = {item["sk"]: item for item in (_shard_part_item(pk, period, p) for p in parts)}
+        # A part whose item is the stored one is not written again (a publish changes the open one).
         requests: list[WriteRequestUnionTypeDef] = [
-            {"PutRequest": {"Item": marshal(i)}} for i in wanted.values()
+            {"PutRequest": {"Item": marshal(item)}}
+            for sk, item in wanted.items()
+            if _stored_fields(existing.get(sk)) != _stored_fields(item)
         ]
         requests += [
             {"DeleteRequest": {"Key": marshal({"pk": pk, "sk": sk})}}
-            for sk in sorted(existing - wanted.keys())
+            for sk in sorted(existing.keys() - wanted.keys())
         ]
-        self._batch_write(requests)
+        if requests:
+            self._batch_write(requests)
 
     def output_templates(self, site: str) -> set[str]:
         item = self._get_item(f"T#{site}", TEMPLATES_SK)

@@ -6,7 +6,8 @@ index, robots.txt and the status report's article count. On DynamoDB each ask is
 partition moto, for one, walks the whole table to find). Within a batch only the batch itself
 writes them: renders of one site never overlap (a file lock locally, the site's FIFO message
 group on AWS; docs/architecture.md). So the parts are read at the first ask and follow the
-batch's own `set_shard_parts`; a new batch reads them again.
+batch's own `set_shard_parts`; a new batch reads them again. A write of a period's parts hands
+the index the ones the batch knows, so replacing them needs no read first.
 
 robots.txt asks whether the news sitemap has an entry, in the window the news sitemap read
 just before it: the entries read then answer (the first `limit` of a read of as many or more,
@@ -46,10 +47,16 @@ class BatchIndex(ForwardingIndex):
                 parts = self._parts[site] = self._index.shard_parts(site)
             return [p for p in parts if period is None or p.period == period]
 
-    def set_shard_parts(self, site: str, period: str, parts: Sequence[ShardPart]) -> None:
+    def set_shard_parts(
+        self, site: str, period: str, parts: Sequence[ShardPart], stored: Sequence[ShardPart] | None = None
+    ) -> None:
         with self._lock:
-            self._index.set_shard_parts(site, period, parts)
             kept = self._parts.get(site)
+            if stored is None and kept is not None:
+                # What the batch read and wrote is what the index holds (only the batch writes
+                # them): the index need not read the period's parts again to replace them.
+                stored = [part for part in kept if part.period == period]
+            self._index.set_shard_parts(site, period, parts, stored)
             if kept is None:
                 return
             # Ordered by period, then part: a period's parts are one run of the list.
