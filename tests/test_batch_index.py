@@ -7,14 +7,16 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
 from datetime import UTC, datetime, timedelta
-from typing import cast
+from pathlib import Path
+from typing import Any, cast
 
 import pytest
 
+from warta.adapters.sqlite_index import SqliteIndex
 from warta.app.batch_index import BatchIndex, BatchQueue
 from warta.core.planner import OutputKey
-from warta.core.ports import ArticleIndex, QuarantinedOutput, RenderQueue, ShardPart
-from warta.core.views import NewsEntry
+from warta.core.ports import ArticleIndex, ForwardingIndex, QuarantinedOutput, RenderQueue, ShardPart
+from warta.core.views import ListingBlock, NewsEntry
 
 LASTMOD = datetime(2023, 9, 21, tzinfo=UTC)
 
@@ -102,6 +104,59 @@ def test_a_write_before_any_read_reads_after_it() -> None:
     batch = _batch(inner)
     batch.set_shard_parts("a", "2023-09", [_part("2023-09", 1, 99)])
     assert batch.shard_parts("a") == [_part("2023-09", 1, 99)]
+
+
+class _CountedListing(ForwardingIndex):
+    """An index (SQLite: the same rules as DynamoDB's), its sitemap-listing reads counted."""
+
+    def __init__(self, index: ArticleIndex) -> None:
+        super().__init__(index)
+        self.reads = 0
+
+    def sitemap_listing(self, site: str) -> list[ListingBlock]:
+        self.reads += 1
+        return self._index.sitemap_listing(site)
+
+
+def _block(period: str, stamp: str = "s1", body: bytes = b"<sitemap/>") -> ListingBlock:
+    return ListingBlock(period, stamp, body, "", 1, 10, 5)
+
+
+# What the batch writes of the blocks -> a fresh read after it gives the same, read once.
+LISTING_WRITES = [
+    ("put", [_block("2023-09", body=b"<new/>")], True),  # a shard render: replaced
+    ("put", [_block("2023-09", body=b"<new/>")], False),  # the same stamp: kept as it was
+    ("put", [_block("2023-09", "s2", b"<new/>")], False),  # another stamp: replaced
+    ("put", [_block("2023-10")], False),  # a period not kept yet
+    ("put", [_block("2023-07"), _block("")], True),  # an earlier period, and the header
+    ("drop", ["2023-08"], None),
+    ("drop", ["2023-08", "2023-06"], None),  # one that was never kept
+]
+
+
+@pytest.mark.parametrize(("op", "given", "replace"), LISTING_WRITES)
+def test_the_listing_is_read_once_and_follows_what_the_batch_writes(
+    tmp_path: Path, op: str, given: list[Any], replace: bool | None
+) -> None:
+    inner = _CountedListing(SqliteIndex(tmp_path / "index.db"))
+    inner.put_listing_blocks("a", [_block(""), _block("2023-08"), _block("2023-09")])
+    batch = BatchIndex(inner)
+    assert batch.sitemap_listing("a") == inner.sitemap_listing("a")
+    if op == "put":
+        batch.put_listing_blocks("a", given, replace=bool(replace))
+    else:
+        batch.drop_listing_blocks("a", iter(given))
+    inner.reads = 0
+    assert batch.sitemap_listing("a") == inner.sitemap_listing("a"), (op, given, replace)
+    assert inner.reads == 1  # the comparison's own
+    assert batch.sitemap_listing("b") == [] and inner.reads == 2  # another site: its own read
+
+
+def test_a_listing_write_before_any_read_reads_after_it(tmp_path: Path) -> None:
+    inner = SqliteIndex(tmp_path / "index.db")
+    batch = BatchIndex(inner)
+    batch.put_listing_blocks("a", [_block("2023-09")])
+    assert batch.sitemap_listing("a") == [_block("2023-09")]
 
 
 class _News:

@@ -1,5 +1,5 @@
 """The index and the render queue as one render batch reads them: each site's shard parts,
-news entries and quarantined outputs read once.
+sitemap-index blocks, news entries and quarantined outputs read once.
 
 A publish asks for its site's shard parts four times: the open shard's layout, the sitemap
 index, robots.txt and the status report's article count. On DynamoDB each ask is a query (of a
@@ -8,6 +8,10 @@ writes them: renders of one site never overlap (a file lock locally, the site's 
 group on AWS; docs/architecture.md). So the parts are read at the first ask and follow the
 batch's own `set_shard_parts`; a new batch reads them again. A write of a period's parts hands
 the index the ones the batch knows, so replacing them needs no read first.
+
+The sitemap index and robots.txt both list the kept sitemap-index blocks (`ListingBlock`), and
+only the batch writes them (its shard renders and those two): read at the first ask, they
+follow the batch's own puts and drops as the index applies them.
 
 robots.txt asks whether the news sitemap has an entry, in the window the news sitemap read
 just before it: the entries read then answer (the first `limit` of a read of as many or more,
@@ -27,7 +31,7 @@ from datetime import datetime
 
 from warta.core.planner import OutputKey
 from warta.core.ports import ArticleIndex, ForwardingIndex, QuarantinedOutput, RenderQueue, ShardPart
-from warta.core.views import NewsEntry
+from warta.core.views import ListingBlock, NewsEntry
 
 
 class BatchIndex(ForwardingIndex):
@@ -38,6 +42,8 @@ class BatchIndex(ForwardingIndex):
         self._parts: dict[str, list[ShardPart]] = {}
         # (site, after, until) -> (the limit read with, the entries read)
         self._news: dict[tuple[str, datetime, datetime], tuple[int, list[NewsEntry]]] = {}
+        # site -> period -> its kept sitemap-index block
+        self._listing: dict[str, dict[str, ListingBlock]] = {}
         self._lock = threading.Lock()
 
     def shard_parts(self, site: str, period: str | None = None) -> list[ShardPart]:
@@ -65,6 +71,32 @@ class BatchIndex(ForwardingIndex):
                 kept[run[0] : run[-1] + 1] = sorted(parts, key=lambda part: part.part)
             elif parts:
                 del self._parts[site]  # a new period: where it goes is the index's to say
+
+    def sitemap_listing(self, site: str) -> list[ListingBlock]:
+        with self._lock:
+            kept = self._listing.get(site)
+            if kept is None:
+                kept = self._listing[site] = {b.period: b for b in self._index.sitemap_listing(site)}
+            return [kept[period] for period in sorted(kept)]  # by period, as the index gives them
+
+    def put_listing_blocks(self, site: str, blocks: Sequence[ListingBlock], replace: bool = True) -> None:
+        with self._lock:
+            self._index.put_listing_blocks(site, blocks, replace)
+            kept = self._listing.get(site)
+            if kept is None:
+                return
+            for block in blocks:
+                # Not `replace`: a block of the same stamp stays as kept (the index's rule too).
+                if replace or block.period not in kept or kept[block.period].stamp != block.stamp:
+                    kept[block.period] = block
+
+    def drop_listing_blocks(self, site: str, periods: Iterable[str]) -> None:
+        with self._lock:
+            periods = list(periods)
+            self._index.drop_listing_blocks(site, periods)
+            kept = self._listing.get(site, {})
+            for period in periods:
+                kept.pop(period, None)
 
     def news_entries(self, site: str, after: datetime, until: datetime, limit: int) -> list[NewsEntry]:
         with self._lock:
