@@ -19,7 +19,7 @@ from warta.adapters.dynamodb_index import DynamoIndex
 from warta.core.articles import Article
 from warta.core.config import SiteConfig
 from warta.core.planner import OutputKey, shard_period
-from warta.core.ports import ShardPart
+from warta.core.ports import ShardPart, UrlHeld, WriteResult
 
 from conftest import WIB
 from support.contracts import SITE, dynamodb_index, sqs_queue
@@ -119,6 +119,58 @@ def test_a_write_after_a_get_does_not_decode_the_stored_article_again(
     assert decoded == ["1"]  # by the get; the write took it as parsed
     assert index.get(site.id, "1") == replace(article, revision=2, title="Diperbarui")
     assert decoded == ["1", "1"]  # a new revision is decoded
+
+
+def _other_writer(index: DynamoIndex) -> DynamoIndex:
+    """Another function's index on the same table (it shares no memory with `index`)."""
+    return DynamoIndex(index._ddb, index.table, s3_client=index._s3, doc_bucket=index._doc_bucket)
+
+
+def test_a_write_after_a_get_of_the_article_does_not_read_it_again(
+    index: DynamoIndex, site: SiteConfig, make_article: Callable[..., Article]
+) -> None:
+    article = make_article(id="1")
+    period = shard_period(article.published_at, site)
+    _stored(index, site, article)
+    calls = _Calls(index)
+    assert index.get(site.id, "1") == article
+    assert index.write(replace(article, revision=2, title="Dua"), period, True).previous == article
+    assert calls.seen == Counter({"GetItem": 1, "TransactWriteItems": 1})
+    calls.clear()
+    assert index.get(site.id, "2") is None  # a new article: the write starts from no item too
+    assert index.write(make_article(id="2", url=article.url + "-2"), period, True).applied
+    assert calls.seen == Counter({"GetItem": 1, "TransactWriteItems": 1})
+
+
+@pytest.mark.parametrize(("between", "ours", "applied"), [(2, 3, True), (3, 2, False), (2, 2, False)])
+def test_a_write_after_another_came_in_since_the_get_decides_on_the_item_as_it_is_now(
+    index: DynamoIndex,
+    site: SiteConfig,
+    make_article: Callable[..., Article],
+    between: int,
+    ours: int,
+    applied: bool,
+) -> None:
+    article = make_article(id="1")
+    period = shard_period(article.published_at, site)
+    _stored(index, site, article)
+    assert index.get(site.id, "1") == article
+    newer = replace(article, revision=between, title="Di antara")
+    assert _other_writer(index).write(newer, period, True).applied
+    result = index.write(replace(article, revision=ours, title="Kami"), period, True)
+    assert result == WriteResult(applied=applied, previous=newer)
+    assert index.get(site.id, "1") == (replace(article, revision=ours, title="Kami") if applied else newer)
+
+
+def test_a_write_after_a_get_still_names_the_holder_of_its_url(
+    index: DynamoIndex, site: SiteConfig, make_article: Callable[..., Article]
+) -> None:
+    holder = make_article(id="1")
+    _stored(index, site, holder)
+    assert index.get(site.id, "2") is None
+    with pytest.raises(UrlHeld) as refused:
+        index.write(make_article(id="2", url=holder.url), shard_period(holder.published_at, site), True)
+    assert refused.value.holder_id == "1"
 
 
 def test_shard_parts_handed_as_stored_are_replaced_without_a_read_writing_only_what_changed(
