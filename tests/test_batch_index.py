@@ -13,9 +13,16 @@ from typing import Any, cast
 import pytest
 
 from warta.adapters.sqlite_index import SqliteIndex
-from warta.app.batch_index import BatchIndex, BatchQueue
+from warta.app.batch_index import HELD_FEED_ITEM_BYTES, HELD_FEED_ITEMS, BatchIndex, BatchQueue
 from warta.core.planner import OutputKey
-from warta.core.ports import ArticleIndex, ForwardingIndex, QuarantinedOutput, RenderQueue, ShardPart
+from warta.core.ports import (
+    ArticleIndex,
+    FeedItem,
+    ForwardingIndex,
+    QuarantinedOutput,
+    RenderQueue,
+    ShardPart,
+)
 from warta.core.views import ListingBlock, NewsEntry
 
 LASTMOD = datetime(2023, 9, 21, tzinfo=UTC)
@@ -257,3 +264,57 @@ def test_an_output_is_due_again_from_its_retry_time(after_now: timedelta, due: b
     inner = _Quarantine()
     inner.quarantine(KEY, "rusak", LASTMOD + after_now)
     assert BatchQueue(cast(RenderQueue, inner)).due_quarantined(LASTMOD) == ([KEY] if due else [])
+
+
+class _Items:
+    """Feed items as an index keeps them, its writes recorded."""
+
+    def __init__(self, *kept: FeedItem) -> None:
+        self.kept = {(i.article_id, i.variant): i for i in kept}
+        self.writes: list[list[FeedItem]] = []
+
+    def feed_items(
+        self, site: str, articles: Sequence[tuple[str, int]], variants: Sequence[str]
+    ) -> list[FeedItem]:
+        revisions = dict(articles)
+        return [
+            i
+            for i in self.kept.values()
+            if revisions.get(i.article_id) == i.revision and i.variant in variants
+        ]
+
+    def keep_feed_items(self, site: str, items: Sequence[FeedItem]) -> None:
+        self.writes.append(list(items))
+        self.kept.update({(i.article_id, i.variant): i for i in items})
+
+
+def _item(article: str, revision: int, variant: str = "rss", data: bytes = b"<item/>") -> FeedItem:
+    return FeedItem(article, revision, variant, data)
+
+
+def test_the_feed_items_a_batch_keeps_are_written_once_at_its_end_and_read_as_if_written() -> None:
+    inner = _Items(_item("1", 1), _item("2", 1))
+    batch = BatchIndex(cast(ArticleIndex, inner))
+    batch.keep_feed_items("a", [_item("3", 1), _item("3", 1, "atom")])  # the home feed's
+    batch.keep_feed_items("a", [_item("3", 1), _item("2", 2)])  # the section feed's
+    assert inner.writes == []
+    asked = [("1", 1), ("2", 2), ("3", 1)]
+    expected = [_item("1", 1), _item("2", 2), _item("3", 1)]
+    assert sorted(batch.feed_items("a", asked, ["rss"]), key=lambda i: i.article_id) == expected
+    assert batch.feed_items("a", [("2", 1)], ["rss"]) == []  # the batch replaces that revision
+    batch.flush_feed_items()
+    assert len(inner.writes) == 1
+    assert sorted(inner.feed_items("a", asked, ["rss"]), key=lambda i: i.article_id) == expected
+    batch.flush_feed_items()
+    assert len(inner.writes) == 1  # nothing held any more
+
+
+def test_a_batch_holds_a_bounded_number_of_feed_items() -> None:
+    inner = _Items()
+    batch = BatchIndex(cast(ArticleIndex, inner))
+    batch.keep_feed_items("a", [_item(str(n), 1) for n in range(HELD_FEED_ITEMS - 1)])
+    assert inner.writes == []
+    batch.keep_feed_items("a", [_item("last", 1)])
+    assert [len(w) for w in inner.writes] == [HELD_FEED_ITEMS]
+    batch.keep_feed_items("a", [_item("big", 1, data=b"x" * HELD_FEED_ITEM_BYTES)])
+    assert [len(w) for w in inner.writes] == [HELD_FEED_ITEMS, 1]

@@ -18,6 +18,9 @@ just before it: the entries read then answer (the first `limit` of a read of as 
 or of all there were). Reading them again could only give a later state, and a write after the
 batch took its outputs queues another render of both (docs/architecture.md).
 
+The feed items the batch's feeds make are kept at its end, in one write where they fit
+(`flush_feed_items`); until then the batch's own asks for them are answered from what it holds.
+
 The quarantined outputs are read when the render starts (those due again) and for the status
 report at its end; only renders of the site write them, so the batch's own read, followed by
 its own quarantines and releases, is what a second read would give.
@@ -30,8 +33,20 @@ from collections.abc import Iterable, Sequence
 from datetime import datetime
 
 from warta.core.planner import OutputKey
-from warta.core.ports import ArticleIndex, ForwardingIndex, QuarantinedOutput, RenderQueue, ShardPart
+from warta.core.ports import (
+    ArticleIndex,
+    FeedItem,
+    ForwardingIndex,
+    QuarantinedOutput,
+    RenderQueue,
+    ShardPart,
+)
 from warta.core.views import ListingBlock, NewsEntry
+
+# Feed items a batch holds for a site before it writes them anyway: 4 full BatchWriteItem
+# requests, and a bound on their bytes (an item's data may be some hundred kB).
+HELD_FEED_ITEMS = 100
+HELD_FEED_ITEM_BYTES = 4 * 1024 * 1024
 
 
 class BatchIndex(ForwardingIndex):
@@ -42,6 +57,8 @@ class BatchIndex(ForwardingIndex):
         self._parts: dict[str, list[ShardPart]] = {}
         # (site, after, until) -> (the limit read with, the entries read)
         self._news: dict[tuple[str, datetime, datetime], tuple[int, list[NewsEntry]]] = {}
+        # site -> (article id, variant) -> the feed item to keep at the end of the batch
+        self._items: dict[str, dict[tuple[str, str], FeedItem]] = {}
         # site -> period -> its kept sitemap-index block
         self._listing: dict[str, dict[str, ListingBlock]] = {}
         self._lock = threading.Lock()
@@ -97,6 +114,39 @@ class BatchIndex(ForwardingIndex):
             kept = self._listing.get(site, {})
             for period in periods:
                 kept.pop(period, None)
+
+    def feed_items(
+        self, site: str, articles: Sequence[tuple[str, int]], variants: Sequence[str]
+    ) -> list[FeedItem]:
+        with self._lock:
+            held = self._items.get(site, {})
+        found = {(i.article_id, i.variant): i for i in self._index.feed_items(site, articles, variants)}
+        revisions, wanted = dict(articles), set(variants)
+        for key, item in held.items():  # kept by this batch, not written yet: as if they were
+            if revisions.get(item.article_id) == item.revision and item.variant in wanted:
+                found[key] = item
+            elif key in found:
+                del found[key]  # the batch keeps another revision of it: the index will not hold this one
+        return list(found.values())
+
+    def keep_feed_items(self, site: str, items: Sequence[FeedItem]) -> None:
+        with self._lock:
+            held = self._items.setdefault(site, {})
+            held.update({(i.article_id, i.variant): i for i in items})
+            if len(held) < HELD_FEED_ITEMS and sum(len(i.data) for i in held.values()) < HELD_FEED_ITEM_BYTES:
+                return
+            del self._items[site]  # a rebuild's many feeds: written as they come, memory bounded
+        self._index.keep_feed_items(site, list(held.values()))
+
+    def flush_feed_items(self) -> None:
+        """Keep the feed items the batch's feeds made, a site's in as few requests as they fit:
+        each feed of a publish makes the new article's items, and keeping them feed by feed
+        was a request per feed. A batch that dies first only leaves them to be made again."""
+        with self._lock:
+            held, self._items = self._items, {}
+        for site, items in held.items():
+            if items:
+                self._index.keep_feed_items(site, list(items.values()))
 
     def news_entries(self, site: str, after: datetime, until: datetime, limit: int) -> list[NewsEntry]:
         with self._lock:

@@ -66,6 +66,7 @@ def render_site(
         now=runtime.now(),
         write_workers=WRITE_WORKERS,
     )
+    index.flush_feed_items()
     manifest.put_back(store.known)
     # More than a page waited (a rebuild): signal the next page. A take that read every pending
     # output needs no look: a push since then sent a signal of its own (SqsRenderQueue.push).
