@@ -16,6 +16,8 @@ import pytest
 
 from warta.adapters.dynamodb_articles import ParsedArticles
 from warta.adapters.dynamodb_index import DynamoIndex
+from warta.app.batch_index import BatchIndex
+from warta.app.outputs.feeds import render_feed_output
 from warta.core.articles import Article
 from warta.core.config import SiteConfig
 from warta.core.planner import OutputKey, shard_period
@@ -119,6 +121,28 @@ def test_a_write_after_a_get_does_not_decode_the_stored_article_again(
     assert decoded == ["1"]  # by the get; the write took it as parsed
     assert index.get(site.id, "1") == replace(article, revision=2, title="Diperbarui")
     assert decoded == ["1", "1"]  # a new revision is decoded
+
+
+def test_the_next_batch_takes_the_feed_items_the_container_remembers(
+    index: DynamoIndex, site: SiteConfig, make_article: Callable[..., Article]
+) -> None:
+    """The render Lambda wraps its index anew for each batch; a summary feed reads its articles
+    without bodies, other values each time, so the renderers' memo does not serve them again:
+    the items the last batch made or read do, remembered for the index the wrappers share."""
+    _stored(index, site, *(make_article(id=str(n), title=f"Berita {n}") for n in range(1, 6)))
+    key = OutputKey(site.id, "feed", "tag:jakarta")
+    first = render_feed_output(key, site, BatchIndex(index), NOW)
+    calls = _Calls(index)
+    again = BatchIndex(index)
+    assert render_feed_output(key, site, again, NOW) == first
+    asked = [
+        key["pk"]["S"]
+        for name, params in calls.params
+        if name == "BatchGetItem"
+        for request in params["RequestItems"].values()
+        for key in request["Keys"]
+    ]
+    assert asked and not [pk for pk in asked if pk.startswith("F#")]  # articles read; no kept item
 
 
 def _other_writer(index: DynamoIndex) -> DynamoIndex:

@@ -181,6 +181,11 @@ class ForwardingIndex:
     def __init__(self, index: ArticleIndex) -> None:
         self._index = index
 
+    @property
+    def wrapped(self) -> ArticleIndex:
+        """The index this one hands its calls to: the same articles and feed items."""
+        return self._index
+
     def get(self, site: str, article_id: str) -> ArticleState | None:
         return self._index.get(site, article_id)
 
