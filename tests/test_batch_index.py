@@ -13,7 +13,14 @@ from typing import Any, cast
 import pytest
 
 from warta.adapters.sqlite_index import SqliteIndex
-from warta.app.batch_index import HELD_FEED_ITEM_BYTES, HELD_FEED_ITEMS, BatchIndex, BatchQueue
+from warta.app import batch_index
+from warta.app.batch_index import (
+    HELD_FEED_ITEM_BYTES,
+    HELD_FEED_ITEMS,
+    WIDENED_ASK_ARTICLES,
+    BatchIndex,
+    BatchQueue,
+)
 from warta.core.planner import OutputKey
 from warta.core.ports import (
     ArticleIndex,
@@ -272,10 +279,12 @@ class _Items:
     def __init__(self, *kept: FeedItem) -> None:
         self.kept = {(i.article_id, i.variant): i for i in kept}
         self.writes: list[list[FeedItem]] = []
+        self.asks: list[tuple[list[str], list[str]]] = []  # (article ids, variants) asked
 
     def feed_items(
         self, site: str, articles: Sequence[tuple[str, int]], variants: Sequence[str]
     ) -> list[FeedItem]:
+        self.asks.append(([a for a, _ in articles], sorted(variants)))
         revisions = dict(articles)
         return [
             i
@@ -318,3 +327,38 @@ def test_a_batch_holds_a_bounded_number_of_feed_items() -> None:
     assert [len(w) for w in inner.writes] == [HELD_FEED_ITEMS]
     batch.keep_feed_items("a", [_item("big", 1, data=b"x" * HELD_FEED_ITEM_BYTES)])
     assert [len(w) for w in inner.writes] == [HELD_FEED_ITEMS, 1]
+
+
+@pytest.fixture
+def fresh_process(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(batch_index, "_VARIANTS_ASKED", {})
+
+
+@pytest.mark.usefixtures("fresh_process")
+def test_a_few_articles_are_asked_in_every_variant_the_sites_feeds_asked_for() -> None:
+    inner = _Items(_item("1", 1, "atom"), _item("2", 1, "rss"))
+    earlier = BatchIndex(cast(ArticleIndex, inner))  # a batch before: the home and section feeds
+    earlier.feed_items("a", [("2", 1)], ["rss"])
+    earlier.feed_items("a", [("2", 1)], ["atom", "json"])
+    batch = BatchIndex(cast(ArticleIndex, inner))
+    inner.asks.clear()
+    assert batch.feed_items("a", [("1", 1)], ["rss"]) == []  # the new article: nothing kept
+    assert inner.asks == [(["1"], ["atom", "json", "rss"])]
+    assert batch.feed_items("a", [("1", 1)], ["atom", "json"]) == [_item("1", 1, "atom")]
+    assert batch.feed_items("a", [("1", 1)], ["rss"]) == []
+    assert len(inner.asks) == 1  # the batch's later feeds: answered by the first ask
+    batch.keep_feed_items("a", [_item("1", 1, "rss")])
+    assert batch.feed_items("a", [("1", 1)], ["rss"]) == [_item("1", 1, "rss")]  # its own keep
+    assert len(inner.asks) == 1
+
+
+@pytest.mark.usefixtures("fresh_process")
+def test_an_ask_of_many_articles_reads_only_the_variants_it_wants() -> None:
+    inner = _Items(*(_item(str(n), 1, "atom") for n in range(9)))
+    batch = BatchIndex(cast(ArticleIndex, inner))
+    batch.feed_items("a", [("0", 1)], ["atom"])
+    many = [(str(n), 1) for n in range(WIDENED_ASK_ARTICLES + 1)]
+    assert batch.feed_items("a", many, ["rss"]) == []
+    assert inner.asks[-1] == ([str(n) for n in range(WIDENED_ASK_ARTICLES + 1)], ["rss"])
+    found = batch.feed_items("a", many, ["atom"])  # not asked in it before: asked now
+    assert sorted(i.article_id for i in found) == [str(n) for n in range(WIDENED_ASK_ARTICLES + 1)]

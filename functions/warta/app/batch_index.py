@@ -20,6 +20,9 @@ batch took its outputs queues another render of both (docs/architecture.md).
 
 The feed items the batch's feeds make are kept at its end, in one write where they fit
 (`flush_feed_items`); until then the batch's own asks for them are answered from what it holds.
+Only renders write kept items, so what an ask of the batch found absent stays absent but for
+the batch's own keeps: an ask of a few articles (a publish's new one) reads them in every
+variant the site's feeds ask for, and the batch's next feeds need not ask again.
 
 The quarantined outputs are read when the render starts (those due again) and for the status
 report at its end; only renders of the site write them, so the batch's own read, followed by
@@ -49,6 +52,17 @@ HELD_FEED_ITEMS = 100
 HELD_FEED_ITEM_BYTES = 4 * 1024 * 1024
 
 
+# A publish's feeds each ask for the new article's items in the variants they render (the home
+# feed its summary, the section feed its full-text formats, ...): none is kept yet. An ask of
+# this few articles asks for every variant the site's feeds asked for in this process, so the
+# next feeds' asks are answered by the batch. Larger asks (a cold container, a rebuild) are not
+# widened: they would read items no feed of the batch wants.
+WIDENED_ASK_ARTICLES = 4
+VARIANTS_REMEMBERED = 32  # per site: a config has a handful (formats × full/summary × profiles)
+LOOKED_UP_KEPT = 20_000  # keys of a batch's asks remembered (a rebuild page asks many)
+_VARIANTS_ASKED: dict[str, set[str]] = {}  # site -> every variant its feeds asked for here
+
+
 class BatchIndex(ForwardingIndex):
     """An `ArticleIndex` for one render batch: shard parts and news entries read once per site."""
 
@@ -57,6 +71,9 @@ class BatchIndex(ForwardingIndex):
         self._parts: dict[str, list[ShardPart]] = {}
         # (site, after, until) -> (the limit read with, the entries read)
         self._news: dict[tuple[str, datetime, datetime], tuple[int, list[NewsEntry]]] = {}
+        # (site, article id, revision, variant) -> the item an earlier ask of the batch read
+        # though its feed did not want it (a widened ask), or None: looked up, not kept
+        self._looked_up: dict[tuple[str, str, int, str], FeedItem | None] = {}
         # site -> (article id, variant) -> the feed item to keep at the end of the batch
         self._items: dict[str, dict[tuple[str, str], FeedItem]] = {}
         # site -> period -> its kept sitemap-index block
@@ -118,10 +135,44 @@ class BatchIndex(ForwardingIndex):
     def feed_items(
         self, site: str, articles: Sequence[tuple[str, int]], variants: Sequence[str]
     ) -> list[FeedItem]:
-        with self._lock:
-            held = self._items.get(site, {})
-        found = {(i.article_id, i.variant): i for i in self._index.feed_items(site, articles, variants)}
         revisions, wanted = dict(articles), set(variants)
+        with self._lock:
+            held = dict(self._items.get(site, {}))
+            found = self._asked_before(site, revisions, wanted)
+
+            def answered(article: str, revision: int, variant: str) -> bool:
+                """Looked up by an earlier ask, or kept by the batch itself."""
+                mine = held.get((article, variant))
+                return (site, article, revision, variant) in self._looked_up or (
+                    mine is not None and mine.revision == revision
+                )
+
+            unknown = sorted(
+                (article, revision)
+                for article, revision in revisions.items()
+                if not all(answered(article, revision, v) for v in wanted)
+            )
+            asking = set(wanted)
+            known = _VARIANTS_ASKED.setdefault(site, set())
+            if len(known | wanted) <= VARIANTS_REMEMBERED:
+                known |= wanted
+            if len(unknown) <= WIDENED_ASK_ARTICLES:
+                asking |= known  # the other feeds of the batch will want these of its new article
+        if unknown:
+            got = self._index.feed_items(site, unknown, sorted(asking))
+            with self._lock:
+                if len(self._looked_up) > LOOKED_UP_KEPT:
+                    self._looked_up.clear()  # a rebuild page's many asks: memory stays bounded
+                for article, revision in unknown:
+                    for variant in asking:
+                        self._looked_up.setdefault((site, article, revision, variant), None)
+                for item in got:
+                    looked = (site, item.article_id, item.revision, item.variant)
+                    if item.variant in wanted:
+                        found[(item.article_id, item.variant)] = item
+                        self._looked_up.pop(looked, None)  # the caller remembers it (load_items)
+                    else:
+                        self._looked_up[looked] = item
         for key, item in held.items():  # kept by this batch, not written yet: as if they were
             if revisions.get(item.article_id) == item.revision and item.variant in wanted:
                 found[key] = item
@@ -129,10 +180,24 @@ class BatchIndex(ForwardingIndex):
                 del found[key]  # the batch keeps another revision of it: the index will not hold this one
         return list(found.values())
 
+    def _asked_before(
+        self, site: str, revisions: dict[str, int], wanted: set[str]
+    ) -> dict[tuple[str, str], FeedItem]:
+        """What this batch's earlier asks found of these: their widened extra items."""
+        found: dict[tuple[str, str], FeedItem] = {}
+        for article, revision in revisions.items():
+            for variant in wanted:
+                item = self._looked_up.get((site, article, revision, variant))
+                if item is not None:
+                    found[(article, variant)] = item
+        return found
+
     def keep_feed_items(self, site: str, items: Sequence[FeedItem]) -> None:
         with self._lock:
             held = self._items.setdefault(site, {})
             held.update({(i.article_id, i.variant): i for i in items})
+            for item in items:  # held, then in the index: no longer absent for the batch
+                self._looked_up.pop((site, item.article_id, item.revision, item.variant), None)
             if len(held) < HELD_FEED_ITEMS and sum(len(i.data) for i in held.values()) < HELD_FEED_ITEM_BYTES:
                 return
             del self._items[site]  # a rebuild's many feeds: written as they come, memory bounded
