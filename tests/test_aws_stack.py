@@ -162,6 +162,31 @@ def test_a_burst_of_updates_renders_the_home_feed_a_few_times(
     assert feed.xpath("//item/title/text()") == ["Judul revisi 100"]
 
 
+def test_a_render_that_took_every_pending_output_does_not_look_for_more(
+    aws: AwsHarness, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A push sends a signal of its own, so only a render that took a full page looks again."""
+    from warta.adapters.sqs_queue import SqsRenderQueue
+    from warta.handlers import rebuild, runtime
+
+    looked: list[str | None] = []
+    has_pending = SqsRenderQueue.has_pending
+    monkeypatch.setattr(SqsRenderQueue, "has_pending", lambda q: looked.append(q.site) or has_pending(q))
+    send_corpus_through_every_entry_point(aws, EVENT_FILES, NOW)
+    aws.drain_render_queue()
+    assert looked == []
+    expected = aws.bucket_tree()
+    for key in expected:
+        aws.s3.delete_object(Bucket="warta-site", Key=key)
+    monkeypatch.setenv("WARTA_RENDER_PAGE_SIZE", "7")
+    runtime.stack.cache_clear()
+    rebuild.handler({}, aws.context)
+    aws.drain_render_queue()
+    assert looked and set(looked) == {"andalpost"}  # full pages: the next one was signalled
+    assert aws.bucket_tree() == expected
+    assert aws.render_messages_waiting() == 0
+
+
 def test_sqs_batch_reports_only_the_bad_record(aws: AwsHarness) -> None:
     good = [p.read_text() for p in EVENT_FILES[:2]]
     records, response = aws.sqs([good[0], "{not json", good[1]])

@@ -7,14 +7,30 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
 from datetime import UTC, datetime, timedelta
-from typing import cast
+from pathlib import Path
+from typing import Any, cast
 
 import pytest
 
-from warta.app.batch_index import BatchIndex, BatchQueue
+from warta.adapters.sqlite_index import SqliteIndex
+from warta.app import batch_index
+from warta.app.batch_index import (
+    HELD_FEED_ITEM_BYTES,
+    HELD_FEED_ITEMS,
+    WIDENED_ASK_ARTICLES,
+    BatchIndex,
+    BatchQueue,
+)
 from warta.core.planner import OutputKey
-from warta.core.ports import ArticleIndex, QuarantinedOutput, RenderQueue, ShardPart
-from warta.core.views import NewsEntry
+from warta.core.ports import (
+    ArticleIndex,
+    FeedItem,
+    ForwardingIndex,
+    QuarantinedOutput,
+    RenderQueue,
+    ShardPart,
+)
+from warta.core.views import ListingBlock, NewsEntry
 
 LASTMOD = datetime(2023, 9, 21, tzinfo=UTC)
 
@@ -29,13 +45,17 @@ class _Parts:
     def __init__(self, parts: dict[str, list[ShardPart]]) -> None:
         self.parts = parts
         self.reads = 0
+        self.told: list[list[ShardPart] | None] = []  # the stored parts each write was handed
 
     def shard_parts(self, site: str, period: str | None = None) -> list[ShardPart]:
         self.reads += 1
         found = sorted(self.parts.get(site, []), key=lambda p: (p.period, p.part))
         return [p for p in found if period is None or p.period == period]
 
-    def set_shard_parts(self, site: str, period: str, parts: Sequence[ShardPart]) -> None:
+    def set_shard_parts(
+        self, site: str, period: str, parts: Sequence[ShardPart], stored: Sequence[ShardPart] | None = None
+    ) -> None:
+        self.told.append(None if stored is None else list(stored))
         self.parts[site] = [p for p in self.parts.get(site, []) if p.period != period] + list(parts)
 
 
@@ -77,11 +97,80 @@ def test_what_the_batch_writes_is_what_a_fresh_read_gives() -> None:
         assert inner.reads == reads + 1, period  # + the comparison's own
 
 
+def test_a_write_hands_the_index_the_periods_parts_as_the_batch_knows_them() -> None:
+    inner = _Parts({"a": [_part("2023-08", 1), _part("2023-09", 1), _part("2023-09", 2)]})
+    batch = _batch(inner)
+    batch.set_shard_parts("a", "2023-09", [_part("2023-09", 1, 11)])
+    assert inner.told == [None]  # not read yet: the index reads them itself
+    batch.shard_parts("a")
+    batch.set_shard_parts("a", "2023-09", [_part("2023-09", 1, 12), _part("2023-09", 2, 1)])
+    batch.set_shard_parts("a", "2023-09", [_part("2023-09", 1, 13)])
+    batch.set_shard_parts("a", "2023-07", [_part("2023-07", 1, 1)])
+    assert inner.told[1:] == [
+        [_part("2023-09", 1, 11)],
+        [_part("2023-09", 1, 12), _part("2023-09", 2, 1)],
+        [],
+    ]
+
+
 def test_a_write_before_any_read_reads_after_it() -> None:
     inner = _Parts({"a": [_part("2023-09", 1)]})
     batch = _batch(inner)
     batch.set_shard_parts("a", "2023-09", [_part("2023-09", 1, 99)])
     assert batch.shard_parts("a") == [_part("2023-09", 1, 99)]
+
+
+class _CountedListing(ForwardingIndex):
+    """An index (SQLite: the same rules as DynamoDB's), its sitemap-listing reads counted."""
+
+    def __init__(self, index: ArticleIndex) -> None:
+        super().__init__(index)
+        self.reads = 0
+
+    def sitemap_listing(self, site: str) -> list[ListingBlock]:
+        self.reads += 1
+        return self._index.sitemap_listing(site)
+
+
+def _block(period: str, stamp: str = "s1", body: bytes = b"<sitemap/>") -> ListingBlock:
+    return ListingBlock(period, stamp, body, "", 1, 10, 5)
+
+
+# What the batch writes of the blocks -> a fresh read after it gives the same, read once.
+LISTING_WRITES = [
+    ("put", [_block("2023-09", body=b"<new/>")], True),  # a shard render: replaced
+    ("put", [_block("2023-09", body=b"<new/>")], False),  # the same stamp: kept as it was
+    ("put", [_block("2023-09", "s2", b"<new/>")], False),  # another stamp: replaced
+    ("put", [_block("2023-10")], False),  # a period not kept yet
+    ("put", [_block("2023-07"), _block("")], True),  # an earlier period, and the header
+    ("drop", ["2023-08"], None),
+    ("drop", ["2023-08", "2023-06"], None),  # one that was never kept
+]
+
+
+@pytest.mark.parametrize(("op", "given", "replace"), LISTING_WRITES)
+def test_the_listing_is_read_once_and_follows_what_the_batch_writes(
+    tmp_path: Path, op: str, given: list[Any], replace: bool | None
+) -> None:
+    inner = _CountedListing(SqliteIndex(tmp_path / "index.db"))
+    inner.put_listing_blocks("a", [_block(""), _block("2023-08"), _block("2023-09")])
+    batch = BatchIndex(inner)
+    assert batch.sitemap_listing("a") == inner.sitemap_listing("a")
+    if op == "put":
+        batch.put_listing_blocks("a", given, replace=bool(replace))
+    else:
+        batch.drop_listing_blocks("a", iter(given))
+    inner.reads = 0
+    assert batch.sitemap_listing("a") == inner.sitemap_listing("a"), (op, given, replace)
+    assert inner.reads == 1  # the comparison's own
+    assert batch.sitemap_listing("b") == [] and inner.reads == 2  # another site: its own read
+
+
+def test_a_listing_write_before_any_read_reads_after_it(tmp_path: Path) -> None:
+    inner = SqliteIndex(tmp_path / "index.db")
+    batch = BatchIndex(inner)
+    batch.put_listing_blocks("a", [_block("2023-09")])
+    assert batch.sitemap_listing("a") == [_block("2023-09")]
 
 
 class _News:
@@ -182,3 +271,94 @@ def test_an_output_is_due_again_from_its_retry_time(after_now: timedelta, due: b
     inner = _Quarantine()
     inner.quarantine(KEY, "rusak", LASTMOD + after_now)
     assert BatchQueue(cast(RenderQueue, inner)).due_quarantined(LASTMOD) == ([KEY] if due else [])
+
+
+class _Items:
+    """Feed items as an index keeps them, its writes recorded."""
+
+    def __init__(self, *kept: FeedItem) -> None:
+        self.kept = {(i.article_id, i.variant): i for i in kept}
+        self.writes: list[list[FeedItem]] = []
+        self.asks: list[tuple[list[str], list[str]]] = []  # (article ids, variants) asked
+
+    def feed_items(
+        self, site: str, articles: Sequence[tuple[str, int]], variants: Sequence[str]
+    ) -> list[FeedItem]:
+        self.asks.append(([a for a, _ in articles], sorted(variants)))
+        revisions = dict(articles)
+        return [
+            i
+            for i in self.kept.values()
+            if revisions.get(i.article_id) == i.revision and i.variant in variants
+        ]
+
+    def keep_feed_items(self, site: str, items: Sequence[FeedItem]) -> None:
+        self.writes.append(list(items))
+        self.kept.update({(i.article_id, i.variant): i for i in items})
+
+
+def _item(article: str, revision: int, variant: str = "rss", data: bytes = b"<item/>") -> FeedItem:
+    return FeedItem(article, revision, variant, data)
+
+
+def test_the_feed_items_a_batch_keeps_are_written_once_at_its_end_and_read_as_if_written() -> None:
+    inner = _Items(_item("1", 1), _item("2", 1))
+    batch = BatchIndex(cast(ArticleIndex, inner))
+    batch.keep_feed_items("a", [_item("3", 1), _item("3", 1, "atom")])  # the home feed's
+    batch.keep_feed_items("a", [_item("3", 1), _item("2", 2)])  # the section feed's
+    assert inner.writes == []
+    asked = [("1", 1), ("2", 2), ("3", 1)]
+    expected = [_item("1", 1), _item("2", 2), _item("3", 1)]
+    assert sorted(batch.feed_items("a", asked, ["rss"]), key=lambda i: i.article_id) == expected
+    assert batch.feed_items("a", [("2", 1)], ["rss"]) == []  # the batch replaces that revision
+    batch.flush_feed_items()
+    assert len(inner.writes) == 1
+    assert sorted(inner.feed_items("a", asked, ["rss"]), key=lambda i: i.article_id) == expected
+    batch.flush_feed_items()
+    assert len(inner.writes) == 1  # nothing held any more
+
+
+def test_a_batch_holds_a_bounded_number_of_feed_items() -> None:
+    inner = _Items()
+    batch = BatchIndex(cast(ArticleIndex, inner))
+    batch.keep_feed_items("a", [_item(str(n), 1) for n in range(HELD_FEED_ITEMS - 1)])
+    assert inner.writes == []
+    batch.keep_feed_items("a", [_item("last", 1)])
+    assert [len(w) for w in inner.writes] == [HELD_FEED_ITEMS]
+    batch.keep_feed_items("a", [_item("big", 1, data=b"x" * HELD_FEED_ITEM_BYTES)])
+    assert [len(w) for w in inner.writes] == [HELD_FEED_ITEMS, 1]
+
+
+@pytest.fixture
+def fresh_process(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(batch_index, "_VARIANTS_ASKED", {})
+
+
+@pytest.mark.usefixtures("fresh_process")
+def test_a_few_articles_are_asked_in_every_variant_the_sites_feeds_asked_for() -> None:
+    inner = _Items(_item("1", 1, "atom"), _item("2", 1, "rss"))
+    earlier = BatchIndex(cast(ArticleIndex, inner))  # a batch before: the home and section feeds
+    earlier.feed_items("a", [("2", 1)], ["rss"])
+    earlier.feed_items("a", [("2", 1)], ["atom", "json"])
+    batch = BatchIndex(cast(ArticleIndex, inner))
+    inner.asks.clear()
+    assert batch.feed_items("a", [("1", 1)], ["rss"]) == []  # the new article: nothing kept
+    assert inner.asks == [(["1"], ["atom", "json", "rss"])]
+    assert batch.feed_items("a", [("1", 1)], ["atom", "json"]) == [_item("1", 1, "atom")]
+    assert batch.feed_items("a", [("1", 1)], ["rss"]) == []
+    assert len(inner.asks) == 1  # the batch's later feeds: answered by the first ask
+    batch.keep_feed_items("a", [_item("1", 1, "rss")])
+    assert batch.feed_items("a", [("1", 1)], ["rss"]) == [_item("1", 1, "rss")]  # its own keep
+    assert len(inner.asks) == 1
+
+
+@pytest.mark.usefixtures("fresh_process")
+def test_an_ask_of_many_articles_reads_only_the_variants_it_wants() -> None:
+    inner = _Items(*(_item(str(n), 1, "atom") for n in range(9)))
+    batch = BatchIndex(cast(ArticleIndex, inner))
+    batch.feed_items("a", [("0", 1)], ["atom"])
+    many = [(str(n), 1) for n in range(WIDENED_ASK_ARTICLES + 1)]
+    assert batch.feed_items("a", many, ["rss"]) == []
+    assert inner.asks[-1] == ([str(n) for n in range(WIDENED_ASK_ARTICLES + 1)], ["rss"])
+    found = batch.feed_items("a", many, ["atom"])  # not asked in it before: asked now
+    assert sorted(i.article_id for i in found) == [str(n) for n in range(WIDENED_ASK_ARTICLES + 1)]

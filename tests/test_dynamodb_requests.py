@@ -16,9 +16,12 @@ import pytest
 
 from warta.adapters.dynamodb_articles import ParsedArticles
 from warta.adapters.dynamodb_index import DynamoIndex
+from warta.app.batch_index import BatchIndex
+from warta.app.outputs.feeds import render_feed_output
 from warta.core.articles import Article
 from warta.core.config import SiteConfig
 from warta.core.planner import OutputKey, shard_period
+from warta.core.ports import ShardPart, UrlHeld, WriteResult
 
 from conftest import WIB
 from support.contracts import SITE, dynamodb_index, sqs_queue
@@ -118,6 +121,101 @@ def test_a_write_after_a_get_does_not_decode_the_stored_article_again(
     assert decoded == ["1"]  # by the get; the write took it as parsed
     assert index.get(site.id, "1") == replace(article, revision=2, title="Diperbarui")
     assert decoded == ["1", "1"]  # a new revision is decoded
+
+
+def test_the_next_batch_takes_the_feed_items_the_container_remembers(
+    index: DynamoIndex, site: SiteConfig, make_article: Callable[..., Article]
+) -> None:
+    """The render Lambda wraps its index anew for each batch; a summary feed reads its articles
+    without bodies, other values each time, so the renderers' memo does not serve them again:
+    the items the last batch made or read do, remembered for the index the wrappers share."""
+    _stored(index, site, *(make_article(id=str(n), title=f"Berita {n}") for n in range(1, 6)))
+    key = OutputKey(site.id, "feed", "tag:jakarta")
+    first = render_feed_output(key, site, BatchIndex(index), NOW)
+    calls = _Calls(index)
+    again = BatchIndex(index)
+    assert render_feed_output(key, site, again, NOW) == first
+    asked = [
+        key["pk"]["S"]
+        for name, params in calls.params
+        if name == "BatchGetItem"
+        for request in params["RequestItems"].values()
+        for key in request["Keys"]
+    ]
+    assert asked and not [pk for pk in asked if pk.startswith("F#")]  # articles read; no kept item
+
+
+def _other_writer(index: DynamoIndex) -> DynamoIndex:
+    """Another function's index on the same table (it shares no memory with `index`)."""
+    return DynamoIndex(index._ddb, index.table, s3_client=index._s3, doc_bucket=index._doc_bucket)
+
+
+def test_a_write_after_a_get_of_the_article_does_not_read_it_again(
+    index: DynamoIndex, site: SiteConfig, make_article: Callable[..., Article]
+) -> None:
+    article = make_article(id="1")
+    period = shard_period(article.published_at, site)
+    _stored(index, site, article)
+    calls = _Calls(index)
+    assert index.get(site.id, "1") == article
+    assert index.write(replace(article, revision=2, title="Dua"), period, True).previous == article
+    assert calls.seen == Counter({"GetItem": 1, "TransactWriteItems": 1})
+    calls.clear()
+    assert index.get(site.id, "2") is None  # a new article: the write starts from no item too
+    assert index.write(make_article(id="2", url=article.url + "-2"), period, True).applied
+    assert calls.seen == Counter({"GetItem": 1, "TransactWriteItems": 1})
+
+
+@pytest.mark.parametrize(("between", "ours", "applied"), [(2, 3, True), (3, 2, False), (2, 2, False)])
+def test_a_write_after_another_came_in_since_the_get_decides_on_the_item_as_it_is_now(
+    index: DynamoIndex,
+    site: SiteConfig,
+    make_article: Callable[..., Article],
+    between: int,
+    ours: int,
+    applied: bool,
+) -> None:
+    article = make_article(id="1")
+    period = shard_period(article.published_at, site)
+    _stored(index, site, article)
+    assert index.get(site.id, "1") == article
+    newer = replace(article, revision=between, title="Di antara")
+    assert _other_writer(index).write(newer, period, True).applied
+    result = index.write(replace(article, revision=ours, title="Kami"), period, True)
+    assert result == WriteResult(applied=applied, previous=newer)
+    assert index.get(site.id, "1") == (replace(article, revision=ours, title="Kami") if applied else newer)
+
+
+def test_a_write_after_a_get_still_names_the_holder_of_its_url(
+    index: DynamoIndex, site: SiteConfig, make_article: Callable[..., Article]
+) -> None:
+    holder = make_article(id="1")
+    _stored(index, site, holder)
+    assert index.get(site.id, "2") is None
+    with pytest.raises(UrlHeld) as refused:
+        index.write(make_article(id="2", url=holder.url), shard_period(holder.published_at, site), True)
+    assert refused.value.holder_id == "1"
+
+
+def test_shard_parts_handed_as_stored_are_replaced_without_a_read_writing_only_what_changed(
+    index: DynamoIndex, site: SiteConfig
+) -> None:
+    lastmod = datetime(2023, 9, 20, 10, 0, tzinfo=WIB)
+    first = [ShardPart("2023-09", 1, 50_000, lastmod, cut=(1, "c:1")), ShardPart("2023-09", 2, 10, None)]
+    index.set_shard_parts(site.id, "2023-09", first)
+    calls = _Calls(index)
+    grown = [first[0], ShardPart("2023-09", 2, 11, lastmod)]
+    index.set_shard_parts(site.id, "2023-09", grown, stored=index.shard_parts(site.id, "2023-09"))
+    assert calls.seen == Counter({"Query": 1, "BatchWriteItem": 1})  # the read handed in; no other
+    written = next(p for name, p in calls.params if name == "BatchWriteItem")["RequestItems"][index.table]
+    assert [r["PutRequest"]["Item"]["sk"]["S"] for r in written] == ["2023-09#000002"]
+    assert index.shard_parts(site.id, "2023-09") == grown
+    calls.clear()
+    index.set_shard_parts(site.id, "2023-09", grown, stored=grown)
+    assert calls.seen == Counter()  # nothing changed: no request
+    index.set_shard_parts(site.id, "2023-09", grown[:1], stored=grown)
+    assert calls.seen == Counter({"BatchWriteItem": 1})
+    assert index.shard_parts(site.id) == grown[:1]
 
 
 # --- the render queue ------------------------------------------------------------------------

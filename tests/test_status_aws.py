@@ -19,12 +19,14 @@ from lxml import html
 
 from warta.adapters.directory_store import DirectoryStore
 from warta.adapters.dynamodb_ops import TTL_ATTRIBUTE, DynamoOpsLog
+from warta.adapters.local_stack import open_local_stack
 from warta.adapters.s3_status import DEFAULT_STATUS_PREFIX, S3StatusStore
 from warta.adapters.sqlite_ops import OpsLog
-from warta.app.render import RenderReport
+from warta.app.render import RenderReport, render_pending
 from warta.cli.main import main
 from warta.cli.status import status_page
 from warta.core.config import load_deployment
+from warta.core.planner import site_wide_outputs
 from warta.status import batches as status_batches
 from warta.status.batches import SiteState, update_site_state
 from warta.status.report import check_files
@@ -293,6 +295,40 @@ def test_the_first_scan_goes_a_bounded_slice_per_batch_until_it_covers_the_tree(
     whole = check_files(deployment, tree, now)["andalpost"]
     assert state.files == whole
     assert batches >= (len(whole.feeds) + len(whole.shards) + len(whole.fixed)) // 4
+
+
+class _CountedTree(_DirectoryTree):
+    def __init__(self, root: Path, meta_root: Path) -> None:
+        super().__init__(root, meta_root)
+        self.read: list[str] = []
+
+    def get(self, path: str) -> bytes | None:
+        self.read.append(path)
+        return super().get(path)
+
+
+def test_a_batch_checks_the_small_files_it_wrote_from_their_bytes_without_reading_them_back(
+    tmp_path: Path,
+) -> None:
+    args = ["--config", str(EXAMPLE_SITE), "--state", str(tmp_path / "state"), "--progress", "off"]
+    assert main(["publish", *args, "--out", str(tmp_path / "public"), "--now", NOW, str(EXAMPLE_EVENTS)]) == 0
+    # The site-wide files rendered again into an empty tree: each one written.
+    stack = open_local_stack([EXAMPLE_SITE], tmp_path / "fresh", tmp_path / "state")
+    site = stack.deployment.sites["andalpost"]
+    now = datetime.fromisoformat(NOW)
+    stack.index.push(site_wide_outputs(site))
+    report = render_pending(
+        deployment=stack.deployment, index=stack.index, queue=stack.index, store=stack.store, now=now
+    )
+    maps = site.sitemaps
+    small = {site.output_prefix + rel for rel in (maps.index_path, maps.news_path, maps.robots_path)}
+    assert small <= report.bodies.keys()
+    tree = _CountedTree(tmp_path / "fresh", tmp_path / "state" / "objects")
+    state = SiteState(scan_done=True)
+    update_site_state(state, site, stack.deployment, tree, report, now, now)
+    assert not set(tree.read) & report.bodies.keys()
+    assert state.files.fixed == check_files(stack.deployment, tree, now)["andalpost"].fixed
+    assert small <= state.files.fixed.keys()
 
 
 # --- the template and the local log -------------------------------------------------------------

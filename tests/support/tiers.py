@@ -140,6 +140,9 @@ MODULE_TIERS: dict[str, str] = {
 TEST_TIERS: dict[str, str] = {
     # The official AMP validator (node) in modules of pure renderer tests.
     "test_amp_embeds::test_provider_page_is_valid_amp": "local",
+    # The sitemap listing on a SQLite index, whose rules for kept blocks DynamoDB's follow.
+    "test_batch_index::test_the_listing_is_read_once_and_follows_what_the_batch_writes": "local",
+    "test_batch_index::test_a_listing_write_before_any_read_reads_after_it": "local",
     "test_amp_fuzz::test_hostile_bodies_give_valid_inert_amp": "local",
     "test_amp_page_size::test_the_issue_cases_become_checkable_valid_pages": "local",
     "test_amp_slots::test_slots_are_valid_amp": "local",

@@ -112,14 +112,58 @@ def _sitemap_entry(article: Article) -> SitemapEntry:
     )
 
 
+def _shard_part_item(pk: str, period: str, part: ShardPart) -> dict[str, Any]:
+    return {
+        "pk": pk,
+        "sk": f"{period}#{part.part:06d}",
+        "period": period,
+        "part": part.part,
+        "url_count": part.url_count,
+        "lastmod": part.lastmod.isoformat() if part.lastmod else None,
+        "cut": position_text(part.cut) if part.cut else None,
+    }
+
+
+def _stored_fields(item: dict[str, Any] | None) -> tuple[Any, ...] | None:
+    """A shard part item's fields as stored text and numbers (a read gives numbers as Decimal)."""
+    if item is None:
+        return None
+    return (
+        item["period"],
+        int(item["part"]),
+        int(item["url_count"]),
+        item.get("lastmod"),
+        item.get("cut"),
+    )
+
+
 class DynamoIndex(DynamoDocuments, DynamoFeedItems, DynamoListing):
     """`ArticleIndex` on a DynamoDB table (pk, sk strings; GSI `due` on due_pk, due_sk)."""
 
     # --- ArticleIndex -----------------------------------------------------------------------
 
+    # The article item `get` read last: an ingest reads the stored state, then writes the new
+    # one, and the write's first attempt starts from it instead of reading the item again. Its
+    # condition (the revision read, or no item) refuses it if another write came in between.
+    _got: tuple[str, dict[str, Any] | None] | None = None
+
     def get(self, site: str, article_id: str) -> ArticleState | None:
-        item = self._get_item(article_pk(site, article_id), ARTICLE_SK)
+        pk = article_pk(site, article_id)
+        item = self._get_item(pk, ARTICLE_SK)
+        self._got = (pk, item)
         return None if item is None else self._state(item)
+
+    def _item_got(self, pk: str, revision: int) -> tuple[bool, dict[str, Any] | None]:
+        """(True, the item `get` last read) when a write of `revision` may start from it: the
+        same article, and a state the write would replace (no cleanup left, an older revision).
+        Otherwise (False, None): the write reads the item, as it decides on what it reads."""
+        got, self._got = self._got, None
+        if got is None or got[0] != pk:
+            return False, None
+        item = got[1]
+        if item is not None and ("cleanup" in item or int(item["revision"]) >= revision):
+            return False, None
+        return True, item
 
     def _memberships(self, article: Article, period: str | None) -> dict[tuple[str, str], dict[str, Any]]:
         site, us = article.site, _micros(article.published_at)
@@ -181,8 +225,10 @@ class DynamoIndex(DynamoDocuments, DynamoFeedItems, DynamoListing):
 
     def write(self, state: ArticleState, period: str | None, released: bool) -> WriteResult:
         pk = article_pk(state.site, state.id)
+        reused, item = self._item_got(pk, state.revision)
         for _ in range(WRITE_ATTEMPTS):
-            item = self._get_item(pk, ARTICLE_SK)
+            if not reused:
+                item = self._get_item(pk, ARTICLE_SK)
             if item is not None:
                 try:
                     self._finish_cleanup(item)
@@ -196,7 +242,11 @@ class DynamoIndex(DynamoDocuments, DynamoFeedItems, DynamoListing):
             if isinstance(state, Tombstone) and previous is not None and previous.url:
                 # The last live URL stays with the tombstone, so a forced takedown finds its pages.
                 state = replace(state, url=previous.url)
-            if self._try_write(state, period, released, item):
+            # A refused attempt from the item `get` read names no holder of the URL: the item
+            # is read afresh, and what it shows now decides (a newer revision: stale).
+            written = self._try_write(state, period, released, item, check_url=not reused)
+            reused = False
+            if written:
                 if item is not None and "doc_ref" in item and self._s3 is not None:
                     self._s3.delete_object(Bucket=self._doc_bucket, Key=item["doc_ref"])
                 if isinstance(state, Tombstone) and previous is not None:
@@ -205,7 +255,12 @@ class DynamoIndex(DynamoDocuments, DynamoFeedItems, DynamoListing):
         raise RuntimeError(f"article {state.id}: index write kept losing races after {WRITE_ATTEMPTS} tries")
 
     def _try_write(
-        self, state: ArticleState, period: str | None, released: bool, item: dict[str, Any] | None
+        self,
+        state: ArticleState,
+        period: str | None,
+        released: bool,
+        item: dict[str, Any] | None,
+        check_url: bool = True,
     ) -> bool:
         """One optimistic attempt: False if another write replaced `item` in the meantime."""
         pk = article_pk(state.site, state.id)
@@ -259,7 +314,7 @@ class DynamoIndex(DynamoDocuments, DynamoFeedItems, DynamoListing):
             if exc.response.get("Error", {}).get("Code") == "TransactionCanceledException":
                 if "doc_ref" in main and self._s3 is not None:
                     self._s3.delete_object(Bucket=self._doc_bucket, Key=main["doc_ref"])
-                if isinstance(state, Article):
+                if isinstance(state, Article) and check_url:
                     self._raise_if_url_held(state)
                 return False
             raise
@@ -469,36 +524,35 @@ class DynamoIndex(DynamoDocuments, DynamoFeedItems, DynamoListing):
             )
         ]
 
-    def set_shard_parts(self, site: str, period: str, parts: Sequence[ShardPart]) -> None:
+    def set_shard_parts(
+        self, site: str, period: str, parts: Sequence[ShardPart], stored: Sequence[ShardPart] | None = None
+    ) -> None:
         pk = f"SP#{site}"
-        existing = {
-            item["sk"]
-            for item in self._query(
-                KeyConditionExpression="pk = :pk AND begins_with(sk, :period)",
-                ExpressionAttributeValues=marshal({":pk": pk, ":period": f"{period}#"}),
-                ConsistentRead=True,
-            )
-        }
-        wanted = {
-            f"{period}#{p.part:06d}": {
-                "pk": pk,
-                "sk": f"{period}#{p.part:06d}",
-                "period": period,
-                "part": p.part,
-                "url_count": p.url_count,
-                "lastmod": p.lastmod.isoformat() if p.lastmod else None,
-                "cut": position_text(p.cut) if p.cut else None,
+        existing: dict[str, dict[str, Any]]
+        if stored is None:
+            existing = {
+                item["sk"]: item
+                for item in self._query(
+                    KeyConditionExpression="pk = :pk AND begins_with(sk, :period)",
+                    ExpressionAttributeValues=marshal({":pk": pk, ":period": f"{period}#"}),
+                    ConsistentRead=True,
+                )
             }
-            for p in parts
-        }
+        else:
+            existing = {item["sk"]: item for item in (_shard_part_item(pk, period, p) for p in stored)}
+        wanted = {item["sk"]: item for item in (_shard_part_item(pk, period, p) for p in parts)}
+        # A part whose item is the stored one is not written again (a publish changes the open one).
         requests: list[WriteRequestUnionTypeDef] = [
-            {"PutRequest": {"Item": marshal(i)}} for i in wanted.values()
+            {"PutRequest": {"Item": marshal(item)}}
+            for sk, item in wanted.items()
+            if _stored_fields(existing.get(sk)) != _stored_fields(item)
         ]
         requests += [
             {"DeleteRequest": {"Key": marshal({"pk": pk, "sk": sk})}}
-            for sk in sorted(existing - wanted.keys())
+            for sk in sorted(existing.keys() - wanted.keys())
         ]
-        self._batch_write(requests)
+        if requests:
+            self._batch_write(requests)
 
     def output_templates(self, site: str) -> set[str]:
         item = self._get_item(f"T#{site}", TEMPLATES_SK)

@@ -453,7 +453,10 @@ class SqliteIndex(SqliteListing):
             )
         ]
 
-    def set_shard_parts(self, site: str, period: str, parts: Sequence[ShardPart]) -> None:
+    def set_shard_parts(
+        self, site: str, period: str, parts: Sequence[ShardPart], stored: Sequence[ShardPart] | None = None
+    ) -> None:
+        # `stored` is of no use here: a delete and inserts in one local transaction are cheap.
         with self._transaction():
             self._db.execute("DELETE FROM shard_parts WHERE site = ? AND period = ?", (site, period))
             self._db.executemany(

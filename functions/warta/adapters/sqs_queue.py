@@ -90,6 +90,8 @@ class SqsRenderQueue:
         self.queue_url = queue_url
         self.site = site
         self.page_size = page_size
+        # Whether the last `take` may have left pending items (a full page); None before one.
+        self.more_after_take: bool | None = None
 
     def for_site(self, site: str) -> SqsRenderQueue:
         return SqsRenderQueue(self._ddb, self.table, self._sqs, self.queue_url, site, self.page_size)
@@ -143,6 +145,8 @@ class SqsRenderQueue:
             ConsistentRead=True,
             Limit=self.page_size,
         )
+        # DynamoDB names a next key when the page ended at the limit or its 1 MB, not at the end.
+        self.more_after_take = "LastEvaluatedKey" in response
         taken = []
         for raw in response.get("Items", []):
             item = {k: _de.deserialize(v) for k, v in raw.items()}

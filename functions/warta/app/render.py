@@ -54,6 +54,10 @@ UNWRITABLE_ERRNOS = frozenset(
 INFRASTRUCTURE_MODULES = frozenset({"botocore", "boto3", "s3transfer", "urllib3", "sqlite3"})
 UNWRITABLE_S3_CODES = frozenset({"KeyTooLongError", "InvalidObjectName", "InvalidArgument"})
 
+# Bytes of written files with no facts (sitemap index, news sitemap, robots.txt, ...) a report
+# keeps for the status report's checks, so it need not read them back; past this (a rebuild's
+# many files) the report reads the rest back as before. News sitemaps are under 1,000 URLs.
+KEPT_BODY_BYTES = 4 * 1024 * 1024
 # Unchanged paths a report keeps for the CDN: past this many a takedown invalidation is a
 # wildcard anyway (adapters.cloudfront_cdn.WILDCARD_THRESHOLD), so a rebuild stays bounded.
 UNCHANGED_PATHS_KEPT = 1_000
@@ -83,6 +87,10 @@ class RenderReport:
     changed_outputs: list[tuple[OutputKey, str, Outcome]] = field(default_factory=list)
     # What the renderers knew of the files they wrote (store path → facts), for the status report.
     facts: dict[str, OutputFacts] = field(default_factory=dict)
+    # The bytes of written files without facts other than AMP pages (store path → bytes), as
+    # far as KEPT_BODY_BYTES goes: the status report checks them from here, not by a read back.
+    bodies: dict[str, bytes] = field(default_factory=dict)
+    kept_body_bytes: int = 0
     # An article page rendered as gone, whether or not the object was still there: a render that
     # died after deleting it leaves its re-render nothing to delete, yet the CDN may still serve
     # the page and the feeds the dead render rewrote. Those are among the unchanged paths.
@@ -249,6 +257,13 @@ def _record(
         report.changed_outputs.append((key, path, outcome))
         if isinstance(change, Put) and change.facts is not None:
             report.facts[path] = change.facts
+        elif (
+            isinstance(change, Put)
+            and key.kind != "amp"
+            and report.kept_body_bytes + len(change.body) <= KEPT_BODY_BYTES
+        ):
+            report.bodies[path] = change.body
+            report.kept_body_bytes += len(change.body)
     elif len(report.unchanged_paths) < UNCHANGED_PATHS_KEPT:  # absent too: see article_left
         report.unchanged_paths.append(path)
     if on_output is not None:

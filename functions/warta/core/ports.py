@@ -141,7 +141,13 @@ class ArticleIndex(Protocol):
         """The rendered shard files of a site (or of one period), by period and part."""
         ...
 
-    def set_shard_parts(self, site: str, period: str, parts: Sequence[ShardPart]) -> None: ...
+    def set_shard_parts(
+        self, site: str, period: str, parts: Sequence[ShardPart], stored: Sequence[ShardPart] | None = None
+    ) -> None:
+        """Replace a period's parts. `stored`: the period's parts as the index holds them now,
+        when the caller knows (a render batch read them): an index may then skip reading them
+        and writing the ones that did not change."""
+        ...
 
     def sitemap_listing(self, site: str) -> list[ListingBlock]:
         """The kept sitemap-index blocks of a site, by period (`app.outputs.sitemaps`)."""
@@ -186,6 +192,11 @@ class ForwardingIndex:
 
     def __init__(self, index: ArticleIndex) -> None:
         self._index = index
+
+    @property
+    def wrapped(self) -> ArticleIndex:
+        """The index this one hands its calls to: the same articles and feed items."""
+        return self._index
 
     def get(self, site: str, article_id: str) -> ArticleState | None:
         return self._index.get(site, article_id)
@@ -252,8 +263,10 @@ class ForwardingIndex:
     def shard_parts(self, site: str, period: str | None = None) -> list[ShardPart]:
         return self._index.shard_parts(site, period)
 
-    def set_shard_parts(self, site: str, period: str, parts: Sequence[ShardPart]) -> None:
-        self._index.set_shard_parts(site, period, parts)
+    def set_shard_parts(
+        self, site: str, period: str, parts: Sequence[ShardPart], stored: Sequence[ShardPart] | None = None
+    ) -> None:
+        self._index.set_shard_parts(site, period, parts, stored)
 
     def sitemap_listing(self, site: str) -> list[ListingBlock]:
         return self._index.sitemap_listing(site)

@@ -22,7 +22,7 @@ from warta.adapters.amp_cache_keys import ssm_signer
 from warta.adapters.http_ping import HttpPinger
 from warta.adapters.s3_digests import DigestManifest, KnownDigestStore
 from warta.adapters.s3_status import S3Tree
-from warta.adapters.sqs_queue import site_of_signal
+from warta.adapters.sqs_queue import SqsRenderQueue, site_of_signal
 from warta.app.batch_index import BatchIndex, BatchQueue
 from warta.app.cdn import paths_to_invalidate
 from warta.app.notify import notify_after_render
@@ -42,11 +42,13 @@ tracer = Tracer()
 metrics = Metrics(namespace=METRICS_NAMESPACE)
 
 
-def render_site(site: str, index: BatchIndex, batch_queue: BatchQueue) -> RenderReport:
+def render_site(
+    site: str, index: BatchIndex, batch_queue: BatchQueue, queue: SqsRenderQueue | None = None
+) -> RenderReport:
     """Render a site's pending outputs, reading the index and the site's queue through this
-    batch's `index` and `batch_queue`."""
+    batch's `index` and `batch_queue` (on the site's `queue`)."""
     stack = runtime.stack()
-    queue = stack.queue.for_site(site)
+    queue = queue or stack.queue.for_site(site)
     config = stack.deployment.sites.get(site)
     if config is None:  # no config for it here: its outputs stay queued (render_pending)
         return render_pending(
@@ -64,9 +66,12 @@ def render_site(site: str, index: BatchIndex, batch_queue: BatchQueue) -> Render
         now=runtime.now(),
         write_workers=WRITE_WORKERS,
     )
+    index.flush_feed_items()
     manifest.put_back(store.known)
-    if queue.has_pending():
-        queue.signal(site)  # more than a page waited (a rebuild), or pushes came in meanwhile
+    # More than a page waited (a rebuild): signal the next page. A take that read every pending
+    # output needs no look: a push since then sent a signal of its own (SqsRenderQueue.push).
+    if queue.more_after_take is not False and queue.has_pending():
+        queue.signal(site)
     for outcome in ("written", "unchanged", "deleted"):
         metrics.add_metric(
             name=f"Outputs{outcome.capitalize()}", unit=MetricUnit.Count, value=report.count(outcome)
@@ -141,8 +146,9 @@ def handler(event: dict[str, Any], context: Any) -> PartialItemFailureResponse:
             site = site_of_signal(record.body)
             if site in rendered:
                 return  # this batch rendered the site after every message in it was sent
-            queues[site] = BatchQueue(runtime.stack().queue.for_site(site))
-            report = render_site(site, index, queues[site])
+            site_queue = runtime.stack().queue.for_site(site)
+            queues[site] = BatchQueue(site_queue)
+            report = render_site(site, index, queues[site], site_queue)
         except Exception as exc:
             log_record_failure("render", record.message_id, record.attributes.approximate_receive_count, exc)
             raise

@@ -144,6 +144,25 @@ def _scan_slice(state: SiteState, site: SiteConfig, deployment: Deployment, tree
     return chosen
 
 
+class _Written:
+    """The tree, with the bytes the batch wrote and kept (`RenderReport.bodies`) read from
+    memory: the render had them in hand, so they are not read back."""
+
+    def __init__(self, tree: ListableTree, bodies: Mapping[str, bytes]) -> None:
+        self._tree = tree
+        self._bodies = bodies
+
+    def get(self, path: str) -> bytes | None:
+        body = self._bodies.get(path)
+        return body if body is not None else self._tree.get(path)
+
+    def list(self, prefix: str = "") -> Iterator[str]:
+        return self._tree.list(prefix)
+
+    def list_after(self, prefix: str, after: str, limit: int) -> builtins.list[str]:
+        return self._tree.list_after(prefix, after, limit)
+
+
 def _forget(files: SiteFiles, path: str) -> None:
     files.feeds.pop(path, None)
     files.shards.pop(path, None)
@@ -174,7 +193,7 @@ def update_site_state(
     ]
     # The renderers' own facts for what they wrote: nothing read back, nothing parsed again
     # (a feed may be a megabyte). The rest (sitemap index, news sitemap, robots.txt, .gz) is
-    # small and checked as before.
+    # small and checked as before, from the bytes the render kept.
     for path in written:
         facts = report.facts.get(path)
         if isinstance(facts, FeedFacts):
@@ -189,7 +208,7 @@ def update_site_state(
     if not state.scan_done:
         to_check += [p for p in _scan_slice(state, site, deployment, tree) if p not in changed]
     if to_check:
-        found = check_files(deployment, tree, now, to_check)[site.id]
+        found = check_files(deployment, _Written(tree, report.bodies), now, to_check)[site.id]
         for path in to_check:
             _forget(state.files, path)
         state.files.feeds.update(found.feeds)

@@ -24,7 +24,7 @@ from typing import Protocol
 
 from warta.core.articles import Article
 from warta.core.config import FeedFormat, SiteConfig
-from warta.core.ports import ArticleIndex, FeedItem
+from warta.core.ports import ArticleIndex, FeedItem, ForwardingIndex
 from warta.core.render import atom, jsonfeed, rss
 from warta.core.render.feed_fields import FeedOptions
 
@@ -82,6 +82,10 @@ _recent: weakref.WeakKeyDictionary[ArticleIndex, _RecentItems] = weakref.WeakKey
 
 
 def _recent_of(index: ArticleIndex) -> _RecentItems:
+    # A wrapper holds the items of the index it wraps: remembered for that one, so they outlive
+    # the wrapper (the render Lambda wraps its index anew for each batch: `app.batch_index`).
+    while isinstance(index, ForwardingIndex):
+        index = index.wrapped
     try:
         recent = _recent.get(index)
         if recent is None:
