@@ -22,6 +22,7 @@ from lxml import etree
 from warta.core.articles import Article
 from warta.core.body.model import iter_images
 from warta.core.config import SiteConfig
+from warta.core.render.html_out import escape_text
 from warta.core.views import (
     IndexedSitemap,
     ListingBlock,
@@ -396,7 +397,7 @@ def _escaped_news_language(language: str) -> str:
     if found is None:
         if len(_news_languages) >= NEWS_LANGUAGES_KEPT:
             _news_languages.clear()
-        found = _news_languages[language] = _text(news_language(language))
+        found = _news_languages[language] = escape_text(news_language(language))
     return found
 
 
@@ -423,31 +424,25 @@ def _write_news_urlset(articles: Sequence[NewsItem], site_name: str) -> bytes:
     return buf.getvalue()
 
 
-# Text with a character lxml refuses (C0 controls but tab and newline, lone surrogates, U+FFFE,
-# U+FFFF) is handed to lxml itself, which raises as it always did.
+# Character data is escaped as lxml writes it in UTF-8 (`html_out.escape_text`: & < > and CR,
+# every other character it allows as it is). Text with a character lxml refuses (C0 controls
+# but tab and newline, lone surrogates, U+FFFE, U+FFFF) is handed to lxml itself, which raises
+# as it always did.
 _REFUSED_BY_LXML = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff\ufffe\uffff]")
 
 
-def _text(text: str) -> str:
-    """Character data as lxml writes it in UTF-8: these four escaped, every other character it
-    allows as it is. Four `replace` scans, not a `translate` table (which looks each character
-    up in a dict): a cold news sitemap escapes 2,000 strings, nearly all without one of the
-    four. The ampersand first, as the other three's escapes hold one."""
-    return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;").replace("\r", "&#13;")
-
-
 def _news_publication(site_name: str) -> str:
-    return f"<news:publication><news:name>{_text(site_name)}</news:name>"
+    return f"<news:publication><news:name>{escape_text(site_name)}</news:name>"
 
 
 def _news_entry(url: str, title: str, language: str, published_at: datetime, publication: str) -> str:
     """One entry's `<url>…</url>` as lxml writes it inside a news `<urlset>`, for text lxml
     allows; `publication` is the site's part (`_news_publication`), written once a sitemap."""
     return (
-        f"<url><loc>{_text(url)}</loc><news:news>{publication}"
+        f"<url><loc>{escape_text(url)}</loc><news:news>{publication}"
         f"<news:language>{_escaped_news_language(language)}</news:language>"
         f"</news:publication><news:publication_date>{w3c_datetime(published_at)}</news:publication_date>"
-        f"<news:title>{_text(title)}</news:title></news:news></url>"
+        f"<news:title>{escape_text(title)}</news:title></news:news></url>"
     )
 
 
