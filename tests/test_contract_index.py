@@ -499,6 +499,34 @@ def test_live_by_url(index: ArticleIndex, site: SiteConfig, make_article: MakeAr
     assert index.live_by_url(site.id, live.url, NOW) is None
 
 
+def _agrees_with_live_by_url(index: ArticleIndex, site_id: str, urls: list[str], now: datetime) -> None:
+    each = {url: index.live_by_url(site_id, url, now) for url in urls}
+    assert index.live_by_urls(site_id, urls, now) == {u: a for u, a in each.items() if a is not None}
+
+
+def test_live_by_urls_is_live_by_url_of_each(
+    index: ArticleIndex, site: SiteConfig, make_article: MakeArticle
+) -> None:
+    first = make_article(id="a")
+    store(index, site, first)
+    moved = replace(first, revision=2, url=f"{site.base_url}/nasional/pindah")
+    store(index, site, moved)
+    newcomer = make_article(id="b", url=first.url)  # on the URL `first` left
+    scheduled = make_article(
+        id="c", url=f"{site.base_url}/nasional/nanti", published_at=NOW + timedelta(hours=1)
+    )
+    gone = make_article(id="d", url=f"{site.base_url}/nasional/hilang")
+    for article in (newcomer, scheduled, gone):
+        store(index, site, article)
+    index.write(Tombstone(site.id, "d", 2), None, released=True)
+    urls = [first.url, moved.url, scheduled.url, gone.url, f"{site.base_url}/tidak-ada", moved.url]
+    for now in (NOW, NOW + timedelta(hours=1)):
+        _agrees_with_live_by_url(index, site.id, urls, now)
+    assert index.live_by_urls(site.id, urls, NOW) == {first.url: newcomer, moved.url: moved}
+    assert index.live_by_urls(site.id, [], NOW) == {}
+    assert index.live_by_urls("lain", urls, NOW) == {}
+
+
 # --- shards ------------------------------------------------------------------------------------
 
 

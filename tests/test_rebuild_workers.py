@@ -162,16 +162,20 @@ def _worker_pages(tmp: Path, monkeypatch: pytest.MonkeyPatch) -> list[Any]:
     return sorted((key for key in keys if key.kind == "amp"), key=OutputKey.sort_key)
 
 
-@pytest.mark.parametrize("held_bytes", [0, 1, 20_000, 16 * 1024 * 1024])
+@pytest.mark.parametrize(
+    ("held_bytes", "pages_per_read"), [(0, 1), (1, 2), (20_000, 3), (16 * 1024 * 1024, 20), (1 << 62, 1_000)]
+)
 def test_a_task_renders_then_writes_in_runs_with_the_same_results_and_tree(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, held_bytes: int
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, held_bytes: int, pages_per_read: int
 ) -> None:
     expected_dir, tmp = _published(tmp_path / "each"), tmp_path / "runs"
     shutil.copytree(expected_dir, tmp)
     monkeypatch.setattr(render_workers, "HELD_BYTES", 1 << 62)
+    monkeypatch.setattr(render_workers, "PAGES_PER_READ", 1)
     keys = _worker_pages(expected_dir, monkeypatch)
     expected = [render_workers._render_keys([key])[0] for key in keys]  # one key at a time
     monkeypatch.setattr(render_workers, "HELD_BYTES", held_bytes)
+    monkeypatch.setattr(render_workers, "PAGES_PER_READ", pages_per_read)
     assert _worker_pages(tmp, monkeypatch) == keys
     assert render_workers._render_keys(keys) == expected
     assert _tree(tmp) == _tree(expected_dir) and len(keys) > 10
@@ -206,3 +210,21 @@ def test_a_page_that_cannot_be_rendered_is_its_own_fault_and_the_others_are_writ
     monkeypatch.setattr(render, "render_key", index_gone)
     with pytest.raises(sqlite3.OperationalError):
         render_workers._render_keys(keys)
+
+
+def test_an_article_that_cannot_be_read_is_its_page_s_fault_and_its_run_s_others_are_written(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import sqlite3
+
+    from warta.adapters.local_stack import INDEX_FILE
+
+    tmp = _published(tmp_path)
+    keys = _worker_pages(tmp, monkeypatch)
+    broken = keys[1]
+    with contextlib.closing(sqlite3.connect(tmp / "state" / INDEX_FILE)) as db, db:
+        db.execute("UPDATE articles SET doc = '{\"not\": ' WHERE url = ?", (broken.name,))
+    results = render_workers._render_keys(keys)  # the first run holds the broken article
+    assert [r.key for r in results if r.fault] == [broken]
+    assert all(r.applied for r in results if r.key != broken)
+    assert len({path for path in _tree(tmp) if path.startswith("amp/")}) == len(keys) - 1

@@ -334,6 +334,11 @@ class DynamoIndex(DynamoDocuments, DynamoFeedItems, DynamoListing):
             return found[0] if found else None
         return None
 
+    def live_by_urls(self, site: str, urls: Sequence[str], now: datetime) -> dict[str, Article]:
+        # A URL's newest member is one Query's answer; rebuilds on AWS render page by page.
+        found = {url: self.live_by_url(site, url, now) for url in dict.fromkeys(urls)}
+        return {url: article for url, article in found.items() if article is not None}
+
     def latest(
         self,
         site: str,

@@ -44,6 +44,7 @@ from warta.core.views import (
 BULK_CACHE_KIB = 1_048_576  # 1 GiB of page cache while bulk loading
 # Article ids per `feed_items` query: SQLite allows 32,766 parameters since 3.32, 999 before.
 FEED_ITEM_IDS_PER_QUERY = 500
+URLS_PER_QUERY = 500  # `live_by_urls`, likewise
 # Parsed article documents kept per index: a few feeds' worth (50 items each) in a warm process.
 PARSED_CACHE_SIZE = 1_024
 
@@ -206,6 +207,25 @@ class SqliteIndex(SqliteListing):
             (site, url, _micros(now)),
         )
         return found[0] if found else None
+
+    def live_by_urls(self, site: str, urls: Sequence[str], now: datetime) -> dict[str, Article]:
+        # One query per run of pages instead of one per page: between a worker's page renders and
+        # file writes, SQLite's pages and code are out of the CPU's caches, and a lone lookup
+        # cost ~90 us against ~15 us in a run. The documents are parsed without `_recent`:
+        # a rebuild reads each once, and keying the cache by a 10 KB text costs its hashing.
+        found: dict[str, Article] = {}
+        for start in range(0, len(urls), URLS_PER_QUERY):
+            chunk = urls[start : start + URLS_PER_QUERY]
+            rows = self._db.execute(
+                "SELECT url, doc FROM articles INDEXED BY articles_url WHERE site = ?"
+                f" AND url IN ({', '.join('?' * len(chunk))}) AND live = 1 AND published_us <= ?"
+                " ORDER BY url, published_us DESC, id DESC",
+                (site, *chunk, _micros(now)),
+            )
+            for url, doc in rows:
+                if url not in found:  # the newest of a URL's rows, as `live_by_url` picks
+                    found[url] = Article.from_json(json.loads(doc))
+        return found
 
     def latest(
         self,

@@ -25,9 +25,10 @@ from datetime import datetime
 from typing import TYPE_CHECKING
 
 from warta.app.outputs.changes import Change, Put
+from warta.core.articles import Article
 from warta.core.config import Deployment
 from warta.core.planner import OutputKey
-from warta.core.ports import ArticleIndex, ObjectStore
+from warta.core.ports import ArticleIndex, ForwardingIndex, ObjectStore
 
 if TYPE_CHECKING:
     from warta.app.render import Outcome  # the render step imports this module
@@ -38,6 +39,10 @@ KEYS_PER_TASK = 200
 # Rendered bodies a worker holds before writing them: a task's pages (~10 KB each) at once,
 # megabyte articles a few at a time.
 HELD_BYTES = 16 * 1024 * 1024
+# Pages whose articles a worker reads with one query (`ArticleIndex.live_by_urls`) before it
+# renders them: a lone lookup between renders and file writes costs several times one in a run.
+# Few enough that a run of the largest articles (2 MB bodies, the contract's limit) stays small.
+PAGES_PER_READ = 20
 # Tasks handed out ahead of the answers read: the cores stay busy, answers waiting stay few.
 TASKS_AHEAD_PER_WORKER = 4
 # Fewer AMP pages than this render in the parent: starting a worker process costs a Python
@@ -88,6 +93,38 @@ def _start(opener: StoreOpener, deployment: Deployment, now: datetime) -> None:
     _worker = _Worker(deployment, index, store, now)
 
 
+class _ReadAhead(ForwardingIndex):
+    """The index, answering `live_by_url` for a run of pages from one `live_by_urls` read."""
+
+    def __init__(self, index: ArticleIndex, now: datetime) -> None:
+        super().__init__(index)
+        self._now = now
+        self._asked: set[tuple[str, str]] = set()
+        self._found: dict[tuple[str, str], Article] = {}
+
+    def read(self, keys: list[OutputKey]) -> None:
+        """Read the articles of these keys' pages (forgetting the last run's)."""
+        self._asked.clear()
+        self._found.clear()
+        from warta.app.render import _is_output_fault
+
+        for site in {key.site for key in keys}:
+            urls = [key.name for key in keys if key.site == site and key.kind == "amp"]
+            try:
+                found = self._index.live_by_urls(site, urls, self._now)
+            except Exception as exc:
+                if not _is_output_fault(exc):
+                    raise  # the index is down: the run fails, as a serial one would
+                continue  # an article that cannot be read: each page reads its own, and fails alone
+            self._asked.update((site, url) for url in urls)
+            self._found.update(((site, url), article) for url, article in found.items())
+
+    def live_by_url(self, site: str, url: str, now: datetime) -> Article | None:
+        if now == self._now and (site, url) in self._asked:
+            return self._found.get((site, url))
+        return self._index.live_by_url(site, url, now)
+
+
 def _render_keys(keys: list[OutputKey]) -> list[KeyResult]:
     """Render a run of keys, then write their files: in runs, not page and file in turn (in
     turn, a page cost ~130 us more CPU: the kernel's file creation and the renderer evict
@@ -99,9 +136,12 @@ def _render_keys(keys: list[OutputKey]) -> list[KeyResult]:
     results: list[KeyResult] = []
     rendered: list[tuple[OutputKey, list[Change] | str]] = []  # a key's changes, or its fault
     held = 0
-    for key in keys:
+    index = _ReadAhead(w.index, w.now)
+    for number, key in enumerate(keys):
+        if number % PAGES_PER_READ == 0:
+            index.read(keys[number : number + PAGES_PER_READ])
         try:
-            changes = render_key(key, w.deployment.sites[key.site], w.index, w.now)
+            changes = render_key(key, w.deployment.sites[key.site], index, w.now)
         except Exception as exc:
             if not _is_output_fault(exc):
                 raise  # the index is down: the run fails, as a serial one would

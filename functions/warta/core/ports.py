@@ -74,6 +74,11 @@ class ArticleIndex(Protocol):
 
     def live_by_url(self, site: str, url: str, now: datetime) -> Article | None: ...
 
+    def live_by_urls(self, site: str, urls: Sequence[str], now: datetime) -> dict[str, Article]:
+        """`live_by_url` of many URLs at once (a rebuild worker's run of pages): each URL that
+        has a live article, to that article."""
+        ...
+
     def latest(
         self,
         site: str,
@@ -206,6 +211,9 @@ class ForwardingIndex:
 
     def live_by_url(self, site: str, url: str, now: datetime) -> Article | None:
         return self._index.live_by_url(site, url, now)
+
+    def live_by_urls(self, site: str, urls: Sequence[str], now: datetime) -> dict[str, Article]:
+        return self._index.live_by_urls(site, urls, now)
 
     def latest(
         self,
