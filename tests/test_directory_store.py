@@ -380,3 +380,21 @@ def test_folder_metadata_written_by_another_writer_first_is_kept(
     assert store.put("amp/a.html", b"x", XML, SHORT) == "written"
     assert json.loads((meta_root / "amp.json").read_bytes()) == theirs
     assert store.metadata("amp/a.html") == {"content_type": XML, "cache_control": SHORT}
+
+
+# --- get ---------------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("size", [0, 1, 65_535, 65_536, 65_537, 3 * 65_536 + 1])
+def test_get_gives_every_byte_of_a_file_of_any_size(store: DirectoryStore, root: Path, size: int) -> None:
+    body = bytes(range(256)) * (size // 256) + bytes(range(size % 256))
+    assert store.put("amp/nasional/berita.html", body, "text/html", "no-cache") == "written"
+    assert store.get("amp/nasional/berita.html") == body
+    (root / "amp" / "nasional" / "berita.html").write_bytes(body + b"x")  # another writer's
+    assert store.get("amp/nasional/berita.html") == body + b"x"
+
+
+def test_get_of_a_folder_or_of_a_path_under_a_file_is_no_file(store: DirectoryStore, root: Path) -> None:
+    store.put("amp/nasional/berita.html", b"<p/>", "text/html", "no-cache")
+    assert store.get("amp/nasional") is None
+    assert store.get("amp/nasional/berita.html/lagi") is None
