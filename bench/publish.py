@@ -72,10 +72,19 @@ def rebuild_keys(index: Any, site: Any, now: Any, everything: bool) -> set[Any]:
     return keys
 
 
+def stop_fork_server() -> None:
+    """Stop the process the render workers were forked from (`render_workers`), waiting for it:
+    the workers are its children, so their resource use reaches this process's
+    RUSAGE_CHILDREN only once it has exited. (A private multiprocessing call, the one there is.)"""
+    from multiprocessing import forkserver
+
+    forkserver._forkserver._stop()
+
+
 def phase_rebuild(args: argparse.Namespace) -> dict[str, Any]:
     from warta.adapters.local_stack import INDEX_FILE, LocalStores
     from warta.app.render import render_pending
-    from warta.app.render_workers import worker_count
+    from warta.app.render_workers import start_fork_server, worker_count
 
     deployment = archive.deployment()
     site = deployment.sites[deployment.default_site]
@@ -85,9 +94,11 @@ def phase_rebuild(args: argparse.Namespace) -> dict[str, Any]:
     index, store = archive.stack(args.workdir)
     now = archive.after_newest(args.articles)
     started, cpu = time.perf_counter(), time.process_time()
+    workers = args.render_workers or worker_count()  # as `warta rebuild` does
+    if workers > 1:
+        start_fork_server()
     keys = rebuild_keys(index, site, now, args.rebuild == "all")
     index.push(keys)
-    workers = args.render_workers or worker_count()  # as `warta rebuild` does
     opener = LocalStores(args.workdir / "state" / INDEX_FILE, store.root, store.meta_root)
     report = render_pending(
         deployment=deployment,
@@ -99,6 +110,7 @@ def phase_rebuild(args: argparse.Namespace) -> dict[str, Any]:
         open_worker=opener,
     )
     seconds = time.perf_counter() - started
+    stop_fork_server()  # its workers' CPU and memory count among this process's children only then
     children = resource.getrusage(resource.RUSAGE_CHILDREN)
     return {
         "articles": args.articles,
