@@ -330,9 +330,10 @@ class SqliteIndex(SqliteListing):
         after: ShardPosition | None = None,
         until: ShardPosition | None = None,
     ) -> list[SitemapPart]:
-        # A publish re-renders the open part, thousands of URLs in a busy month: read only what
-        # its file is made of, and leave the row-by-row walk to the parts that need it (a cut
-        # before the last row, a fragment of an older release, a part past a file's limits).
+        # A publish re-renders the open part, thousands of URLs in a busy month, and a rebuild
+        # every part of every period: read only what their files are made of, a part being the
+        # rows up to each cut, and leave the row-by-row walk to the periods that need it (a
+        # fragment of an older release, a part past a file's limits).
         where, params = _shard_range(site, period, now, after, until)
         rows = self._db.execute(
             f"SELECT sitemap_xml, lastmod, CASE WHEN sitemap_format IS NOT ? THEN {_STALE} ELSE cut END,"
@@ -343,13 +344,25 @@ class SqliteIndex(SqliteListing):
         if not rows:
             return []
         fragments, lastmods, flags, cut_us, cut_ids = zip(*rows, strict=True)
-        if not any(flags[:-1]) and flags[-1] != _STALE:
-            cut = (cut_us[-1], cut_ids[-1]) if flags[-1] else None
-            # Equal strings are one instant: each is parsed once.
-            moments = map(datetime.fromisoformat, dict.fromkeys(lastmods))
-            part = one_shard_file(fragments, moments, cut)
-            if part is not None:
-                return [part]
+        if _STALE not in flags:
+            parsed: dict[str, datetime] = {}  # equal strings are one instant: each parsed once
+            parts: list[SitemapPart] = []
+            start = 0
+            for end in [n + 1 for n, flag in enumerate(flags) if flag] + [len(flags)]:
+                if end == start:
+                    continue  # the last row ended a part: no open part after it
+                cut = (cut_us[end - 1], cut_ids[end - 1]) if flags[end - 1] else None
+                moments = [
+                    parsed.get(text) or parsed.setdefault(text, datetime.fromisoformat(text))
+                    for text in lastmods[start:end]
+                ]
+                part = one_shard_file(fragments[start:end], moments, cut)
+                if part is None:
+                    break
+                parts.append(part)
+                start = end
+            else:
+                return parts
         return list(iter_shard_files(self.shard_rows(site, period, now, after, until)))
 
     def _fresh_fragment(self, site: str, article_id: str) -> bytes:

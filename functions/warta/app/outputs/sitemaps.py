@@ -29,7 +29,6 @@ from warta.core.render.sitemaps import (
     assemble_sitemap_indexes,
     count_sitemap_indexes,
     gzip_bytes,
-    iter_shard_files,
     listing_block,
     render_news_sitemap,
     render_robots_txt,
@@ -94,7 +93,7 @@ def render_shard_output(key: OutputKey, site: SiteConfig, index: ArticleIndex, n
     stored = index.shard_parts(site.id, period)
     around = None if position is None else _render_around(position, site, period, index, now, stored)
     if around is None:
-        files = iter_shard_files(index.shard_rows(site.id, period, now))
+        files = index.shard_files(site.id, period, now)
         fresh = dict(enumerate(files, start=1))
         layout = [_record(period, n, part) for n, part in fresh.items()]
     else:
