@@ -101,7 +101,7 @@ def phase_rebuild(args: argparse.Namespace) -> dict[str, Any]:
     now = archive.after_newest(args.articles)
     started, cpu = time.perf_counter(), time.process_time()
     workers = args.render_workers or worker_count()  # as `warta rebuild` does
-    if workers > 1:
+    if workers > 1 and args.rebuild == "all":  # pages: worth workers
         start_fork_server()
     keys = rebuild_keys(index, site, now, args.rebuild == "all")
     index.push(keys)
@@ -116,7 +116,8 @@ def phase_rebuild(args: argparse.Namespace) -> dict[str, Any]:
         open_worker=opener,
     )
     seconds = time.perf_counter() - started
-    stop_fork_server()  # its workers' CPU and memory count among this process's children only then
+    if workers > 1 and args.rebuild == "all":
+        stop_fork_server()  # its workers' CPU and memory count among this process's children only then
     children = resource.getrusage(resource.RUSAGE_CHILDREN)
     shutil.rmtree(old_trees, ignore_errors=True)
     return {
