@@ -61,6 +61,9 @@ KEPT_BODY_BYTES = 4 * 1024 * 1024
 # Unchanged paths a report keeps for the CDN: past this many a takedown invalidation is a
 # wildcard anyway (adapters.cloudfront_cdn.WILDCARD_THRESHOLD), so a rebuild stays bounded.
 UNCHANGED_PATHS_KEPT = 1_000
+# Bytes of outputs (feeds, sitemaps) this process renders ahead while render workers write the
+# pages, written after them: a rebuild's feeds and sitemaps at 50,000 articles are ~30 MB.
+HELD_AHEAD_BYTES = 64 * 1024 * 1024
 OutputRenderer = Callable[[OutputKey, SiteConfig, ArticleIndex, datetime], list[Change]]
 
 RENDERERS: dict[str, OutputRenderer] = {
@@ -188,21 +191,27 @@ def render_pending(
 
     ordered = sorted(keys, key=OutputKey.sort_key)
     pages = [key for key in ordered if key.kind == "amp"]
+    ahead: _RenderAhead | None = None
     if open_worker is not None and wants_workers(render_workers, len(pages)):
-        # Every site's pages first (each site's still before its feeds), in processes.
-        for result in render_in_workers(pages, deployment, open_worker, now, render_workers):
+        ordered = [key for key in ordered if key.kind != "amp"]
+        if write_workers <= 1:
+            ahead = _RenderAhead(ordered, deployment, index, now)
+        # Every site's pages first (each site's still before its feeds), in processes; this one
+        # renders the outputs after them meanwhile, and writes them once the pages are written.
+        idle = ahead.render_next if ahead is not None else None
+        for result in render_in_workers(pages, deployment, open_worker, now, render_workers, idle):
             for change, path, outcome in result.applied:
                 _record(result.key, change, path, outcome, report, on_output)
             if result.fault is not None:
                 quarantine(result.key, OutputFault(result.fault))
             elif result.key in retrying:
                 recovered.append(result.key)
-        ordered = [key for key in ordered if key.kind != "amp"]
     if write_workers <= 1:
         for key in ordered:
             site = deployment.sites[key.site]
             try:
-                _render_one(key, site, index, store, now, report, on_output)
+                rendered = ahead.take(key) if ahead is not None else None
+                _render_one(key, site, index, store, now, report, on_output, rendered)
             except Exception as exc:
                 quarantine(key, exc)
             else:
@@ -228,6 +237,41 @@ def render_pending(
     return report
 
 
+class _RenderAhead:
+    """Renders outputs in their order ahead of their writes, while this process waits for the
+    render workers' pages: their changes (or why they could not be rendered) are kept until
+    their turn, at most `HELD_AHEAD_BYTES` of them."""
+
+    def __init__(self, keys: list[OutputKey], deployment: Deployment, index: ArticleIndex, now: datetime):
+        self._keys, self._deployment, self._index, self._now = keys, deployment, index, now
+        self._rendered: dict[OutputKey, list[Change] | Exception] = {}
+        self._next = 0  # of `keys`
+        self._held = 0
+
+    def render_next(self) -> bool:
+        """Render the next output, if there is one and room to keep it; whether to be called
+        again."""
+        if self._next >= len(self._keys) or self._held >= HELD_AHEAD_BYTES:
+            return False
+        key = self._keys[self._next]
+        self._next += 1
+        try:
+            changes = render_key(key, self._deployment.sites[key.site], self._index, self._now)
+        except Exception as exc:  # raised at its turn, where a render in turn would raise it
+            self._rendered[key] = exc
+        else:
+            self._rendered[key] = changes
+            self._held += sum(len(change.body) for change in changes if isinstance(change, Put))
+        return True
+
+    def take(self, key: OutputKey) -> list[Change] | None:
+        """The key's changes if rendered ahead (None if not); raises what its render raised."""
+        rendered = self._rendered.pop(key, None)
+        if isinstance(rendered, Exception):
+            raise rendered
+        return rendered
+
+
 def _render_one(
     key: OutputKey,
     site: SiteConfig,
@@ -236,8 +280,9 @@ def _render_one(
     now: datetime,
     report: RenderReport,
     on_output: Callable[[OutputKey, str, Outcome], None] | None,
+    rendered: list[Change] | None = None,
 ) -> None:
-    for change in render_key(key, site, index, now):
+    for change in rendered if rendered is not None else render_key(key, site, index, now):
         path = site.output_prefix + change.path
         _record(key, change, path, _apply(change, path, site, store), report, on_output)
 

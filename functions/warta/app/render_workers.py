@@ -222,22 +222,32 @@ def render_in_workers(
     opener: StoreOpener,
     now: datetime,
     workers: int,
+    idle: Callable[[], bool] | None = None,
 ) -> Iterator[KeyResult]:
     """Render and write `keys` in `workers` processes; the results in the order of `keys`,
-    each task's as soon as it and every task before it are done."""
+    each task's as soon as it and every task before it are done. While the next task is not
+    done, `idle` is called (if given) until it answers False: this process's own work."""
     context = _context()  # no fork of this process, which holds connections
     chunks = [keys[i : i + KEYS_PER_TASK] for i in range(0, len(keys), KEYS_PER_TASK)]
     with ProcessPoolExecutor(
         max_workers=workers, mp_context=context, initializer=_start, initargs=(opener, deployment, now)
     ) as pool:
         ahead: deque[Future[list[KeyResult]]] = deque()
+
+        def oldest() -> list[KeyResult]:
+            nonlocal idle
+            while idle is not None and not ahead[0].done():
+                if not idle():
+                    idle = None
+            return ahead.popleft().result()
+
         try:
             for chunk in chunks:
                 ahead.append(pool.submit(_render_keys, chunk))
                 if len(ahead) >= workers * TASKS_AHEAD_PER_WORKER:
-                    yield from ahead.popleft().result()
+                    yield from oldest()
             while ahead:
-                yield from ahead.popleft().result()
+                yield from oldest()
         finally:
             for future in ahead:
                 future.cancel()
