@@ -11,6 +11,7 @@ Run on a work folder that `bench/publish.py --phase rebuild --rebuild all` has j
   amp     the bare AMP template of bench/floor.py (the same elements and text as a page, no
           lxml tree) on a sample of the archive's articles, times the number of pages; beside
           it the renderer itself on the same sample, and reading those articles from the index
+          as a render worker does (runs of consecutive pages, one query each, a mapped file)
 The floor is writes + amp, on one core. Prints one JSON object (seconds).
 """
 
@@ -71,6 +72,9 @@ def time_writes(tree: Path, into: Path) -> dict[str, Any]:
 
 
 def time_amp(workdir: Path, articles: int, sample: int) -> dict[str, Any]:
+    from warta.adapters.local_stack import INDEX_FILE, WORKER_MAPPED_BYTES
+    from warta.adapters.sqlite_index import SqliteIndex
+    from warta.app.render_workers import PAGES_PER_READ
     from warta.core.render.amp import render_amp_page
 
     deployment = archive.deployment()
@@ -78,11 +82,16 @@ def time_amp(workdir: Path, articles: int, sample: int) -> dict[str, Any]:
     index, _ = archive.stack(workdir)
     now = archive.after_newest(articles)
     urls = sorted(index.facets(site.id, now).urls)
-    step = max(1, len(urls) // sample)
-    started = time.perf_counter()  # what a rebuild's worker reads before it renders a page
-    chosen = [index.live_by_url(site.id, url, now) for url in urls[::step][:sample]]
+    # Runs of consecutive pages spread over the archive, read as a rebuild's worker reads them.
+    step = max(PAGES_PER_READ, len(urls) // max(1, sample // PAGES_PER_READ))
+    runs = [urls[i : i + PAGES_PER_READ] for i in range(0, len(urls), step)]
+    runs = runs[: max(1, sample // PAGES_PER_READ)]
+    worker_index = SqliteIndex(workdir / "state" / INDEX_FILE, mapped_bytes=WORKER_MAPPED_BYTES)
+    started = time.perf_counter()
+    chosen = [article for run in runs for article in worker_index.live_by_urls(site.id, run, now).values()]
     read = (time.perf_counter() - started) / len(chosen)
-    live = [article for article in chosen if article is not None]
+    worker_index.close()
+    live = chosen
     timed = {}
     for name, render in (("bare", floor_amp), ("ours", render_amp_page)):
         started = time.perf_counter()
