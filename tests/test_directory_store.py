@@ -398,3 +398,30 @@ def test_get_of_a_folder_or_of_a_path_under_a_file_is_no_file(store: DirectorySt
     store.put("amp/nasional/berita.html", b"<p/>", "text/html", "no-cache")
     assert store.get("amp/nasional") is None
     assert store.get("amp/nasional/berita.html/lagi") is None
+
+
+@pytest.mark.parametrize(
+    ("old", "new", "outcome"),
+    [
+        (b"", b"", "unchanged"),
+        (b"", b"a", "written"),
+        (b"a", b"", "written"),
+        (b"abc", b"abc", "unchanged"),
+        (b"abc", b"abd", "written"),  # same size, other bytes
+        (b"abc", b"abcd", "written"),
+        (b"x" * 65_537, b"x" * 65_537, "unchanged"),
+        (b"x" * 65_537, b"x" * 65_536 + b"y", "written"),
+    ],
+)
+def test_put_compares_the_stored_bytes_whatever_their_sizes(
+    store: DirectoryStore, root: Path, old: bytes, new: bytes, outcome: str
+) -> None:
+    store.put("feed/index.xml", old, "application/rss+xml", "no-cache")
+    assert store.put("feed/index.xml", new, "application/rss+xml", "no-cache") == outcome
+    assert (root / "feed" / "index.xml").read_bytes() == new
+
+
+def test_put_over_a_folder_where_the_file_would_be_is_refused(store: DirectoryStore, root: Path) -> None:
+    (root / "feed" / "index.xml").mkdir(parents=True)
+    with pytest.raises(OSError):
+        store.put("feed/index.xml", b"<rss/>", "application/rss+xml", "no-cache")

@@ -70,6 +70,28 @@ def _read(path: str | Path) -> bytes | None:
         os.close(fd)
 
 
+def _holds(path: str, data: bytes) -> bool:
+    """Whether the file at `path` holds exactly `data`: read only when the sizes agree (a
+    publish's changed feeds and its open shard part, ~1.5 MB, grow or shrink as they change)."""
+    try:
+        fd = os.open(path, _READ_FLAGS)
+    except (FileNotFoundError, NotADirectoryError):
+        return False
+    try:
+        info = os.fstat(fd)
+        if not stat.S_ISREG(info.st_mode) or info.st_size != len(data):
+            return False
+        held = os.read(fd, len(data) + 1)
+        while len(held) < len(data) + 1:  # until the end: a short read is not proof of one
+            more = os.read(fd, len(data) + 1 - len(held))
+            if not more:
+                break
+            held += more
+        return held == data
+    finally:
+        os.close(fd)
+
+
 # Temp file names: this process's own series, so a name is new without asking the random
 # source for each file (O_EXCL still guards it; a clash, another host's writer on a shared
 # folder, takes a random name instead).
@@ -196,10 +218,9 @@ class DirectoryStore:
         own_file = f"{self._meta_root}/{rel}.json"
         slash = rel.rfind("/")
         folder_file = f"{self._meta_root}/{rel[:slash]}.json" if slash > 0 else None
-        old_body, own = _read(target), _read(own_file)
+        same_body, own = _holds(target, body), _read(own_file)
         folder = _read(folder_file) if folder_file is not None else None
-        old_meta = own if own is not None else folder if old_body is not None else None
-        if old_body == body and old_meta == meta:
+        if same_body and (own if own is not None else folder) == meta:
             return "unchanged"
         # Body first: if that fails, the old body keeps its old metadata. Metadata that is
         # already right (most publishes) is not written again.
