@@ -84,7 +84,7 @@ def stop_fork_server() -> None:
 def phase_rebuild(args: argparse.Namespace) -> dict[str, Any]:
     from warta.adapters.local_stack import INDEX_FILE, LocalStores
     from warta.app.render import render_pending
-    from warta.app.render_workers import start_fork_server, worker_count
+    from warta.app.render_workers import start_fork_server, wants_workers, worker_count
 
     deployment = archive.deployment()
     site = deployment.sites[deployment.default_site]
@@ -101,10 +101,11 @@ def phase_rebuild(args: argparse.Namespace) -> dict[str, Any]:
     now = archive.after_newest(args.articles)
     started, cpu = time.perf_counter(), time.process_time()
     workers = args.render_workers or worker_count()  # as `warta rebuild` does
-    if workers > 1 and args.rebuild == "all":  # pages: worth workers
-        start_fork_server()
     keys = rebuild_keys(index, site, now, args.rebuild == "all")
     index.push(keys)
+    forked = wants_workers(workers, len(keys))
+    if forked:
+        start_fork_server()
     opener = LocalStores(args.workdir / "state" / INDEX_FILE, store.root, store.meta_root)
     report = render_pending(
         deployment=deployment,
@@ -116,7 +117,7 @@ def phase_rebuild(args: argparse.Namespace) -> dict[str, Any]:
         open_worker=opener,
     )
     seconds = time.perf_counter() - started
-    if workers > 1 and args.rebuild == "all":
+    if forked:
         stop_fork_server()  # its workers' CPU and memory count among this process's children only then
     children = resource.getrusage(resource.RUSAGE_CHILDREN)
     shutil.rmtree(old_trees, ignore_errors=True)

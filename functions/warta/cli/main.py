@@ -17,7 +17,7 @@ from typing import TYPE_CHECKING
 from warta.adapters.local_stack import LocalStack, open_local_stack
 from warta.app.ingest import EventOutcome
 from warta.app.render import RenderReport
-from warta.app.render_workers import start_fork_server, worker_count
+from warta.app.render_workers import start_fork_server, wants_workers, worker_count
 from warta.cli import config_cmd as config_cli
 from warta.cli import import_wordpress as import_cli
 from warta.cli import status as status_cli
@@ -239,9 +239,9 @@ def cmd_rebuild(args: argparse.Namespace) -> int:
                 )
                 print(f"{site_id}: {result.removed} stray files would be removed")
         return EXIT_OK
-    if args.workers > 1:
-        start_fork_server()  # its imports run while this plans
-    queue_everything(stack.deployment, stack.index, stack.index, args.now)
+    queued = queue_everything(stack.deployment, stack.index, stack.index, args.now)
+    if wants_workers(args.workers, queued):  # an upper bound of the pages: the render decides
+        start_fork_server()  # its imports run while this takes and orders the queued outputs
     observer = _observer(args, stack)
     report = _render(stack, args.now, observer, workers=args.workers)
     removed = 0
