@@ -274,3 +274,30 @@ def test_an_article_that_cannot_be_read_is_its_page_s_fault_and_its_run_s_others
     assert [r.key for r in results if r.fault] == [broken]
     assert all(r.applied for r in results if r.key != broken)
     assert len({path for path in _tree(tmp) if path.startswith("amp/")}) == len(keys) - 1
+
+
+def test_a_rebuild_that_dies_after_its_pages_leaves_only_the_rest_queued(
+    tmp_path: Path, in_workers: list[int], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import sqlite3
+
+    from warta.adapters.local_stack import INDEX_FILE
+    from warta.adapters.sqlite_index import SqliteIndex
+
+    tmp = _published(tmp_path)
+    monkeypatch.setattr(render, "DONE_AT_ONCE", 2)
+    real = render.render_key
+
+    def index_gone_after_pages(key: Any, *args: Any) -> Any:
+        if key.kind == "shard":
+            raise sqlite3.OperationalError("disk I/O error")  # no output's fault: the run dies
+        return real(key, *args)
+
+    monkeypatch.setattr(render, "render_key", index_gone_after_pages)
+    code, _ = _rebuild(tmp, "--workers", "2")
+    assert code != 0
+    index = SqliteIndex(tmp / "state" / INDEX_FILE)
+    left = {key for key, _ in index.take()}
+    index.close()
+    assert in_workers and not any(key.kind == "amp" for key in left)  # every page answered: done
+    assert {key.kind for key in left} >= {"feed", "shard", "sitemap_index"}  # the rest still owed

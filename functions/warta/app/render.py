@@ -61,6 +61,8 @@ KEPT_BODY_BYTES = 4 * 1024 * 1024
 # Unchanged paths a report keeps for the CDN: past this many a takedown invalidation is a
 # wildcard anyway (adapters.cloudfront_cdn.WILDCARD_THRESHOLD), so a rebuild stays bounded.
 UNCHANGED_PATHS_KEPT = 1_000
+# Pages whose queued versions a rebuild marks done at once, as the workers' answers come in.
+DONE_AT_ONCE = 1_000
 # Bytes of outputs (feeds, sitemaps) this process renders ahead while render workers write the
 # pages, written after them: a rebuild's feeds and sitemaps at 50,000 articles are ~30 MB.
 HELD_AHEAD_BYTES = 64 * 1024 * 1024
@@ -199,6 +201,10 @@ def render_pending(
         # Every site's pages first (each site's still before its feeds), in processes; this one
         # renders the outputs after them meanwhile, and writes them once the pages are written.
         idle = ahead.render_next if ahead is not None else None
+        # A page's queued version is done once its answer is in: the queue sheds them while the
+        # workers work, not all at the end, and a run that dies later leaves only what it owes.
+        page_versions = {key: version for key, version in taken if key.kind == "amp"}
+        answered: list[tuple[OutputKey, int]] = []
         for result in render_in_workers(pages, deployment, open_worker, now, render_workers, idle):
             for change, path, outcome in result.applied:
                 _record(result.key, change, path, outcome, report, on_output)
@@ -206,6 +212,13 @@ def render_pending(
                 quarantine(result.key, OutputFault(result.fault))
             elif result.key in retrying:
                 recovered.append(result.key)
+            if result.key in page_versions:
+                answered.append((result.key, page_versions[result.key]))
+                if len(answered) >= DONE_AT_ONCE:
+                    queue.done(answered)
+                    answered = []
+        queue.done(answered)
+        taken = [(key, version) for key, version in taken if key not in page_versions]
     if write_workers <= 1:
         for key in ordered:
             site = deployment.sites[key.site]
