@@ -260,3 +260,49 @@ def test_an_article_read_without_its_body_is_never_rendered_as_if_it_had_none(
     assert article != whole and article != replace(whole, body=())
     once, twice = (Article.from_json_without_body(whole.to_json()) for _ in range(2))
     assert once != twice and replace(once, body=()) == replace(twice, body=())
+
+
+class BodiesAsked(ForwardingIndex):
+    """Records, for each `latest`, whether it read the bodies."""
+
+    def __init__(self, index: SqliteIndex) -> None:
+        super().__init__(index)
+        self.bodies: list[bool] = []
+
+    def latest(
+        self,
+        site: str,
+        now: datetime,
+        limit: int,
+        section: str | None = None,
+        tag: str | None = None,
+        author: str | None = None,
+        bodies: bool = True,
+    ) -> list[Article]:
+        self.bodies.append(bodies)
+        return super().latest(site, now, limit, section=section, tag=tag, author=author, bodies=bodies)
+
+
+def test_a_full_text_feed_without_profiles_reads_bodies_only_to_make_an_item(
+    index: SqliteIndex, site: SiteConfig
+) -> None:
+    """The section feed carries bodies and has no profiles: with its items kept (here by a
+    process before) it reads its articles without bodies; with one missing, whole again, and
+    the same bytes either way."""
+    name = "section:nasional"
+    expected = _from_nothing(index, site, name)
+    asking = BodiesAsked(index)
+    changes = render_feed_output(OutputKey(site.id, "feed", name), site, asking, NOW)
+    assert asking.bodies == [False, True]  # nothing kept yet: every item is made
+    assert {c.path: c.body for c in changes if isinstance(c, Put)} == expected
+    forget()
+    _db(index).execute("DELETE FROM feed_items WHERE id = 'a10'")  # one item is missing
+    asking.bodies.clear()
+    changes = render_feed_output(OutputKey(site.id, "feed", name), site, asking, NOW)
+    assert asking.bodies == [False, True]
+    assert {c.path: c.body for c in changes if isinstance(c, Put)} == expected
+    forget()
+    asking.bodies.clear()
+    changes = render_feed_output(OutputKey(site.id, "feed", name), site, asking, NOW)
+    assert asking.bodies == [False]  # every item kept: no body read
+    assert {c.path: c.body for c in changes if isinstance(c, Put)} == expected

@@ -223,12 +223,18 @@ def render_feed_output(key: OutputKey, site: SiteConfig, index: ArticleIndex, no
         (variant.format, profile_options(variant.profile, site.notify.websub_hubs, carries_body=carries_body))
         for variant in spec.all_variants()
     }
-    # Items another process made come from the index; the ones made here go back to it. Summary
-    # items never read the body (`feed_fields.full_text`) and profile rules do: a summary feed
-    # without profiles reads its articles without their bodies.
-    bodies = carries_body or any(variant.profile is not None for variant in spec.all_variants())
-    articles = feed_articles(spec, value, site, index, now, bodies=bodies)
+    # Items another process made come from the index; the ones made here go back to it. Profile
+    # rules read bodies (`feed_profiles`), so a feed with profiles reads them. Summary items never
+    # read the body (`feed_fields.full_text`), and a full-text item reads it only when it is made:
+    # a feed without profiles reads its articles without bodies, and again whole when one of its
+    # full-text items is still missing (in a publish, seldom: the home feed, rendered first, made
+    # the new article's items in the variants a section feed shares with it).
+    profiled = any(variant.profile is not None for variant in spec.all_variants())
+    articles = feed_articles(spec, value, site, index, now, bodies=profiled)
     missing = load_items(index, site, articles, wanted)
+    if missing and carries_body and not profiled:
+        articles = feed_articles(spec, value, site, index, now, bodies=True)
+        missing = load_items(index, site, articles, wanted)
     changes: list[Change] = []
     for variant in spec.all_variants():
         view = feed_view(spec, value, site, variant.path, articles)
