@@ -132,7 +132,7 @@ def _body(profile: FeedProfile, article: Article, facts: BodyFacts) -> str | Non
         return None
     if article.access != "free":
         return "subscriber article: the aggregator requires a body and the feed may carry only its summary"
-    if not facts.has_text:  # with a free article, what `feed_fields.has_full_text` asks
+    if not facts.has_text:  # a free article's `feed_fields.full_text` would be empty
         return "no body text"
     return None
 
