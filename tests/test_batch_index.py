@@ -362,3 +362,30 @@ def test_an_ask_of_many_articles_reads_only_the_variants_it_wants() -> None:
     assert inner.asks[-1] == ([str(n) for n in range(WIDENED_ASK_ARTICLES + 1)], ["rss"])
     found = batch.feed_items("a", many, ["atom"])  # not asked in it before: asked now
     assert sorted(i.article_id for i in found) == [str(n) for n in range(WIDENED_ASK_ARTICLES + 1)]
+
+
+class _ByUrl(ForwardingIndex):
+    """Articles by URL, the reads counted."""
+
+    def __init__(self) -> None:
+        super().__init__(cast(ArticleIndex, None))
+        self.reads: list[str] = []
+
+    def live_by_url(self, site: str, url: str, now: datetime) -> Any:
+        self.reads.append(url)
+        return f"article at {url} ({len(self.reads)})"
+
+
+def test_an_article_read_by_url_is_read_once_for_the_amp_page_and_the_feeds() -> None:
+    inner = _ByUrl()
+    batch = BatchIndex(inner)
+    first = batch.live_by_url("s", "u1", LASTMOD)
+    assert batch.live_by_url("s", "u1", LASTMOD) == first
+    assert inner.reads == ["u1"]
+    batch.live_by_url("s", "u1", LASTMOD + timedelta(seconds=1))  # another instant
+    batch.live_by_url("t", "u1", LASTMOD)  # another site
+    assert inner.reads == ["u1", "u1", "u1"]
+    for n in range(batch_index.URL_READS_KEPT):  # a rebuild's pages: the oldest forgotten
+        batch.live_by_url("s", f"p{n}", LASTMOD)
+    assert batch.live_by_url("s", "u1", LASTMOD) != first
+    assert BatchIndex(inner).live_by_url("s", "p1", LASTMOD) != batch.live_by_url("s", "p1", LASTMOD)

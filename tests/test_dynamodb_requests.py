@@ -18,7 +18,7 @@ from warta.adapters.dynamodb_articles import ParsedArticles
 from warta.adapters.dynamodb_index import DynamoIndex
 from warta.app.batch_index import BatchIndex
 from warta.app.outputs.feeds import render_feed_output
-from warta.core.articles import Article
+from warta.core.articles import Article, body_left_out
 from warta.core.config import SiteConfig
 from warta.core.planner import OutputKey, shard_period
 from warta.core.ports import ShardPart, UrlHeld, WriteResult
@@ -126,23 +126,33 @@ def test_a_write_after_a_get_does_not_decode_the_stored_article_again(
 def test_the_next_batch_takes_the_feed_items_the_container_remembers(
     index: DynamoIndex, site: SiteConfig, make_article: Callable[..., Article]
 ) -> None:
-    """The render Lambda wraps its index anew for each batch; a summary feed reads its articles
-    without bodies, other values each time, so the renderers' memo does not serve them again:
-    the items the last batch made or read do, remembered for the index the wrappers share."""
+    """The render Lambda wraps its index anew for each batch; a feed reads its articles without
+    bodies, kept parsed so by the index, and the items the last batch made or read are
+    remembered for the index the wrappers share: the next batch reads neither again."""
     _stored(index, site, *(make_article(id=str(n), title=f"Berita {n}") for n in range(1, 6)))
     key = OutputKey(site.id, "feed", "tag:jakarta")
     first = render_feed_output(key, site, BatchIndex(index), NOW)
     calls = _Calls(index)
     again = BatchIndex(index)
     assert render_feed_output(key, site, again, NOW) == first
-    asked = [
-        key["pk"]["S"]
-        for name, params in calls.params
-        if name == "BatchGetItem"
-        for request in params["RequestItems"].values()
-        for key in request["Keys"]
-    ]
-    assert asked and not [pk for pk in asked if pk.startswith("F#")]  # articles read; no kept item
+    assert calls.seen == Counter({"Query": 1})  # the tag's list; no article, no kept item
+
+
+def test_a_list_read_without_bodies_is_kept_so_and_takes_the_articles_kept_whole(
+    index: DynamoIndex, site: SiteConfig, make_article: Callable[..., Article]
+) -> None:
+    """The port's promise holds from what is kept: read without bodies, every article's body is
+    left out, the same value at each read; read whole, whole."""
+    _stored(index, site, *(make_article(id=str(n)) for n in range(1, 4)))
+    index.get(site.id, "1")  # kept whole
+    without = index.latest(site.id, NOW, 10, bodies=False)
+    assert [a.id for a in without] == ["3", "2", "1"] and all(body_left_out(a) for a in without)
+    calls = _Calls(index)
+    again = index.latest(site.id, NOW, 10, bodies=False)
+    assert [a is b for a, b in zip(again, without, strict=True)] == [True] * 3
+    whole = index.latest(site.id, NOW, 10)
+    assert not any(body_left_out(a) for a in whole)
+    assert calls.seen == Counter({"Query": 2, "BatchGetItem": 1})  # "2" and "3" read whole once
 
 
 def _other_writer(index: DynamoIndex) -> DynamoIndex:
@@ -272,6 +282,30 @@ def test_parsed_articles_keep_the_most_recently_used_within_their_count(
     kept.put(c, 10)
     assert [kept.get((x.site, x.id, 1)) for x in (a, b, c)] == [a, None, c]
     assert kept.get((a.site, "a", 2)) is None  # another revision is another article
+
+
+def test_parsed_articles_hand_one_value_without_the_body_per_revision(
+    make_article: Callable[..., Article],
+) -> None:
+    kept = ParsedArticles(entries=10, doc_bytes=100)
+    whole = make_article(id="a")
+    kept.put(whole, 40)
+    without = kept.get_without_body((whole.site, "a", 1))
+    assert without is not None and body_left_out(without)
+    assert replace(without, body=()) == replace(whole, body=())
+    assert kept.get_without_body((whole.site, "a", 1)) is without
+    assert kept.get((whole.site, "a", 1)) is whole
+    # Read without its body first: not handed as whole; one entry, its bytes counted once.
+    other = Article.from_json_without_body(make_article(id="b").to_json())
+    kept.put(other, 40)
+    assert kept.get((other.site, "b", 1)) is None
+    assert kept.get_without_body((other.site, "b", 1)) is other
+    kept.put(make_article(id="b"), 40)
+    assert kept.get((other.site, "b", 1)) == make_article(id="b")
+    assert kept.get_without_body((other.site, "b", 1)) is other
+    assert len(kept) == 2
+    kept.put(make_article(id="c"), 20)  # 100 bytes: at the bound, all stay
+    assert len(kept) == 3
 
 
 # (doc bytes of the entries put, the byte bound) -> how many stay

@@ -4,6 +4,7 @@ item kept for another revision, variant or item format is never spliced."""
 
 from __future__ import annotations
 
+import json
 import sqlite3
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import replace
@@ -22,9 +23,18 @@ from warta.core.articles import Article, Author, HeroImage, Section, body_left_o
 from warta.core.body.model import Figure, Image, Paragraph, Text
 from warta.core.config import SiteConfig
 from warta.core.planner import OutputKey, shard_period
-from warta.core.ports import FeedItem, ForwardingIndex
+from warta.core.ports import ArticleIndex, FeedItem, ForwardingIndex
 from warta.core.render.body_html import render_body_html
 from warta.core.render.feed_fields import forget_rendered_items
+from warta.core.render.feed_profiles import (
+    BODY_FACTS_VARIANT,
+    BodyFacts,
+    ProfileSelection,
+    body_facts,
+    facts_bytes,
+    facts_from_bytes,
+    select_for_profile,
+)
 
 from conftest import WIB
 
@@ -81,7 +91,7 @@ def cold_process() -> Iterator[None]:
     forget()
 
 
-def _render(index: SqliteIndex, site: SiteConfig, name: str) -> dict[str, bytes]:
+def _render(index: ArticleIndex, site: SiteConfig, name: str) -> dict[str, bytes]:
     changes = render_feed_output(OutputKey(site.id, "feed", name), site, index, NOW)
     return {change.path: change.body for change in changes if isinstance(change, Put)}
 
@@ -260,3 +270,158 @@ def test_an_article_read_without_its_body_is_never_rendered_as_if_it_had_none(
     assert article != whole and article != replace(whole, body=())
     once, twice = (Article.from_json_without_body(whole.to_json()) for _ in range(2))
     assert once != twice and replace(once, body=()) == replace(twice, body=())
+
+
+class BodiesAsked(ForwardingIndex):
+    """Records, for each `latest`, whether it read the bodies, and the articles read by URL."""
+
+    def __init__(self, index: SqliteIndex) -> None:
+        super().__init__(index)
+        self.bodies: list[bool] = []
+        self.by_url: list[str] = []
+
+    def live_by_url(self, site: str, url: str, now: datetime) -> Article | None:
+        self.by_url.append(url)
+        return super().live_by_url(site, url, now)
+
+    def latest(
+        self,
+        site: str,
+        now: datetime,
+        limit: int,
+        section: str | None = None,
+        tag: str | None = None,
+        author: str | None = None,
+        bodies: bool = True,
+    ) -> list[Article]:
+        self.bodies.append(bodies)
+        return super().latest(site, now, limit, section=section, tag=tag, author=author, bodies=bodies)
+
+
+def test_a_full_text_feed_without_profiles_reads_bodies_only_to_make_an_item(
+    index: SqliteIndex, site: SiteConfig
+) -> None:
+    """The section feed carries bodies and has no profiles: with its items kept (here by a
+    process before) it reads its articles without bodies; with one missing, that one whole
+    (by its URL); with more missing than it reads one by one, its list whole again. The same
+    bytes every time."""
+    name = "section:nasional"
+    expected = _from_nothing(index, site, name)
+    asking = BodiesAsked(index)
+    changes = render_feed_output(OutputKey(site.id, "feed", name), site, asking, NOW)
+    assert asking.bodies == [False, True]  # nothing kept yet: every item is made
+    assert asking.by_url == []
+    assert {c.path: c.body for c in changes if isinstance(c, Put)} == expected
+    forget()
+    _db(index).execute("DELETE FROM feed_items WHERE id = 'a10'")  # one item is missing
+    asking.bodies.clear()
+    changes = render_feed_output(OutputKey(site.id, "feed", name), site, asking, NOW)
+    assert asking.bodies == [False]
+    assert asking.by_url == ["https://www.andalpost.com/nasional/berita-10"]
+    assert {c.path: c.body for c in changes if isinstance(c, Put)} == expected
+    forget()
+    asking.bodies.clear()
+    changes = render_feed_output(OutputKey(site.id, "feed", name), site, asking, NOW)
+    assert asking.bodies == [False]  # every item kept: no body read
+    assert {c.path: c.body for c in changes if isinstance(c, Put)} == expected
+
+
+def _selection(selection: ProfileSelection) -> tuple[list[str], list[tuple[str, str, str]]]:
+    return [a.id for a in selection.kept], [(f.article_id, f.rule, f.reason) for f in selection.excluded]
+
+
+def test_profile_rules_read_the_body_facts_as_they_read_the_body(
+    index: SqliteIndex, site: SiteConfig
+) -> None:
+    """Bodies with figures narrow and wide, an empty body, a subscriber article: each profile
+    keeps and leaves out the same articles, for the same reasons, from the facts alone."""
+    whole = index.latest(site.id, NOW, 50)
+    without = index.latest(site.id, NOW, 50, bodies=False)
+    facts = {a.id: body_facts(a) for a in whole}
+    profiles = [v.profile for spec in site.feeds for v in spec.all_variants() if v.profile is not None]
+    assert {p.name for p in profiles} == {"google-news", "msn", "flipboard", "smartnews"}
+    for profile in profiles:
+        assert _selection(select_for_profile(profile, without, facts)) == _selection(
+            select_for_profile(profile, whole)
+        )
+    excluded = {f.rule for p in profiles for f in select_for_profile(p, whole).excluded}
+    assert {"full_text", "require_body", "required_image_width"} <= excluded  # the facts matter
+
+
+@given(st.booleans(), st.booleans(), st.none() | st.integers(min_value=0, max_value=2**40))
+def test_body_facts_are_kept_as_they_were_made(has_blocks: bool, has_text: bool, widest: int | None) -> None:
+    facts = BodyFacts(has_blocks, has_text, widest)
+    assert facts_from_bytes(facts_bytes(facts)) == facts
+
+
+def _facts_kept(index: SqliteIndex) -> dict[str, list[object]]:
+    rows = _db(index).execute("SELECT id, data FROM feed_items WHERE variant = ?", (BODY_FACTS_VARIANT,))
+    return {article_id: json.loads(data) for article_id, data in rows}
+
+
+def test_the_home_feed_reads_bodies_only_to_make_an_item_or_body_facts(
+    index: SqliteIndex, site: SiteConfig
+) -> None:
+    """The home feed carries bodies and has profiles: once its items and its articles' body facts
+    are kept, a new process reads no body; with one article's facts missing, that article whole
+    (by its URL), and its facts are kept again. The same bytes every time."""
+    expected = _from_nothing(index, site, "home")
+    asking = BodiesAsked(index)
+    assert _render(asking, site, "home") == expected  # type: ignore[arg-type]
+    assert asking.bodies == [False, True]  # nothing kept yet: the list read whole
+    facts = _facts_kept(index)
+    assert set(facts) == {f"a{n}" for n in range(12)}
+    assert facts["a9"] == [False, False, None] and facts["a1"] == [True, True, 800]
+    for missing in ([], ["a3"]):
+        forget()
+        _db(index).executemany(
+            "DELETE FROM feed_items WHERE id = ? AND variant = ?", [(m, BODY_FACTS_VARIANT) for m in missing]
+        )
+        asking.bodies.clear()
+        asking.by_url.clear()
+        assert _render(asking, site, "home") == expected  # type: ignore[arg-type]
+        assert asking.bodies == [False]
+        assert asking.by_url == [f"https://www.andalpost.com/nasional/berita-{m[1:]}" for m in missing]
+        assert _facts_kept(index) == facts
+
+
+def test_the_kept_body_facts_are_what_profiles_read(index: SqliteIndex, site: SiteConfig) -> None:
+    """Not made again from the body: facts planted in the index decide (so the test above can
+    fail), until the article changes."""
+    _render(index, site, "home")
+    forget()
+    path = "feed/msn/index.xml"
+    assert b"berita-11<" in _render(index, site, "home")[path]
+    _db(index).execute(
+        "UPDATE feed_items SET data = CAST('[true, false, null]' AS BLOB) WHERE id = 'a11' AND variant = ?",
+        (BODY_FACTS_VARIANT,),
+    )
+    forget()
+    assert b"berita-11<" not in _render(index, site, "home")[path]  # "no body text", says the plant
+    changed = replace(index.get(site.id, "a11"), revision=9)  # type: ignore[type-var]
+    assert isinstance(changed, Article)
+    assert index.write(changed, shard_period(changed.published_at, site), True).applied
+    forget()
+    assert b"berita-11<" in _render(index, site, "home")[path]
+
+
+class ChangedSince(BodiesAsked):
+    """An index whose articles all moved on after the feed read its list (by URL, none is at the
+    revision the list names)."""
+
+    def live_by_url(self, site: str, url: str, now: datetime) -> Article | None:
+        found = super().live_by_url(site, url, now)
+        return None if found is None else replace(found, revision=found.revision + 1)
+
+
+def test_a_feed_reads_its_list_whole_when_an_article_read_whole_is_not_the_one_listed(
+    index: SqliteIndex, site: SiteConfig
+) -> None:
+    expected = _from_nothing(index, site, "home")
+    _render(index, site, "home")
+    forget()
+    _db(index).execute("DELETE FROM feed_items WHERE id = 'a3'")  # its items and facts
+    changed = ChangedSince(index)
+    assert _render(changed, site, "home") == expected  # type: ignore[arg-type]
+    assert changed.bodies == [False, True]
+    assert changed.by_url == ["https://www.andalpost.com/nasional/berita-3"]

@@ -51,6 +51,9 @@ class ListIndex:
         ]
         return sorted(chosen, key=lambda a: a.published_at, reverse=True)[:limit]
 
+    def live_by_url(self, site: str, url: str, now: datetime) -> Article | None:
+        return next((a for a in self.articles if a.url == url and a.published_at <= now), None)
+
     def feed_items(self, site: str, articles: object, variants: object) -> list[object]:
         return []  # nothing kept: every item is rendered
 

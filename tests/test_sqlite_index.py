@@ -373,3 +373,24 @@ def test_concurrent_processes_keep_the_highest_revision(
         idx.close()
     assert final is not None and final.revision == REVISIONS
     assert isinstance(final, Article) and final.title == f"Revisi {REVISIONS}"
+
+
+def test_parsed_documents_keep_the_most_recently_read(
+    index: SqliteIndex, site: SiteConfig, make_article: MakeArticle, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The home feed's articles are read at every publish, among many read once: the ones read
+    again stay parsed (the same values), the one read longest ago goes first."""
+    monkeypatch.setattr(sqlite_index_module, "PARSED_CACHE_SIZE", 2)
+    for n in range(3):
+        store(index, site, make_article(id=f"a{n}", url=f"{site.base_url}/nasional/a{n}"))
+
+    def read(n: int) -> Article:
+        found = index.live_by_url(site.id, f"{site.base_url}/nasional/a{n}", NOW)
+        assert found is not None
+        return found
+
+    first, second = read(0), read(1)
+    assert read(0) is first  # read again: now the most recent
+    read(2)  # one more than the cache holds: a1, read longest ago, goes
+    assert read(0) is first
+    assert read(1) is not second and read(1) == second

@@ -18,7 +18,7 @@ from botocore.exceptions import ClientError
 
 from warta.adapters.dynamodb_articles import ParsedArticles
 from warta.adapters.dynamodb_table import ARTICLE_SK, ITEM_SIZE_LIMIT, DynamoTable, article_pk
-from warta.core.articles import Article, ArticleState, Tombstone, body_left_out, left_out_body
+from warta.core.articles import Article, ArticleState, Tombstone
 
 if TYPE_CHECKING:  # boto3-stubs, a dev dependency: never imported at run time
     from mypy_boto3_dynamodb import DynamoDBClient
@@ -106,18 +106,16 @@ class DynamoDocuments(DynamoTable):
     ) -> list[Article]:
         """The live articles behind membership items, in the members' order. A member names
         its article's revision (`rev`): those kept parsed are not read again. Read without
-        bodies (`bodies=False`), an article is not kept parsed."""
+        bodies (`bodies=False`), an article kept whole is handed with its body left out, as the
+        port asks (`ParsedArticles.get_without_body`)."""
         listed = list(members)
-        found = {m["id"]: self._parsed.get((site, m["id"], int(m["rev"]))) for m in listed if "rev" in m}
+        kept = self._parsed.get if bodies else self._parsed.get_without_body
+        found = {m["id"]: kept((site, m["id"], int(m["rev"]))) for m in listed if "rev" in m}
         unread = {article_pk(site, m["id"]): m["id"] for m in listed if found.get(m["id"]) is None}
         if unread:
             items = self._batch_get([(pk, ARTICLE_SK) for pk in unread], ARTICLE_ATTRIBUTES)
             for (pk, _), item in items.items():
                 found[unread[pk]] = article = self._article(item, bodies)
-                if article is not None and bodies:
+                if article is not None:
                     self._parsed.put(article, _doc_bytes(item))
-        articles = [a for a in (found.get(m["id"]) for m in listed) if a is not None]
-        if bodies:
-            return articles
-        # As the port asks: read without bodies, a whole article kept parsed leaves its body out too.
-        return [a if body_left_out(a) else a.with_body(left_out_body()) for a in articles]
+        return [a for a in (found.get(m["id"]) for m in listed) if a is not None]

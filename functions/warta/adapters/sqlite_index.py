@@ -194,13 +194,13 @@ class SqliteIndex(SqliteListing):
         a warm process re-reads the same feeds' articles on every publish, so recent documents
         are kept parsed (keyed by their exact text, whole and without bodies apart)."""
         recent = self._recent[bodies]
-        article = recent.get(doc)
+        article = recent.pop(doc, None)
         if article is None:
             data = json.loads(doc)
             article = Article.from_json(data) if bodies else Article.from_json_without_body(data)
             if len(recent) >= PARSED_CACHE_SIZE:
-                del recent[next(iter(recent))]  # the oldest entry
-            recent[doc] = article
+                del recent[next(iter(recent))]  # the least recently used
+        recent[doc] = article  # the most recently used: the home feed's are read every publish
         return article
 
     def live_by_url(self, site: str, url: str, now: datetime) -> Article | None:

@@ -24,6 +24,10 @@ Only renders write kept items, so what an ask of the batch found absent stays ab
 the batch's own keeps: an ask of a few articles (a publish's new one) reads them in every
 variant the site's feeds ask for, and the batch's next feeds need not ask again.
 
+The AMP page of a publish's new article reads it by URL, whole, and the feeds that make its
+items read it so again (`outputs.feeds`, which checks the revision against its list): the last
+few articles read by URL answer a second ask of the same URL at the same instant.
+
 The quarantined outputs are read when the render starts (those due again) and for the status
 report at its end; only renders of the site write them, so the batch's own read, followed by
 its own quarantines and releases, is what a second read would give.
@@ -32,9 +36,11 @@ its own quarantines and releases, is what a second read would give.
 from __future__ import annotations
 
 import threading
+from collections import OrderedDict
 from collections.abc import Iterable, Sequence
 from datetime import datetime
 
+from warta.core.articles import Article
 from warta.core.planner import OutputKey
 from warta.core.ports import (
     ArticleIndex,
@@ -61,6 +67,9 @@ WIDENED_ASK_ARTICLES = 4
 VARIANTS_REMEMBERED = 32  # per site: a config has a handful (formats × full/summary × profiles)
 LOOKED_UP_KEPT = 20_000  # keys of a batch's asks remembered (a rebuild page asks many)
 _VARIANTS_ASKED: dict[str, set[str]] = {}  # site -> every variant its feeds asked for here
+# Articles a batch remembers by URL: a publish asks twice for one or two; a rebuild's AMP pages
+# each ask once, so more would only hold memory.
+URL_READS_KEPT = 8
 
 
 class BatchIndex(ForwardingIndex):
@@ -78,7 +87,21 @@ class BatchIndex(ForwardingIndex):
         self._items: dict[str, dict[tuple[str, str], FeedItem]] = {}
         # site -> period -> its kept sitemap-index block
         self._listing: dict[str, dict[str, ListingBlock]] = {}
+        # (site, url, now) -> what `live_by_url` answered
+        self._by_url: OrderedDict[tuple[str, str, datetime], Article | None] = OrderedDict()
         self._lock = threading.Lock()
+
+    def live_by_url(self, site: str, url: str, now: datetime) -> Article | None:
+        key = (site, url, now)
+        with self._lock:
+            if key in self._by_url:
+                return self._by_url[key]
+        found = self._index.live_by_url(site, url, now)
+        with self._lock:
+            self._by_url[key] = found
+            if len(self._by_url) > URL_READS_KEPT:
+                self._by_url.popitem(last=False)
+        return found
 
     def shard_parts(self, site: str, period: str | None = None) -> list[ShardPart]:
         with self._lock:

@@ -47,7 +47,9 @@ class ShardPart:
 @dataclass(frozen=True, slots=True)
 class FeedItem:
     """One article's finished feed item (an RSS <item>, an Atom <entry>, a JSON Feed item) as a
-    renderer made it, kept by the index so a process that never rendered it can splice it."""
+    renderer made it, kept by the index so a process that never rendered it can splice it; or,
+    kept the same way, what aggregator profiles' rules read of its body (`feed_profiles.BodyFacts`),
+    so a feed reads its articles without bodies."""
 
     article_id: str
     revision: int  # the article revision it was made of: served for that revision only

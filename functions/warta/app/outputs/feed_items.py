@@ -27,6 +27,7 @@ from warta.core.config import FeedFormat, SiteConfig
 from warta.core.ports import ArticleIndex, FeedItem, ForwardingIndex
 from warta.core.render import atom, jsonfeed, rss
 from warta.core.render.feed_fields import FeedOptions
+from warta.core.render.feed_profiles import BODY_FACTS_VARIANT, BodyFacts, facts_bytes, facts_from_bytes
 
 
 class ItemRenderer(Protocol):
@@ -153,10 +154,21 @@ def load_items(
     ]
 
 
-def keep_items(index: ArticleIndex, site: SiteConfig, made: Sequence[Missing]) -> None:
+def keep_items(
+    index: ArticleIndex,
+    site: SiteConfig,
+    made: Sequence[Missing],
+    facts: Sequence[tuple[Article, BodyFacts]] = (),
+) -> None:
     """Keep in the index the items of `made` the renderers hold now (an article a profile left
-    out was not made, and is not kept)."""
-    items: dict[tuple[str, str], FeedItem] = {}
+    out was not made, and is not kept), and the body facts made of articles read whole, in one
+    write."""
+    items: dict[tuple[str, str], FeedItem] = {
+        (article.id, BODY_FACTS_VARIANT): FeedItem(
+            article.id, article.revision, BODY_FACTS_VARIANT, facts_bytes(made_facts)
+        )
+        for article, made_facts in facts
+    }
     for article, form, options in made:
         renderer = ITEM_RENDERERS[form]
         variant = renderer.item_variant(site, options)
@@ -168,3 +180,25 @@ def keep_items(index: ArticleIndex, site: SiteConfig, made: Sequence[Missing]) -
         recent = _recent_of(index)
         for item in items.values():
             recent.put((site.id, item.article_id, item.revision, item.variant), item.data)
+
+
+# --- body facts: what aggregator profiles' rules read of a body, kept as an item of their own ---
+
+
+def load_facts(index: ArticleIndex, site: SiteConfig, articles: Sequence[Article]) -> dict[str, BodyFacts]:
+    """The body facts (`feed_profiles.BodyFacts`) kept for these articles' revisions, by id:
+    what the process remembers, then what the index keeps."""
+    recent = _recent_of(index)
+    found: dict[str, BodyFacts] = {}
+    asking: list[tuple[str, int]] = []
+    for article in articles:
+        data = recent.get((site.id, article.id, article.revision, BODY_FACTS_VARIANT))
+        if data is None:
+            asking.append((article.id, article.revision))
+        else:
+            found[article.id] = facts_from_bytes(data)
+    if asking:
+        for item in index.feed_items(site.id, asking, [BODY_FACTS_VARIANT]):
+            recent.put((site.id, item.article_id, item.revision, item.variant), item.data)
+            found[item.article_id] = facts_from_bytes(item.data)
+    return found

@@ -8,12 +8,12 @@ from __future__ import annotations
 
 import logging
 from collections import OrderedDict
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from datetime import datetime
 from urllib.parse import urlsplit
 
 from warta.app.outputs.changes import Change, Delete, FeedFacts, Put
-from warta.app.outputs.feed_items import Wanted, keep_items, load_items
+from warta.app.outputs.feed_items import Wanted, keep_items, load_facts, load_items
 from warta.core.articles import Article
 from warta.core.authors import author_by_slug
 from warta.core.config import FeedFormat, FeedSpec, FeedVariant, SiteConfig
@@ -21,7 +21,14 @@ from warta.core.planner import OutputKey
 from warta.core.ports import ArticleIndex
 from warta.core.render.atom import render_atom
 from warta.core.render.feed_fields import FeedOptions, rfc3339
-from warta.core.render.feed_profiles import Finding, fit_to_size, profile_options, select_for_profile
+from warta.core.render.feed_profiles import (
+    BodyFacts,
+    Finding,
+    body_facts,
+    fit_to_size,
+    profile_options,
+    select_for_profile,
+)
 from warta.core.render.jsonfeed import render_json_feed
 from warta.core.render.rss import render_rss
 from warta.core.text import slugify
@@ -176,13 +183,15 @@ def render_variant_items(
     site: SiteConfig,
     *,
     carries_body: bool = True,
+    facts: Mapping[str, BodyFacts] | None = None,
 ) -> tuple[bytes, Sequence[Article]]:
-    """One document of a feed and the articles it carries."""
+    """One document of a feed and the articles it carries (`facts`: the body facts of those
+    read without their bodies, by id, for a profile's rules)."""
     render = RENDERERS[variant.format]
     options = profile_options(variant.profile, site.notify.websub_hubs, carries_body=carries_body)
     if variant.profile is None:
         return render(view, articles, site, options), articles
-    selection = select_for_profile(variant.profile, articles)
+    selection = select_for_profile(variant.profile, articles, facts)
     _log_findings(logging.WARNING, "item left out of profile feed", view.path, selection.excluded)
     _log_findings(logging.INFO, "item short of a profile preference", view.path, selection.notes)
     body, oversize = fit_to_size(
@@ -223,12 +232,44 @@ def render_feed_output(key: OutputKey, site: SiteConfig, index: ArticleIndex, no
         (variant.format, profile_options(variant.profile, site.notify.websub_hubs, carries_body=carries_body))
         for variant in spec.all_variants()
     }
-    # Items another process made come from the index; the ones made here go back to it. Summary
-    # items never read the body (`feed_fields.full_text`) and profile rules do: a summary feed
-    # without profiles reads its articles without their bodies.
-    bodies = carries_body or any(variant.profile is not None for variant in spec.all_variants())
-    articles = feed_articles(spec, value, site, index, now, bodies=bodies)
+    # Items another process made come from the index; the ones made here go back to it, and so
+    # do the body facts profile rules read (`feed_profiles.BodyFacts`). Summary items never read
+    # the body (`feed_fields.full_text`): a feed reads its articles without bodies, and reads whole
+    # only those it makes body facts or a full-text item of (in a publish, the new article).
+    profiled = any(variant.profile is not None for variant in spec.all_variants())
+    articles = feed_articles(spec, value, site, index, now, bodies=False)
+    known = load_facts(index, site, articles) if profiled else {}
     missing = load_items(index, site, articles, wanted)
+    made_facts: list[tuple[Article, BodyFacts]] = []
+    made_here: set[str] = set()  # articles the feed makes a full-text item of
+    whole = _read_whole(index, site, [a for a in articles if profiled and a.id not in known], now)
+    if whole is not None:
+        made_facts = [(article, body_facts(article)) for article in whole.values()]
+        known.update((article.id, facts) for article, facts in made_facts)
+        if carries_body and missing:
+            # Items a profile leaves its article out of are never made: those need no body.
+            used = _items_used(spec, site, list({a.id: a for a, _, _ in missing}.values()), known)
+            made_here = {a.id for a, form, options in missing if (a.id, form, options) in used}
+            more = _read_whole(
+                index,
+                site,
+                [a for a in articles if a.id in made_here and a.id not in whole],
+                now,
+                WHOLE_READS_AT_MOST - len(whole),
+            )
+            whole = None if more is None else whole | more
+    if whole is None:  # many, or one changed since the list was read: the list read whole
+        kept_revisions = {(a.id, a.revision) for a in articles if a.id in known}
+        articles = feed_articles(spec, value, site, index, now, bodies=True)
+        missing = load_items(index, site, articles, wanted)
+        known = {a.id: body_facts(a) for a in articles} if profiled else {}
+        made_facts = [
+            (a, known[a.id]) for a in articles if profiled and (a.id, a.revision) not in kept_revisions
+        ]
+    elif made_here:
+        # An item is made of the whole article; one whose items are all held keeps its value.
+        articles = [whole[a.id] if a.id in made_here else a for a in articles]
+        missing = [(whole[a.id] if a.id in made_here else a, form, options) for a, form, options in missing]
     changes: list[Change] = []
     for variant in spec.all_variants():
         view = feed_view(spec, value, site, variant.path, articles)
@@ -236,8 +277,54 @@ def render_feed_output(key: OutputKey, site: SiteConfig, index: ArticleIndex, no
             # A section, tag or author feed exists while it has articles.
             changes.append(Delete(view.path))
             continue
-        body, items = render_variant_items(variant, view, articles, site, carries_body=carries_body)
+        body, items = render_variant_items(
+            variant, view, articles, site, carries_body=carries_body, facts=known
+        )
         facts = feed_facts(variant, items)
         changes.append(Put(view.path, body, CONTENT_TYPES[variant.format], spec.cache_policy, facts))
-    keep_items(index, site, missing)
+    keep_items(index, site, missing, made_facts)
     return changes
+
+
+# Articles a feed reads whole one at a time (a publish's new one); more, and it reads its list
+# whole again, as one query does that cheaper than so many.
+WHOLE_READS_AT_MOST = 4
+
+
+def _items_used(
+    spec: FeedSpec, site: SiteConfig, articles: Sequence[Article], facts: Mapping[str, BodyFacts]
+) -> set[tuple[str, FeedFormat, FeedOptions]]:
+    """(article id, format, options) of the items of these articles the feed's documents may
+    carry: every article's in a document without a profile, those a profile's rules keep in its
+    document (each article on its own: no rule looks at the others)."""
+    used: set[tuple[str, FeedFormat, FeedOptions]] = set()
+    for variant in spec.all_variants():
+        options = profile_options(
+            variant.profile, site.notify.websub_hubs, carries_body=spec.content == "full"
+        )
+        kept = (
+            articles if variant.profile is None else select_for_profile(variant.profile, articles, facts).kept
+        )
+        used.update((article.id, variant.format, options) for article in kept)
+    return used
+
+
+def _read_whole(
+    index: ArticleIndex,
+    site: SiteConfig,
+    articles: Sequence[Article],
+    now: datetime,
+    at_most: int = WHOLE_READS_AT_MOST,
+) -> dict[str, Article] | None:
+    """These articles read whole, by id; None when there are more than `at_most`, or one is no
+    longer at the revision the feed's list read (the caller reads the list whole then)."""
+    if len(articles) > at_most:
+        return None
+    whole: dict[str, Article] = {}
+    for article in articles:
+        # By URL: the AMP page of a publish's new article read it whole just before.
+        found = index.live_by_url(site.id, article.url, now)
+        if found is None or found.id != article.id or found.revision != article.revision:
+            return None
+        whole[article.id] = found
+    return whole

@@ -19,7 +19,7 @@ from urllib.parse import urlsplit
 
 from warta.core.articles import Article
 from warta.core.config import SiteConfig
-from warta.core.render.body_html import body_html_is_empty, render_body_html
+from warta.core.render.body_html import render_body_html
 
 GENERATOR = "warta"
 # A fixed table, not `mimetypes`: that reads the machine's /etc/mime.types, and output must not
@@ -221,11 +221,6 @@ def full_text(article: Article, options: FeedOptions | None = None) -> str | Non
     if article.access != "free" or (options is not None and not options.carries_body):
         return None
     return _body_html(article.body)
-
-
-def has_full_text(article: Article) -> bool:
-    """Whether `full_text(article)` is a non-empty string, without rendering the whole body."""
-    return article.access == "free" and not body_html_is_empty(article.body)
 
 
 def newest_modification(articles: Sequence[Article]) -> datetime | None:
