@@ -21,7 +21,8 @@ from warta.app.outputs.feeds import render_feed_output
 from warta.core.articles import Article
 from warta.core.config import SiteConfig
 from warta.core.planner import OutputKey, shard_period
-from warta.core.ports import ShardPart, UrlHeld, WriteResult
+from warta.core.ports import FeedItem, ShardPart, UrlHeld, WriteResult
+from warta.core.views import ListingBlock
 
 from conftest import WIB
 from support.contracts import SITE, dynamodb_index, sqs_queue
@@ -216,6 +217,35 @@ def test_shard_parts_handed_as_stored_are_replaced_without_a_read_writing_only_w
     index.set_shard_parts(site.id, "2023-09", grown[:1], stored=grown)
     assert calls.seen == Counter({"BatchWriteItem": 1})
     assert index.shard_parts(site.id) == grown[:1]
+
+
+def test_grouped_writes_go_out_in_one_request_a_key_as_its_later_write_left_it(
+    index: DynamoIndex, site: SiteConfig
+) -> None:
+    def block(period: str, body: bytes) -> ListingBlock:
+        return ListingBlock(period, "s1", body, "", 1, 10, 5)
+
+    index.put_listing_blocks(site.id, [block("2023-08", b"<lama/>")])
+    part = ShardPart("2023-09", 1, 10, datetime(2023, 9, 20, 10, 0, tzinfo=WIB))
+    calls = _Calls(index)
+    with index.grouped_writes():
+        index.put_listing_blocks(site.id, [block("2023-09", b"<sitemap/>")])
+        index.drop_listing_blocks(site.id, ["2023-08"])
+        index.set_shard_parts(site.id, "2023-09", [part], stored=[])
+        index.keep_feed_items(site.id, [FeedItem("1", 1, "rss", b"<item/>")])
+        index.put_listing_blocks(site.id, [block("2023-08", b"<baru/>")])  # after its drop
+        assert calls.seen == Counter()
+    assert calls.seen == Counter({"BatchWriteItem": 1})
+    assert [b.body for b in index.sitemap_listing(site.id)] == [b"<baru/>", b"<sitemap/>"]
+    assert index.shard_parts(site.id) == [part]
+    assert index.feed_items(site.id, [("1", 1)], ["rss"]) == [FeedItem("1", 1, "rss", b"<item/>")]
+    calls.clear()
+    with pytest.raises(RuntimeError), index.grouped_writes():
+        index.drop_listing_blocks(site.id, ["2023-08"])
+        raise RuntimeError("the batch died")
+    assert calls.seen == Counter()  # nothing sent
+    index.drop_listing_blocks(site.id, ["2023-08"])  # not grouped: sent at once
+    assert calls.seen == Counter({"BatchWriteItem": 1})
 
 
 # --- the render queue ------------------------------------------------------------------------
