@@ -9,11 +9,12 @@ from __future__ import annotations
 from collections import Counter
 from collections.abc import Callable
 from dataclasses import replace
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 
 import pytest
 
+from warta.adapters import dynamodb_index as index_module
 from warta.adapters.dynamodb_articles import ParsedArticles
 from warta.adapters.dynamodb_index import DynamoIndex
 from warta.app.batch_index import BatchIndex
@@ -246,6 +247,47 @@ def test_grouped_writes_go_out_in_one_request_a_key_as_its_later_write_left_it(
     assert calls.seen == Counter()  # nothing sent
     index.drop_listing_blocks(site.id, ["2023-08"])  # not grouped: sent at once
     assert calls.seen == Counter({"BatchWriteItem": 1})
+
+
+def _scheduled(
+    index: DynamoIndex, site: SiteConfig, make_article: Callable[..., Article], *hours: int
+) -> None:
+    """Articles published `hours` after NOW, written unreleased (scheduled) as ingest does."""
+    for n, hour in enumerate(hours):
+        article = make_article(id=f"s{n}", url=f"{site.base_url}/nasional/jadwal-{n}")
+        article = replace(article, published_at=NOW + timedelta(hours=hour))
+        assert index.write(article, shard_period(article.published_at, site), False).applied
+
+
+def test_the_status_counts_scheduled_articles_from_the_batchs_due_read_once(
+    index: DynamoIndex, site: SiteConfig, make_article: Callable[..., Article]
+) -> None:
+    _scheduled(index, site, make_article, -2, 1, 3, 5)
+    calls = _Calls(index)
+    assert [a.id for a in index.due(site.id, NOW)] == ["s0"]
+    assert calls.seen["Query"] == 1  # the due ones and those ahead, in one read
+    calls.clear()
+    later = NOW + timedelta(hours=2)  # the report's clock: one more came due meanwhile
+    assert index.scheduled_count(site.id, later) == 2
+    assert calls.seen == Counter()
+    assert index.scheduled_count(site.id, later) == 2  # once: the next asks the GSI
+    assert calls.seen == Counter({"Query": 1})
+
+
+def test_past_a_page_of_articles_ahead_the_status_counts_them_itself(
+    index: DynamoIndex,
+    site: SiteConfig,
+    make_article: Callable[..., Article],
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setattr(index_module, "SCHEDULED_READ", 2)
+    _scheduled(index, site, make_article, -3, -2, -1, 1, 3, 5)
+    calls = _Calls(index)
+    assert [a.id for a in index.due(site.id, NOW)] == ["s0", "s1", "s2"]  # every due one, paged
+    assert calls.seen["Query"] == 2
+    calls.clear()
+    assert index.scheduled_count(site.id, NOW) == 3
+    assert calls.seen == Counter({"Query": 1})
 
 
 # --- the render queue ------------------------------------------------------------------------
