@@ -16,6 +16,7 @@ import pytest
 
 from warta.adapters import dynamodb_index as index_module
 from warta.adapters.dynamodb_articles import ParsedArticles
+from warta.adapters.dynamodb_feed_items import ITEMS_WITH_ARTICLES
 from warta.adapters.dynamodb_index import DynamoIndex
 from warta.app.batch_index import BatchIndex
 from warta.app.outputs.feeds import render_feed_output
@@ -150,6 +151,76 @@ def test_the_next_batch_takes_the_feed_items_the_container_remembers(
 def _other_writer(index: DynamoIndex) -> DynamoIndex:
     """Another function's index on the same table (it shares no memory with `index`)."""
     return DynamoIndex(index._ddb, index.table, s3_client=index._s3, doc_bucket=index._doc_bucket)
+
+
+def _asked_keys(calls: _Calls) -> list[str]:
+    return [
+        key["pk"]["S"] + "/" + key["sk"]["S"]
+        for name, params in calls.params
+        if name == "BatchGetItem"
+        for request in params["RequestItems"].values()
+        for key in request["Keys"]
+    ]
+
+
+def test_a_read_of_a_few_articles_brings_their_kept_feed_items_for_the_next_ask(
+    index: DynamoIndex, site: SiteConfig, make_article: Callable[..., Article]
+) -> None:
+    """A warm render reads a publish's new article for its AMP page, then its feeds ask for the
+    article's kept items (none, for a new revision): read beside it, in the same request."""
+    articles = [make_article(id=str(n), url=f"{site.base_url}/nasional/berita-{n}") for n in (1, 2)]
+    _stored(index, site, *articles)
+    index.keep_feed_items(site.id, [FeedItem("1", 1, "rss", b"<item/>"), FeedItem("2", 7, "rss", b"<lama/>")])
+    reader = _other_writer(index)  # a render function's index: nothing parsed yet
+    reader.feed_items(site.id, [("0", 1)], ["atom", "rss"])  # an earlier batch's feeds
+    calls = _Calls(reader)
+    assert reader.live_by_url(site.id, articles[0].url, NOW) == articles[0]
+    assert reader.live_by_url(site.id, articles[1].url, NOW) == articles[1]
+    assert calls.seen == Counter({"Query": 2, "BatchGetItem": 2})
+    assert sorted(_asked_keys(calls)) == sorted(
+        f"{pk}/{sk}"
+        for n in (1, 2)
+        for pk, sk in (
+            (f"A#{site.id}#{n}", "ARTICLE"),
+            (f"F#{site.id}#{n}", "atom"),
+            (f"F#{site.id}#{n}", "rss"),
+        )
+    )
+    calls.clear()
+    asked = [("1", 1), ("2", 1)]
+    assert reader.feed_items(site.id, asked, ["atom", "rss"]) == [FeedItem("1", 1, "rss", b"<item/>")]
+    assert calls.seen == Counter()  # answered by what was read beside them
+    stored = index.feed_items(site.id, asked, ["rss"])
+    calls.clear()
+    assert reader.feed_items(site.id, asked, ["rss"]) == stored
+    assert calls.seen == Counter({"BatchGetItem": 1})  # once: the next ask reads
+
+
+def test_a_keep_after_the_read_beside_an_article_is_what_the_next_ask_finds(
+    index: DynamoIndex, site: SiteConfig, make_article: Callable[..., Article]
+) -> None:
+    article = make_article(id="1")
+    _stored(index, site, article)
+    index.feed_items(site.id, [("0", 1)], ["rss"])
+    assert index.live_by_url(site.id, article.url, NOW) == article  # none kept: read beside it
+    index.keep_feed_items(site.id, [FeedItem("1", 1, "rss", b"<item/>")])
+    assert index.feed_items(site.id, [("1", 1)], ["rss"]) == [FeedItem("1", 1, "rss", b"<item/>")]
+
+
+def test_a_read_of_many_articles_reads_no_feed_items_beside_them(
+    index: DynamoIndex, site: SiteConfig, make_article: Callable[..., Article]
+) -> None:
+    count = ITEMS_WITH_ARTICLES + 1
+    _stored(
+        index,
+        site,
+        *(make_article(id=str(n), url=f"{site.base_url}/nasional/berita-{n}") for n in range(count)),
+    )
+    reader = _other_writer(index)
+    reader.feed_items(site.id, [("0", 1)], ["rss"])
+    calls = _Calls(reader)
+    assert len(reader.latest(site.id, NOW, 10)) == count
+    assert not [key for key in _asked_keys(calls) if key.startswith("F#")]
 
 
 def test_a_write_after_a_get_of_the_article_does_not_read_it_again(

@@ -143,6 +143,11 @@ def _stored_fields(item: dict[str, Any] | None) -> tuple[Any, ...] | None:
 class DynamoIndex(DynamoDocuments, DynamoFeedItems, DynamoListing):
     """`ArticleIndex` on a DynamoDB table (pk, sk strings; GSI `due` on due_pk, due_sk)."""
 
+    # Kept feed items are read beside a few articles (DynamoFeedItems, not DynamoDocuments'
+    # none): a warm render reads a publish's new article, and its feeds then ask for its items.
+    _items_beside = DynamoFeedItems._items_beside
+    _fetched_beside = DynamoFeedItems._fetched_beside
+
     # --- ArticleIndex -----------------------------------------------------------------------
 
     # The article item `get` read last: an ingest reads the stored state, then writes the new
