@@ -5,7 +5,8 @@ quarantined outputs are read once until the batch quarantines or releases one.""
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Iterator, Sequence
+from contextlib import contextmanager
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any, cast
@@ -17,6 +18,7 @@ from warta.app import batch_index
 from warta.app.batch_index import (
     HELD_FEED_ITEM_BYTES,
     HELD_FEED_ITEMS,
+    HELD_INDEX_WRITES,
     WIDENED_ASK_ARTICLES,
     BatchIndex,
     BatchQueue,
@@ -93,7 +95,9 @@ def test_what_the_batch_writes_is_what_a_fresh_read_gives() -> None:
         batch.shard_parts("a")
         inner.reads = 0
         batch.set_shard_parts("a", period, parts)
-        assert batch.shard_parts("a") == inner.shard_parts("a"), period
+        answered = batch.shard_parts("a")
+        batch.flush_writes()
+        assert answered == inner.shard_parts("a"), period
         assert inner.reads == reads + 1, period  # + the comparison's own
 
 
@@ -106,6 +110,7 @@ def test_a_write_hands_the_index_the_periods_parts_as_the_batch_knows_them() -> 
     batch.set_shard_parts("a", "2023-09", [_part("2023-09", 1, 12), _part("2023-09", 2, 1)])
     batch.set_shard_parts("a", "2023-09", [_part("2023-09", 1, 13)])
     batch.set_shard_parts("a", "2023-07", [_part("2023-07", 1, 1)])
+    batch.flush_writes()
     assert inner.told[1:] == [
         [_part("2023-09", 1, 11)],
         [_part("2023-09", 1, 12), _part("2023-09", 2, 1)],
@@ -161,7 +166,9 @@ def test_the_listing_is_read_once_and_follows_what_the_batch_writes(
     else:
         batch.drop_listing_blocks("a", iter(given))
     inner.reads = 0
-    assert batch.sitemap_listing("a") == inner.sitemap_listing("a"), (op, given, replace)
+    answered = batch.sitemap_listing("a")
+    batch.flush_writes()
+    assert answered == inner.sitemap_listing("a"), (op, given, replace)
     assert inner.reads == 1  # the comparison's own
     assert batch.sitemap_listing("b") == [] and inner.reads == 2  # another site: its own read
 
@@ -170,7 +177,12 @@ def test_a_listing_write_before_any_read_reads_after_it(tmp_path: Path) -> None:
     inner = SqliteIndex(tmp_path / "index.db")
     batch = BatchIndex(inner)
     batch.put_listing_blocks("a", [_block("2023-09")])
-    assert batch.sitemap_listing("a") == [_block("2023-09")]
+    batch.drop_listing_blocks("a", ["2023-08"])
+    inner.put_listing_blocks("a", [_block("2023-08"), _block("2023-10")])  # as the index held them
+    assert batch.sitemap_listing("a") == [_block("2023-09"), _block("2023-10")]  # as if written
+    assert inner.sitemap_listing("a") == [_block("2023-08"), _block("2023-10")]  # not yet
+    batch.flush_writes()
+    assert inner.sitemap_listing("a") == [_block("2023-09"), _block("2023-10")]
 
 
 class _News:
@@ -311,10 +323,10 @@ def test_the_feed_items_a_batch_keeps_are_written_once_at_its_end_and_read_as_if
     expected = [_item("1", 1), _item("2", 2), _item("3", 1)]
     assert sorted(batch.feed_items("a", asked, ["rss"]), key=lambda i: i.article_id) == expected
     assert batch.feed_items("a", [("2", 1)], ["rss"]) == []  # the batch replaces that revision
-    batch.flush_feed_items()
+    batch.flush_writes()
     assert len(inner.writes) == 1
     assert sorted(inner.feed_items("a", asked, ["rss"]), key=lambda i: i.article_id) == expected
-    batch.flush_feed_items()
+    batch.flush_writes()
     assert len(inner.writes) == 1  # nothing held any more
 
 
@@ -389,3 +401,107 @@ def test_an_article_read_by_url_is_read_once_for_the_amp_page_and_the_feeds() ->
         batch.live_by_url("s", f"p{n}", LASTMOD)
     assert batch.live_by_url("s", "u1", LASTMOD) != first
     assert BatchIndex(inner).live_by_url("s", "p1", LASTMOD) != batch.live_by_url("s", "p1", LASTMOD)
+
+
+# --- the batch's held writes ------------------------------------------------------------------
+
+
+class _Writes:
+    """An index that groups writes (as DynamoDB's does) and a queue, logging what each does."""
+
+    def __init__(self) -> None:
+        self.log: list[str] = []
+        self.grouping = False
+        self.parts: dict[str, list[ShardPart]] = {"a": [_part("2023-09", 1)]}
+
+    @contextmanager
+    def grouped_writes(self) -> Iterator[None]:
+        self.log.append("group")
+        self.grouping = True
+        try:
+            yield
+        finally:
+            self.grouping = False
+        self.log.append("sent")
+
+    def _note(self, what: str) -> None:
+        self.log.append(what if self.grouping else f"{what} (alone)")
+
+    def shard_parts(self, site: str, period: str | None = None) -> list[ShardPart]:
+        self.log.append("read parts")
+        return [p for p in self.parts.get(site, []) if period is None or p.period == period]
+
+    def set_shard_parts(
+        self, site: str, period: str, parts: Sequence[ShardPart], stored: Sequence[ShardPart] | None = None
+    ) -> None:
+        self._note(f"parts {period}")
+        self.parts[site] = [p for p in self.parts.get(site, []) if p.period != period] + list(parts)
+
+    def sitemap_listing(self, site: str) -> list[ListingBlock]:
+        self.log.append("read listing")
+        return []
+
+    def put_listing_blocks(self, site: str, blocks: Sequence[ListingBlock], replace: bool = True) -> None:
+        self._note("listing " + " ".join(b.period for b in blocks) + ("" if replace else " if other stamp"))
+
+    def drop_listing_blocks(self, site: str, periods: Iterable[str]) -> None:
+        self._note("drop " + " ".join(periods))
+
+    def keep_feed_items(self, site: str, items: Sequence[FeedItem]) -> None:
+        self._note(f"{len(items)} items")
+
+    def done(self, taken: Iterable[tuple[OutputKey, int]]) -> None:
+        self.log.append("done")
+
+
+def test_a_publishs_index_writes_go_out_together_before_its_outputs_are_done() -> None:
+    writes = _Writes()
+    batch = BatchIndex(cast(ArticleIndex, writes))
+    queue = BatchQueue(cast(RenderQueue, writes), before_done=batch.flush_writes)
+    batch.keep_feed_items("a", [_item("1", 1), _item("1", 1, "atom")])  # the feeds
+    batch.shard_parts("a", "2023-09")  # the shard render
+    batch.put_listing_blocks("a", [_block("2023-09")])
+    batch.set_shard_parts("a", "2023-09", [_part("2023-09", 1, 11)])
+    assert batch.sitemap_listing("a") == [_block("2023-09")]  # the sitemap index: as if written
+    assert batch.shard_parts("a") == [_part("2023-09", 1, 11)]
+    assert writes.log == ["read parts", "read listing"]  # nothing written yet
+    queue.done([])
+    assert writes.log[2:] == ["group", "parts 2023-09", "listing 2023-09", "2 items", "sent", "done"]
+    batch.flush_writes()
+    assert writes.log[-1] == "done"  # nothing held any more
+
+
+def test_a_read_of_the_index_comes_after_the_writes_the_batch_holds() -> None:
+    writes = _Writes()
+    batch = BatchIndex(cast(ArticleIndex, writes))
+    batch.shard_parts("a")
+    batch.set_shard_parts("a", "2023-10", [_part("2023-10", 1)])  # a new period: read again
+    batch.drop_listing_blocks("a", ["2023-08"])
+    assert writes.log == ["read parts"]
+    assert batch.shard_parts("a") == [_part("2023-09", 1), _part("2023-10", 1)]
+    assert writes.log[1:] == ["group", "parts 2023-10", "drop 2023-08", "sent", "read parts"]
+    batch.put_listing_blocks("a", [_block("2023-11")])
+    batch.put_listing_blocks("a", [_block("2023-12")], replace=False)  # conditional: sent now, after
+    assert writes.log[6:] == ["group", "listing 2023-11", "sent", "listing 2023-12 if other stamp (alone)"]
+
+
+def test_a_batch_holds_a_bounded_number_of_index_writes() -> None:
+    writes = _Writes()
+    batch = BatchIndex(cast(ArticleIndex, writes))
+    for n in range(HELD_INDEX_WRITES - 1):
+        batch.put_listing_blocks("a", [_block(f"{n:04d}")])
+    assert writes.log == []
+    batch.drop_listing_blocks("a", ["9999"])
+    assert writes.log[0] == "group" and writes.log[-1] == "sent"
+    assert writes.log[-2] == "drop 9999"
+
+
+def test_a_later_write_of_a_listing_block_is_the_one_that_stands() -> None:
+    writes = _Writes()
+    batch = BatchIndex(cast(ArticleIndex, writes))
+    batch.put_listing_blocks("a", [_block("2023-09")])
+    batch.drop_listing_blocks("a", ["2023-09", "2023-08"])
+    batch.put_listing_blocks("a", [_block("2023-08")])
+    assert batch.sitemap_listing("a") == [_block("2023-08")]
+    batch.flush_writes()
+    assert writes.log[1:] == ["group", "listing 2023-08", "drop 2023-09", "sent"]

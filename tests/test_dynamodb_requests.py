@@ -9,19 +9,22 @@ from __future__ import annotations
 from collections import Counter
 from collections.abc import Callable
 from dataclasses import replace
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 
 import pytest
 
+from warta.adapters import dynamodb_index as index_module
 from warta.adapters.dynamodb_articles import ParsedArticles
+from warta.adapters.dynamodb_feed_items import ITEMS_WITH_ARTICLES
 from warta.adapters.dynamodb_index import DynamoIndex
 from warta.app.batch_index import BatchIndex
 from warta.app.outputs.feeds import render_feed_output
 from warta.core.articles import Article, body_left_out
 from warta.core.config import SiteConfig
 from warta.core.planner import OutputKey, shard_period
-from warta.core.ports import ShardPart, UrlHeld, WriteResult
+from warta.core.ports import FeedItem, ShardPart, UrlHeld, WriteResult
+from warta.core.views import ListingBlock
 
 from conftest import WIB
 from support.contracts import SITE, dynamodb_index, sqs_queue
@@ -160,6 +163,76 @@ def _other_writer(index: DynamoIndex) -> DynamoIndex:
     return DynamoIndex(index._ddb, index.table, s3_client=index._s3, doc_bucket=index._doc_bucket)
 
 
+def _asked_keys(calls: _Calls) -> list[str]:
+    return [
+        key["pk"]["S"] + "/" + key["sk"]["S"]
+        for name, params in calls.params
+        if name == "BatchGetItem"
+        for request in params["RequestItems"].values()
+        for key in request["Keys"]
+    ]
+
+
+def test_a_read_of_a_few_articles_brings_their_kept_feed_items_for_the_next_ask(
+    index: DynamoIndex, site: SiteConfig, make_article: Callable[..., Article]
+) -> None:
+    """A warm render reads a publish's new article for its AMP page, then its feeds ask for the
+    article's kept items (none, for a new revision): read beside it, in the same request."""
+    articles = [make_article(id=str(n), url=f"{site.base_url}/nasional/berita-{n}") for n in (1, 2)]
+    _stored(index, site, *articles)
+    index.keep_feed_items(site.id, [FeedItem("1", 1, "rss", b"<item/>"), FeedItem("2", 7, "rss", b"<lama/>")])
+    reader = _other_writer(index)  # a render function's index: nothing parsed yet
+    reader.feed_items(site.id, [("0", 1)], ["atom", "rss"])  # an earlier batch's feeds
+    calls = _Calls(reader)
+    assert reader.live_by_url(site.id, articles[0].url, NOW) == articles[0]
+    assert reader.live_by_url(site.id, articles[1].url, NOW) == articles[1]
+    assert calls.seen == Counter({"Query": 2, "BatchGetItem": 2})
+    assert sorted(_asked_keys(calls)) == sorted(
+        f"{pk}/{sk}"
+        for n in (1, 2)
+        for pk, sk in (
+            (f"A#{site.id}#{n}", "ARTICLE"),
+            (f"F#{site.id}#{n}", "atom"),
+            (f"F#{site.id}#{n}", "rss"),
+        )
+    )
+    calls.clear()
+    asked = [("1", 1), ("2", 1)]
+    assert reader.feed_items(site.id, asked, ["atom", "rss"]) == [FeedItem("1", 1, "rss", b"<item/>")]
+    assert calls.seen == Counter()  # answered by what was read beside them
+    stored = index.feed_items(site.id, asked, ["rss"])
+    calls.clear()
+    assert reader.feed_items(site.id, asked, ["rss"]) == stored
+    assert calls.seen == Counter({"BatchGetItem": 1})  # once: the next ask reads
+
+
+def test_a_keep_after_the_read_beside_an_article_is_what_the_next_ask_finds(
+    index: DynamoIndex, site: SiteConfig, make_article: Callable[..., Article]
+) -> None:
+    article = make_article(id="1")
+    _stored(index, site, article)
+    index.feed_items(site.id, [("0", 1)], ["rss"])
+    assert index.live_by_url(site.id, article.url, NOW) == article  # none kept: read beside it
+    index.keep_feed_items(site.id, [FeedItem("1", 1, "rss", b"<item/>")])
+    assert index.feed_items(site.id, [("1", 1)], ["rss"]) == [FeedItem("1", 1, "rss", b"<item/>")]
+
+
+def test_a_read_of_many_articles_reads_no_feed_items_beside_them(
+    index: DynamoIndex, site: SiteConfig, make_article: Callable[..., Article]
+) -> None:
+    count = ITEMS_WITH_ARTICLES + 1
+    _stored(
+        index,
+        site,
+        *(make_article(id=str(n), url=f"{site.base_url}/nasional/berita-{n}") for n in range(count)),
+    )
+    reader = _other_writer(index)
+    reader.feed_items(site.id, [("0", 1)], ["rss"])
+    calls = _Calls(reader)
+    assert len(reader.latest(site.id, NOW, 10)) == count
+    assert not [key for key in _asked_keys(calls) if key.startswith("F#")]
+
+
 def test_a_write_after_a_get_of_the_article_does_not_read_it_again(
     index: DynamoIndex, site: SiteConfig, make_article: Callable[..., Article]
 ) -> None:
@@ -226,6 +299,76 @@ def test_shard_parts_handed_as_stored_are_replaced_without_a_read_writing_only_w
     index.set_shard_parts(site.id, "2023-09", grown[:1], stored=grown)
     assert calls.seen == Counter({"BatchWriteItem": 1})
     assert index.shard_parts(site.id) == grown[:1]
+
+
+def test_grouped_writes_go_out_in_one_request_a_key_as_its_later_write_left_it(
+    index: DynamoIndex, site: SiteConfig
+) -> None:
+    def block(period: str, body: bytes) -> ListingBlock:
+        return ListingBlock(period, "s1", body, "", 1, 10, 5)
+
+    index.put_listing_blocks(site.id, [block("2023-08", b"<lama/>")])
+    part = ShardPart("2023-09", 1, 10, datetime(2023, 9, 20, 10, 0, tzinfo=WIB))
+    calls = _Calls(index)
+    with index.grouped_writes():
+        index.put_listing_blocks(site.id, [block("2023-09", b"<sitemap/>")])
+        index.drop_listing_blocks(site.id, ["2023-08"])
+        index.set_shard_parts(site.id, "2023-09", [part], stored=[])
+        index.keep_feed_items(site.id, [FeedItem("1", 1, "rss", b"<item/>")])
+        index.put_listing_blocks(site.id, [block("2023-08", b"<baru/>")])  # after its drop
+        assert calls.seen == Counter()
+    assert calls.seen == Counter({"BatchWriteItem": 1})
+    assert [b.body for b in index.sitemap_listing(site.id)] == [b"<baru/>", b"<sitemap/>"]
+    assert index.shard_parts(site.id) == [part]
+    assert index.feed_items(site.id, [("1", 1)], ["rss"]) == [FeedItem("1", 1, "rss", b"<item/>")]
+    calls.clear()
+    with pytest.raises(RuntimeError), index.grouped_writes():
+        index.drop_listing_blocks(site.id, ["2023-08"])
+        raise RuntimeError("the batch died")
+    assert calls.seen == Counter()  # nothing sent
+    index.drop_listing_blocks(site.id, ["2023-08"])  # not grouped: sent at once
+    assert calls.seen == Counter({"BatchWriteItem": 1})
+
+
+def _scheduled(
+    index: DynamoIndex, site: SiteConfig, make_article: Callable[..., Article], *hours: int
+) -> None:
+    """Articles published `hours` after NOW, written unreleased (scheduled) as ingest does."""
+    for n, hour in enumerate(hours):
+        article = make_article(id=f"s{n}", url=f"{site.base_url}/nasional/jadwal-{n}")
+        article = replace(article, published_at=NOW + timedelta(hours=hour))
+        assert index.write(article, shard_period(article.published_at, site), False).applied
+
+
+def test_the_status_counts_scheduled_articles_from_the_batchs_due_read_once(
+    index: DynamoIndex, site: SiteConfig, make_article: Callable[..., Article]
+) -> None:
+    _scheduled(index, site, make_article, -2, 1, 3, 5)
+    calls = _Calls(index)
+    assert [a.id for a in index.due(site.id, NOW)] == ["s0"]
+    assert calls.seen["Query"] == 1  # the due ones and those ahead, in one read
+    calls.clear()
+    later = NOW + timedelta(hours=2)  # the report's clock: one more came due meanwhile
+    assert index.scheduled_count(site.id, later) == 2
+    assert calls.seen == Counter()
+    assert index.scheduled_count(site.id, later) == 2  # once: the next asks the GSI
+    assert calls.seen == Counter({"Query": 1})
+
+
+def test_past_a_page_of_articles_ahead_the_status_counts_them_itself(
+    index: DynamoIndex,
+    site: SiteConfig,
+    make_article: Callable[..., Article],
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setattr(index_module, "SCHEDULED_READ", 2)
+    _scheduled(index, site, make_article, -3, -2, -1, 1, 3, 5)
+    calls = _Calls(index)
+    assert [a.id for a in index.due(site.id, NOW)] == ["s0", "s1", "s2"]  # every due one, paged
+    assert calls.seen["Query"] == 2
+    calls.clear()
+    assert index.scheduled_count(site.id, NOW) == 3
+    assert calls.seen == Counter({"Query": 1})
 
 
 # --- the render queue ------------------------------------------------------------------------

@@ -10,7 +10,7 @@ import re
 from collections.abc import Iterator
 from datetime import datetime
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 
 import pytest
 import requests
@@ -27,6 +27,7 @@ from warta.cli.main import main
 from warta.cli.status import status_page
 from warta.core.config import load_deployment
 from warta.core.planner import site_wide_outputs
+from warta.status import StaleStatus
 from warta.status import batches as status_batches
 from warta.status.batches import SiteState, update_site_state
 from warta.status.report import check_files
@@ -329,6 +330,65 @@ def test_a_batch_checks_the_small_files_it_wrote_from_their_bytes_without_readin
     assert not set(tree.read) & report.bodies.keys()
     assert state.files.fixed == check_files(stack.deployment, tree, now)["andalpost"].fixed
     assert small <= state.files.fixed.keys()
+
+
+def test_a_state_is_updated_from_the_copy_its_store_wrote_unless_another_wrote_since(
+    aws: AwsHarness,
+) -> None:
+    name = "sites/andalpost.json"
+    gets: list[str] = []
+    aws.s3.meta.events.register("before-call.s3.GetObject", lambda **_: gets.append(name))
+    mine, other = S3StatusStore(aws.s3, STATE_BUCKET), S3StatusStore(aws.s3, STATE_BUCKET)
+    assert mine.read_to_write(name) is None and len(gets) == 1
+    mine.write(name, b"1", "application/json")
+    assert mine.read_to_write(name) == b"1" and len(gets) == 1  # its copy: no read
+    mine.write(name, b"2", "application/json")
+    assert other.read_to_write(name) == b"2" and len(gets) == 2  # another container's batch
+    other.write(name, b"3", "application/json")
+    assert mine.read_to_write(name) == b"2"  # its copy, replaced since
+    with pytest.raises(StaleStatus):
+        mine.write(name, b"4", "application/json")
+    assert mine.read(name) == b"3"  # nothing lost
+    assert mine.read_to_write(name) == b"3"  # read afresh
+    mine.write(name, b"5", "application/json")
+    assert other.read(name) == b"5"
+
+
+class _RacedStore:
+    """A status store whose remembered copy of a state was replaced by another writer."""
+
+    def __init__(self, copy: SiteState, stored: SiteState) -> None:
+        self.copy: SiteState | None = copy
+        self.stored = stored
+        self.written: list[SiteState] = []
+
+    def read(self, name: str) -> bytes | None:
+        return self.stored.to_json()
+
+    def read_to_write(self, name: str) -> bytes | None:
+        return self.copy.to_json() if self.copy is not None else self.read(name)
+
+    def write(self, name: str, body: bytes, content_type: str) -> None:
+        if self.copy is not None:
+            self.copy = None  # forgotten, as the store does
+            raise StaleStatus(name)
+        self.written.append(SiteState.from_json(body))
+
+    def location(self, name: str) -> str:
+        return name
+
+
+def test_a_state_written_from_a_replaced_copy_is_made_again_from_a_fresh_read() -> None:
+    deployment = load_deployment([EXAMPLE_SITE])
+    site = deployment.sites["andalpost"]
+    stored = SiteState(scan_done=True)
+    stored.files.fixed["robots.txt"] = ()  # what the other writer's batch found
+    store = _RacedStore(SiteState(scan_done=True), stored)
+    now = datetime.fromisoformat(NOW)
+    tree = cast(status_batches.ListableTree, None)  # an empty report reads no file
+    state = status_batches._update_state(store, site, deployment, tree, RenderReport(), now, now)
+    assert store.written == [state]
+    assert state.files.fixed == {"robots.txt": ()} and state.last_render is not None
 
 
 # --- the template and the local log -------------------------------------------------------------

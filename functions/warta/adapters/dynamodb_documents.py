@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import json
 import zlib
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping, Sequence
 from typing import TYPE_CHECKING, Any
 
 from boto3.dynamodb.types import Binary
@@ -28,6 +28,8 @@ if TYPE_CHECKING:  # boto3-stubs, a dev dependency: never imported at run time
 INLINE_DOC_LIMIT = ITEM_SIZE_LIMIT - 64 * 1024
 # What reading an article needs of its item: not its list of memberships, the bulk of the rest.
 ARTICLE_ATTRIBUTES = ("pk", "sk", "live", "revision", "doc_z", "doc_ref")
+# And of the items read beside articles (`_items_beside`): kept feed items (dynamodb_feed_items).
+BESIDE_ATTRIBUTES = ("article_id", "data")
 
 
 def _doc_bytes(item: dict[str, Any]) -> int:
@@ -113,9 +115,33 @@ class DynamoDocuments(DynamoTable):
         found = {m["id"]: kept((site, m["id"], int(m["rev"]))) for m in listed if "rev" in m}
         unread = {article_pk(site, m["id"]): m["id"] for m in listed if found.get(m["id"]) is None}
         if unread:
-            items = self._batch_get([(pk, ARTICLE_SK) for pk in unread], ARTICLE_ATTRIBUTES)
-            for (pk, _), item in items.items():
-                found[unread[pk]] = article = self._article(item, bodies)
+            beside = self._items_beside(site, list(unread.values()))
+            attributes = ARTICLE_ATTRIBUTES + (BESIDE_ATTRIBUTES if beside else ())
+            items = self._batch_get([(pk, ARTICLE_SK) for pk in unread] + beside, attributes)
+            revisions: dict[str, int] = {}
+            for pk, article_id in unread.items():
+                item = items.get((pk, ARTICLE_SK))
+                if item is None:
+                    continue
+                found[article_id] = article = self._article(item, bodies)
                 if article is not None:
+                    revisions[article_id] = article.revision
                     self._parsed.put(article, _doc_bytes(item))
+            if beside:
+                self._fetched_beside(site, beside, revisions, items)
         return [a for a in (found.get(m["id"]) for m in listed) if a is not None]
+
+    # --- items read beside articles (DynamoIndex: its kept feed items) ---------------------------
+
+    def _items_beside(self, site: str, article_ids: Sequence[str]) -> list[tuple[str, str]]:
+        """Keys of other items to read in the request that reads these articles."""
+        return []
+
+    def _fetched_beside(
+        self,
+        site: str,
+        keys: Sequence[tuple[str, str]],
+        revisions: Mapping[str, int],
+        found: Mapping[tuple[str, str], Mapping[str, Any]],
+    ) -> None:
+        """Take what that read found of them (`revisions`: the live articles read, id -> revision)."""

@@ -98,6 +98,9 @@ MEMBER_ATTRIBUTES = ("id", "rev")
 NEWS_ATTRIBUTES = ("url", "title", "language", "published_at")  # what the news sitemap shows
 ROW_ATTRIBUTES = ("us", "id", "fragment", "lastmod", "cut")  # a shard's row (core.views.ShardRow)
 WRITE_ATTEMPTS = 8
+# Keys of the `due` GSI a due read takes a page: those still ahead beyond it are counted by the
+# status report's own query (a site schedules a few articles ahead, not hundreds).
+SCHEDULED_READ = 100
 
 
 def _micros(moment: datetime) -> int:
@@ -139,6 +142,11 @@ def _stored_fields(item: dict[str, Any] | None) -> tuple[Any, ...] | None:
 
 class DynamoIndex(DynamoDocuments, DynamoFeedItems, DynamoListing):
     """`ArticleIndex` on a DynamoDB table (pk, sk strings; GSI `due` on due_pk, due_sk)."""
+
+    # Kept feed items are read beside a few articles (DynamoFeedItems, not DynamoDocuments'
+    # none): a warm render reads a publish's new article, and its feeds then ask for its items.
+    _items_beside = DynamoFeedItems._items_beside
+    _fetched_beside = DynamoFeedItems._fetched_beside
 
     # --- ArticleIndex -----------------------------------------------------------------------
 
@@ -446,19 +454,50 @@ class DynamoIndex(DynamoDocuments, DynamoFeedItems, DynamoListing):
     def published_between(self, site: str, after: datetime, until: datetime, limit: int) -> list[Article]:
         return self._articles_of(self._between(site, after, until, limit, MEMBER_ATTRIBUTES), site)
 
+    # What the last `due` read of a site found still ahead (the `due` GSI's sort keys), when it
+    # read the partition to its end: the batch's status report counts the scheduled articles
+    # from it (`scheduled_count`, once), instead of counting them with a query of its own.
+    _ahead: dict[str, list[str]] | None = None
+
     def due(self, site: str, now: datetime) -> list[Article]:
-        candidates = self._query(
-            IndexName=DUE_INDEX,
-            KeyConditionExpression="due_pk = :site AND due_sk < :hi",
-            ExpressionAttributeValues=marshal({":site": site, ":hi": until_key(now)}),
-        )
-        ids = [{"id": c["due_sk"].split("#", 1)[1]} for c in candidates]
+        hi = until_key(now)
+        request: dict[str, Any] = {
+            "TableName": self.table,
+            "IndexName": DUE_INDEX,
+            "KeyConditionExpression": "due_pk = :site",
+            "ExpressionAttributeValues": marshal({":site": site}),
+            "Limit": SCHEDULED_READ,
+        }
+        due_keys: list[str] = []
+        ahead: list[str] = []
+        while True:  # in sort-key order: the due ones, then those ahead
+            page = self._ddb.query(**request)
+            for raw in page.get("Items", []):
+                key = raw["due_sk"]["S"]
+                (due_keys if key < hi else ahead).append(key)
+            more = page.get("LastEvaluatedKey")
+            if more is None or ahead:
+                break
+            request["ExclusiveStartKey"] = more
+        if self._ahead is None:
+            self._ahead = {}
+        if more is None:
+            self._ahead[site] = ahead
+        else:  # more ahead than one page: scheduled_count counts them itself
+            self._ahead.pop(site, None)
+        ids = [{"id": key.split("#", 1)[1]} for key in due_keys]
         # The GSI may lag: check each candidate against its item, read consistently.
         return [a for a in self._articles_of(ids, site) if a.is_visible(now) and self._unreleased(site, a.id)]
 
     def scheduled_count(self, site: str, now: datetime) -> int:
         """Live articles whose publish time is still ahead, for the status report (the sparse
-        `due` GSI holds only unreleased articles; it may lag a write by a moment)."""
+        `due` GSI holds only unreleased articles; it may lag a write by a moment). After a `due`
+        read of the site (a render batch's first step), from what it found ahead, once: a
+        scheduled article written since would have been lag of the GSI as well."""
+        ahead = self._ahead.pop(site, None) if self._ahead else None
+        if ahead is not None:
+            start = until_key(now)
+            return sum(1 for key in ahead if key >= start)
         request: dict[str, Any] = {
             "TableName": self.table,
             "IndexName": DUE_INDEX,

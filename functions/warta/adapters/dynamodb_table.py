@@ -3,7 +3,9 @@ paged reads and batched writes the index's queries are made of."""
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Iterator, Mapping, Sequence
+from contextlib import contextmanager
 from datetime import datetime
 from typing import TYPE_CHECKING, Any, TypedDict
 
@@ -112,6 +114,26 @@ class DynamoTable:
     def __init__(self, client: DynamoDBClient, table: str) -> None:
         self._ddb = client
         self.table = table
+        # This thread's batched writes held by `grouped_writes`, by key (None: not grouping).
+        self._grouping = threading.local()
+
+    @contextmanager
+    def grouped_writes(self) -> Iterator[None]:
+        """Hold this thread's batched writes (`_batch_write`) made inside, then send them in as
+        few BatchWriteItem requests as they fit: a render batch's shard-part, listing and feed
+        item writes were a request each (each request costs about as much CPU as a small one's
+        items). A key written twice inside is sent once, as the later write left it (DynamoDB
+        refuses a batch that names a key twice). If the block raises, nothing is sent."""
+        if getattr(self._grouping, "held", None) is not None:
+            yield  # within another group: the outer one sends them
+            return
+        held: dict[tuple[str, str], WriteRequestUnionTypeDef] = {}
+        self._grouping.held = held
+        try:
+            yield
+        finally:
+            self._grouping.held = None
+        self._batch_write(list(held.values()))
 
     def _get_item(self, pk: str, sk: str) -> dict[str, Any] | None:
         found = self._ddb.get_item(
@@ -187,12 +209,28 @@ class DynamoTable:
         return found
 
     def _batch_write(self, requests: Sequence[WriteRequestUnionTypeDef]) -> None:
+        held: dict[tuple[str, str], WriteRequestUnionTypeDef] | None = getattr(self._grouping, "held", None)
+        if held is not None:
+            for request in requests:
+                key = _request_key(request)
+                held.pop(key, None)  # the later write is the one that stands
+                held[key] = request
+            return
         for start in range(0, len(requests), BATCH_WRITE_LIMIT):
             pending: Mapping[str, Sequence[WriteRequestUnionTypeDef]] = {
                 self.table: requests[start : start + BATCH_WRITE_LIMIT]
             }
             while pending:
                 pending = self._ddb.batch_write_item(RequestItems=pending).get("UnprocessedItems") or {}
+
+
+def _request_key(request: WriteRequestUnionTypeDef) -> tuple[str, str]:
+    """The (pk, sk) a BatchWriteItem request puts or deletes."""
+    if "PutRequest" in request:
+        keyed: Mapping[str, Any] = request["PutRequest"]["Item"]
+    else:
+        keyed = request["DeleteRequest"]["Key"]
+    return str(keyed["pk"]["S"]), str(keyed["sk"]["S"])
 
 
 def is_condition_failure(exc: ClientError) -> bool:

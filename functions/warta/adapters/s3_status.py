@@ -16,12 +16,19 @@ from typing import TYPE_CHECKING, Any
 from botocore.exceptions import ClientError
 
 from warta.adapters.s3_store import S3Store
+from warta.status import StaleStatus
 
 if TYPE_CHECKING:  # boto3-stubs, a dev dependency: never imported at run time
     from mypy_boto3_s3 import S3Client
+    from mypy_boto3_s3.type_defs import PutObjectRequestTypeDef
 
 DEFAULT_STATUS_PREFIX = "status/"  # template.yaml: RenderFunction WARTA_STATUS_PREFIX and its policy
 LIST_PAGE_LIMIT = 1_000  # ListObjectsV2 returns at most 1,000 keys a request
+# What a conditional put (If-Match) answers when the object is no longer the one it names:
+# another ETag (412), no object (404), or another conditional write in flight (409).
+REPLACED_CODES = frozenset(
+    {"PreconditionFailed", "NoSuchKey", "ConditionalRequestConflict", "412", "404", "409"}
+)
 
 
 class S3StatusStore:
@@ -31,6 +38,21 @@ class S3StatusStore:
         self._s3 = client
         self.bucket = bucket
         self.prefix = prefix
+        # name -> (ETag, body) of what this store last wrote of a name it reads to write (a
+        # site's state): renders of a site never overlap (its FIFO group), and a warm container
+        # mostly renders the site's next batch as well, so its copy is usually the stored one.
+        self._written: dict[str, tuple[str, bytes]] = {}
+        # name -> the ETag its write must still find (the last read_to_write used the copy)
+        self._from_copy: dict[str, str] = {}
+
+    def read_to_write(self, name: str) -> bytes | None:
+        kept = self._written.get(name)
+        if kept is None:
+            body = self.read(name)
+            self._from_copy[name] = ""  # read afresh: the write needs no condition
+            return body
+        self._from_copy[name] = kept[0]
+        return kept[1]
 
     def read(self, name: str) -> bytes | None:
         try:
@@ -41,13 +63,27 @@ class S3StatusStore:
             raise
 
     def write(self, name: str, body: bytes, content_type: str) -> None:
-        self._s3.put_object(
-            Bucket=self.bucket,
-            Key=self.prefix + name,
-            Body=body,
-            ContentType=content_type,
-            CacheControl="no-store",  # a presigned link must show the page as it is now
-        )
+        """Write an object; after a `read_to_write` answered from this store's copy, only if
+        the stored object is still that copy (If-Match), else `StaleStatus`."""
+        expected = self._from_copy.pop(name, None)
+        self._written.pop(name, None)  # until this write is known to have landed
+        request: PutObjectRequestTypeDef = {
+            "Bucket": self.bucket,
+            "Key": self.prefix + name,
+            "Body": body,
+            "ContentType": content_type,
+            "CacheControl": "no-store",  # a presigned link must show the page as it is now
+        }
+        if expected:
+            request["IfMatch"] = expected
+        try:
+            response = self._s3.put_object(**request)
+        except ClientError as exc:
+            if expected and exc.response.get("Error", {}).get("Code") in REPLACED_CODES:
+                raise StaleStatus(name) from exc
+            raise
+        if expected is not None:  # a name read to write: its copy for the next batch
+            self._written[name] = (response["ETag"], body)
 
     def location(self, name: str) -> str:
         return f"s3://{self.bucket}/{self.prefix}{name}"

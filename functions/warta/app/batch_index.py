@@ -18,8 +18,16 @@ just before it: the entries read then answer (the first `limit` of a read of as 
 or of all there were). Reading them again could only give a later state, and a write after the
 batch took its outputs queues another render of both (docs/architecture.md).
 
+The batch's writes of shard parts and listing blocks are held too, and go out with its feed
+items in one grouped write (`flush_writes`; `BatchQueue.done` flushes first, so the index
+holds them before the batch's outputs are done, as it did when they went out one by one; a
+batch that dies first is retried whole). The index reads them back only through the batch,
+which answers from what it holds; a read of the index itself (the first of a site) flushes
+first. A publish's shard render wrote its listing block and its parts in two requests, and its
+feeds' items a third: now one.
+
 The feed items the batch's feeds make are kept at its end, in one write where they fit
-(`flush_feed_items`); until then the batch's own asks for them are answered from what it holds.
+(`flush_writes`); until then the batch's own asks for them are answered from what it holds.
 Only renders write kept items, so what an ask of the batch found absent stays absent but for
 the batch's own keeps: an ask of a few articles (a publish's new one) reads them in every
 variant the site's feeds ask for, and the batch's next feeds need not ask again.
@@ -37,8 +45,10 @@ from __future__ import annotations
 
 import threading
 from collections import OrderedDict
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
+from contextlib import AbstractContextManager, nullcontext
 from datetime import datetime
+from typing import Protocol, runtime_checkable
 
 from warta.core.articles import Article
 from warta.core.planner import OutputKey
@@ -56,6 +66,9 @@ from warta.core.views import ListingBlock, NewsEntry
 # requests, and a bound on their bytes (an item's data may be some hundred kB).
 HELD_FEED_ITEMS = 100
 HELD_FEED_ITEM_BYTES = 4 * 1024 * 1024
+# Shard-part and listing writes a batch holds before it writes them anyway: a publish makes two,
+# a rebuild page one or two per period (a listing block is a few kB).
+HELD_INDEX_WRITES = 50
 
 
 # A publish's feeds each ask for the new article's items in the variants they render (the home
@@ -70,6 +83,13 @@ _VARIANTS_ASKED: dict[str, set[str]] = {}  # site -> every variant its feeds ask
 # Articles a batch remembers by URL: a publish asks twice for one or two; a rebuild's AMP pages
 # each ask once, so more would only hold memory.
 URL_READS_KEPT = 8
+
+
+@runtime_checkable
+class GroupsWrites(Protocol):
+    """An index that can send several calls' writes as one (`DynamoTable.grouped_writes`)."""
+
+    def grouped_writes(self) -> AbstractContextManager[None]: ...
 
 
 class BatchIndex(ForwardingIndex):
@@ -89,6 +109,11 @@ class BatchIndex(ForwardingIndex):
         self._listing: dict[str, dict[str, ListingBlock]] = {}
         # (site, url, now) -> what `live_by_url` answered
         self._by_url: OrderedDict[tuple[str, str, datetime], Article | None] = OrderedDict()
+        # The batch's shard-part writes, in order, and its listing writes (site -> period ->
+        # the block put, or None: dropped; the later write of a period is the one that stands),
+        # not sent yet (`flush_writes`)
+        self._held: list[Callable[[], None]] = []
+        self._held_listing: dict[str, dict[str, ListingBlock | None]] = {}
         self._lock = threading.Lock()
 
     def live_by_url(self, site: str, url: str, now: datetime) -> Article | None:
@@ -107,6 +132,7 @@ class BatchIndex(ForwardingIndex):
         with self._lock:
             parts = self._parts.get(site)
             if parts is None:
+                self._send_held()  # the index gives them as the batch left them
                 parts = self._parts[site] = self._index.shard_parts(site)
             return [p for p in parts if period is None or p.period == period]
 
@@ -119,9 +145,13 @@ class BatchIndex(ForwardingIndex):
                 # What the batch read and wrote is what the index holds (only the batch writes
                 # them): the index need not read the period's parts again to replace them.
                 stored = [part for part in kept if part.period == period]
-            self._index.set_shard_parts(site, period, parts, stored)
             if kept is None:
+                # Not read yet: the index reads them, after what the batch holds.
+                self._send_held()
+                self._index.set_shard_parts(site, period, parts, stored)
                 return
+            wanted, known = list(parts), list(stored or ())
+            self._hold(lambda: self._index.set_shard_parts(site, period, wanted, known))
             # Ordered by period, then part: a period's parts are one run of the list.
             run = [n for n, part in enumerate(kept) if part.period == period]
             if run:
@@ -134,11 +164,21 @@ class BatchIndex(ForwardingIndex):
             kept = self._listing.get(site)
             if kept is None:
                 kept = self._listing[site] = {b.period: b for b in self._index.sitemap_listing(site)}
+                for period, block in self._held_listing.get(site, {}).items():  # as if written
+                    if block is None:
+                        kept.pop(period, None)
+                    else:
+                        kept[period] = block
             return [kept[period] for period in sorted(kept)]  # by period, as the index gives them
 
     def put_listing_blocks(self, site: str, blocks: Sequence[ListingBlock], replace: bool = True) -> None:
         with self._lock:
-            self._index.put_listing_blocks(site, blocks, replace)
+            if replace:
+                self._held_listing.setdefault(site, {}).update({b.period: b for b in blocks})
+                self._bound_held()
+            else:  # conditional on the stored stamp: sent now, after what the batch holds
+                self._send_held()
+                self._index.put_listing_blocks(site, blocks, replace)
             kept = self._listing.get(site)
             if kept is None:
                 return
@@ -150,7 +190,8 @@ class BatchIndex(ForwardingIndex):
     def drop_listing_blocks(self, site: str, periods: Iterable[str]) -> None:
         with self._lock:
             periods = list(periods)
-            self._index.drop_listing_blocks(site, periods)
+            self._held_listing.setdefault(site, {}).update(dict.fromkeys(periods))
+            self._bound_held()
             kept = self._listing.get(site, {})
             for period in periods:
                 kept.pop(period, None)
@@ -226,15 +267,57 @@ class BatchIndex(ForwardingIndex):
             del self._items[site]  # a rebuild's many feeds: written as they come, memory bounded
         self._index.keep_feed_items(site, list(held.values()))
 
-    def flush_feed_items(self) -> None:
-        """Keep the feed items the batch's feeds made, a site's in as few requests as they fit:
-        each feed of a publish makes the new article's items, and keeping them feed by feed
-        was a request per feed. A batch that dies first only leaves them to be made again."""
+    def flush_writes(self) -> None:
+        """Send the batch's held writes: its shard parts and listing blocks, then the feed items
+        its feeds made, a site's in as few requests as they fit (each feed of a publish makes
+        the new article's items: kept feed by feed, they were a request per feed). On an index
+        that groups writes, all of them in as few requests as they fit. A batch that dies
+        first leaves its outputs pending (retried whole) and its items to be made again."""
         with self._lock:
-            held, self._items = self._items, {}
-        for site, items in held.items():
-            if items:
-                self._index.keep_feed_items(site, list(items.values()))
+            held, self._held = self._held, []
+            listing, self._held_listing = self._held_listing, {}
+            items, self._items = self._items, {}
+        if not (held or listing or any(items.values())):
+            return
+        with self._group():
+            self._write(held, listing)
+            for site, kept in items.items():
+                if kept:
+                    self._index.keep_feed_items(site, list(kept.values()))
+
+    def _group(self) -> AbstractContextManager[None]:
+        return self._index.grouped_writes() if isinstance(self._index, GroupsWrites) else nullcontext()
+
+    def _write(
+        self, parts: list[Callable[[], None]], listing: dict[str, dict[str, ListingBlock | None]]
+    ) -> None:
+        for write in parts:
+            write()
+        for site, blocks in listing.items():
+            put = [block for block in blocks.values() if block is not None]
+            if put:
+                self._index.put_listing_blocks(site, put)
+            dropped = [period for period, block in blocks.items() if block is None]
+            if dropped:
+                self._index.drop_listing_blocks(site, dropped)
+
+    def _hold(self, write: Callable[[], None]) -> None:
+        """Hold a shard-part write for `flush_writes` (the caller holds the lock)."""
+        self._held.append(write)
+        self._bound_held()
+
+    def _bound_held(self) -> None:
+        held = len(self._held) + sum(len(blocks) for blocks in self._held_listing.values())
+        if held >= HELD_INDEX_WRITES:
+            self._send_held()  # a rebuild page's many periods: memory stays bounded
+
+    def _send_held(self) -> None:
+        """Send the held shard-part and listing writes now (the caller holds the lock)."""
+        held, self._held = self._held, []
+        listing, self._held_listing = self._held_listing, {}
+        if held or listing:
+            with self._group():
+                self._write(held, listing)
 
     def news_entries(self, site: str, after: datetime, until: datetime, limit: int) -> list[NewsEntry]:
         with self._lock:
@@ -247,11 +330,14 @@ class BatchIndex(ForwardingIndex):
 
 
 class BatchQueue:
-    """A `RenderQueue` for one render batch of one site: its quarantined outputs read once."""
+    """A `RenderQueue` for one render batch of one site: its quarantined outputs read once, and
+    `before_done` (the batch index's `flush_writes`) called before its outputs are done."""
 
-    def __init__(self, queue: RenderQueue) -> None:
+    def __init__(self, queue: RenderQueue, before_done: Callable[[], None] | None = None) -> None:
         self._queue = queue
         self._quarantined: list[QuarantinedOutput] | None = None
+        # What must be written before the batch's outputs are done: its index's held writes.
+        self._before_done = before_done
 
     def push(self, keys: Iterable[OutputKey]) -> None:
         self._queue.push(keys)
@@ -260,6 +346,8 @@ class BatchQueue:
         return self._queue.take()
 
     def done(self, taken: Iterable[tuple[OutputKey, int]]) -> None:
+        if self._before_done is not None:
+            self._before_done()
         self._queue.done(taken)
 
     def quarantine(self, key: OutputKey, reason: str, retry_at: datetime) -> int:

@@ -66,7 +66,7 @@ def render_site(
         now=runtime.now(),
         write_workers=WRITE_WORKERS,
     )
-    index.flush_feed_items()
+    index.flush_writes()  # `done` sent them (BatchQueue): this only makes sure
     manifest.put_back(store.known)
     # More than a page waited (a rebuild): signal the next page. A take that read every pending
     # output needs no look: a push since then sent a signal of its own (SqsRenderQueue.push).
@@ -147,7 +147,7 @@ def handler(event: dict[str, Any], context: Any) -> PartialItemFailureResponse:
             if site in rendered:
                 return  # this batch rendered the site after every message in it was sent
             site_queue = runtime.stack().queue.for_site(site)
-            queues[site] = BatchQueue(site_queue)
+            queues[site] = BatchQueue(site_queue, before_done=index.flush_writes)
             report = render_site(site, index, queues[site], site_queue)
         except Exception as exc:
             log_record_failure("render", record.message_id, record.attributes.approximate_receive_count, exc)

@@ -26,6 +26,7 @@ from warta.app.render import RenderReport
 from warta.core.config import Deployment, SiteConfig
 from warta.core.operator_records import ArticleCounts, Run
 from warta.core.ports import OperatorLog, QuarantinedOutput
+from warta.status import StaleStatus
 from warta.status.report import (
     RECENT_REJECTIONS,
     FeedStatus,
@@ -45,6 +46,9 @@ SCAN_FILES_PER_BATCH = 200  # feeds and sitemaps a first scan reads and checks p
 REPORT_NAME = "index.html"
 REPORT_CONTENT_TYPE = "text/html; charset=utf-8"
 STATE_CONTENT_TYPE = "application/json"
+# A state's update from the store's remembered copy, then from a fresh read if another
+# container wrote it since (`StaleStatus`); a fresh read's write is not refused.
+STATE_ATTEMPTS = 2
 AWS_FOOTER = (
     "Feeds and sitemaps are checked as each render batch writes them. AMP pages are not checked"
     " here: the render function has no node for the official AMP validator. For them and for the"
@@ -69,6 +73,11 @@ class StatusStore(Protocol):
     """Where the report and the sites' states live: private, never served."""
 
     def read(self, name: str) -> bytes | None: ...
+
+    def read_to_write(self, name: str) -> bytes | None:
+        """`read`, before a write of the same name: the store may answer from the copy it wrote
+        last, and that write then raises `StaleStatus` if another writer replaced it since."""
+        ...
 
     def write(self, name: str, body: bytes, content_type: str) -> None: ...
 
@@ -119,6 +128,32 @@ class SiteState:
 
 def _state_name(site_id: str) -> str:
     return f"sites/{site_id}.json"
+
+
+def _update_state(
+    store: StatusStore,
+    site: SiteConfig,
+    deployment: Deployment,
+    tree: ListableTree,
+    report: RenderReport,
+    now: datetime,
+    at: datetime,
+) -> SiteState:
+    """Read a site's state, bring it up to date with a batch's report and write it back; made
+    again from a fresh read if the store's remembered copy turns out replaced (renders of a
+    site never overlap, but the next batch may run in another container)."""
+    name = _state_name(site.id)
+    for attempt in range(STATE_ATTEMPTS):
+        state = SiteState.from_json(store.read_to_write(name))  # after StaleStatus: read afresh
+        update_site_state(state, site, deployment, tree, report, now, at)
+        try:
+            store.write(name, state.to_json(), STATE_CONTENT_TYPE)
+        except StaleStatus:
+            if attempt + 1 == STATE_ATTEMPTS:
+                raise
+            continue
+        return state
+    raise AssertionError("unreachable: the last attempt returns or raises")
 
 
 def _owner(path: str, sites: list[SiteConfig]) -> SiteConfig | None:
@@ -248,10 +283,7 @@ def write_status_after_render(
         site = deployment.sites.get(site_id)
         if site is None:
             continue
-        state = SiteState.from_json(store.read(_state_name(site_id)))
-        update_site_state(state, site, deployment, tree, report, now, at)
-        store.write(_state_name(site_id), state.to_json(), STATE_CONTENT_TYPE)
-        states[site_id] = state
+        states[site_id] = _update_state(store, site, deployment, tree, report, now, at)
     notes: list[str] = quarantine_notes(quarantined)
     sites = []
     for site in deployment.sites.values():
