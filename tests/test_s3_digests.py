@@ -6,7 +6,7 @@ and a batch that dies leaves no manifest that could make a changed file look unc
 from __future__ import annotations
 
 import json
-from collections import Counter
+from collections import Counter, OrderedDict
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -60,7 +60,8 @@ def test_known_files_cost_no_head_and_the_bucket_is_the_same(aws: AwsHarness, co
     counted.heads.clear()
     aws.drain_render_queue()  # the render alone (ingest's empty-index guard asks S3 too)
     # Without the manifest each of the update's files was asked about first; now only its AMP
-    # page is (AMP pages are not remembered), and the manifest is read, deleted, written back.
+    # page is (AMP pages are not remembered), and the manifest is deleted (on the condition it is
+    # still the copy this process put back: no read) and written back.
     assert counted.seen["HeadObject"] == 1, counted.heads
     assert counted.seen["PutObject"] >= 10  # the feeds, the shard, the page ... and the manifest
     before = aws.bucket_tree(SITE_BUCKET)
@@ -82,11 +83,30 @@ def test_a_batch_that_dies_leaves_no_manifest(aws: AwsHarness) -> None:
     assert manifest.take() == known
 
 
+def test_a_take_after_this_process_put_it_back_deletes_it_unread_unless_it_changed(
+    aws: AwsHarness,
+) -> None:
+    manifest = DigestManifest(aws.s3, STATE_BUCKET, "andalpost")
+    calls = _Calls(aws.s3)
+    known = OrderedDict([("feed/index.xml", "d1")])
+    manifest.put_back(known)
+    assert manifest.take() == known
+    assert (calls.seen["GetObject"], calls.seen["DeleteObject"]) == (0, 1)
+    assert manifest.take() == {}  # taken all the same: a batch that dies leaves none
+    manifest.put_back(known)
+    theirs = {"feed/index.xml": "d2"}  # another container's batch put back its own since
+    aws.s3.put_object(Bucket=STATE_BUCKET, Key=manifest.key, Body=json.dumps(theirs).encode())
+    calls.seen.clear()
+    assert manifest.take() == theirs and calls.seen["GetObject"] == 1
+    assert manifest.take() == {}
+    manifest.put_back(known)
+    aws.s3.delete_object(Bucket=STATE_BUCKET, Key=manifest.key)  # a rebuild forgot it
+    assert manifest.take() == {}
+
+
 def test_a_known_digest_skips_the_head_and_an_unknown_one_asks(aws: AwsHarness) -> None:
     store = S3Store(aws.s3, SITE_BUCKET)
     calls = _Calls(aws.s3)
-    from collections import OrderedDict
-
     known: OrderedDict[str, str] = OrderedDict()
     digests = KnownDigestStore(store, known, lambda path: not path.startswith("amp/"))
     assert digests.put("feed/x.xml", b"a", "application/xml", "public") == "written"  # unknown: HEAD

@@ -34,7 +34,6 @@ FEED_ITEM_DATA_LIMIT = ITEM_SIZE_LIMIT - 4 * 1024
 ITEMS_WITH_ARTICLES = 4
 VARIANTS_NOTED = 32  # per site: a config has a handful (formats × full/summary × profiles)
 FETCHED_KEPT = 1_000  # answers read beside articles and not asked for yet, at most
-ITEM_ATTRIBUTES = ("pk", "sk", "article_id", "revision", "data")
 
 FetchedKey = tuple[str, str, str]  # site, article id, variant
 

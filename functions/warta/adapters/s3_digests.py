@@ -9,6 +9,11 @@ Safety: the manifest is deleted when a batch reads it and written back when the 
 a batch that dies half-way leaves no manifest, and the next one asks S3 (a stale digest could
 otherwise make a changed file look unchanged). Render batches of one site never overlap (one
 FIFO message group per site), so each site's manifest has one writer. A rebuild deletes them.
+
+A warm container keeps a copy of the manifest it put back last (with its ETag): the site's next
+batch mostly runs in the same container, so `take` deletes the manifest on the condition that it
+is still that copy (If-Match) and needs no read. If another container (or a rebuild) wrote or
+deleted it since, the delete is refused and the manifest is read and deleted as before.
 """
 
 from __future__ import annotations
@@ -19,6 +24,8 @@ import threading
 from collections import OrderedDict
 from collections.abc import Callable, Iterator
 from typing import TYPE_CHECKING
+
+from botocore.exceptions import ClientError
 
 from warta.adapters.s3_store import S3Store
 from warta.core.ports import PutOutcome
@@ -31,6 +38,15 @@ ABSENT = ""  # a path known to hold no object
 # Enough for every file a site's publishes keep rewriting; rarely written files fall out and
 # cost a HEAD when they come back. About 150 bytes an entry: 300 kB at most.
 MANIFEST_ENTRIES = 2_000
+# What a conditional delete (If-Match) answers when the object is not the one it names: another
+# ETag (412), no object (404), or another conditional request in flight (409).
+REPLACED_CODES = frozenset(
+    {"PreconditionFailed", "NoSuchKey", "ConditionalRequestConflict", "412", "404", "409"}
+)
+
+# (bucket, manifest key) -> (ETag, digests) of the manifest this process put back last
+_PUT_BACK: dict[tuple[str, str], tuple[str, OrderedDict[str, str]]] = {}
+_PUT_BACK_LOCK = threading.Lock()
 
 
 def digest_of(body: bytes, content_type: str, cache_control: str) -> str:
@@ -48,6 +64,16 @@ class DigestManifest:
 
     def take(self) -> OrderedDict[str, str]:
         """The digests, removing the manifest until `put_back` (a dead batch leaves none)."""
+        with _PUT_BACK_LOCK:
+            copy = _PUT_BACK.pop((self._bucket, self.key), None)
+        if copy is not None:
+            try:
+                self._s3.delete_object(Bucket=self._bucket, Key=self.key, IfMatch=copy[0])
+            except ClientError as exc:
+                if exc.response.get("Error", {}).get("Code") not in REPLACED_CODES:
+                    raise
+            else:
+                return copy[1]  # the stored manifest was this copy: removed, nothing to read
         try:
             body = self._s3.get_object(Bucket=self._bucket, Key=self.key)["Body"].read()
         except self._s3.exceptions.NoSuchKey:
@@ -65,7 +91,11 @@ class DigestManifest:
         while len(known) > MANIFEST_ENTRIES:
             known.popitem(last=False)
         body = json.dumps(known, separators=(",", ":")).encode("utf-8")
-        self._s3.put_object(Bucket=self._bucket, Key=self.key, Body=body, ContentType="application/json")
+        put = self._s3.put_object(
+            Bucket=self._bucket, Key=self.key, Body=body, ContentType="application/json"
+        )
+        with _PUT_BACK_LOCK:  # the next batch's take in this process starts from it
+            _PUT_BACK[(self._bucket, self.key)] = (put["ETag"], OrderedDict(known))
 
 
 def forget_manifests(client: S3Client, bucket: str) -> int:
