@@ -11,7 +11,7 @@ Run on a work folder that `bench/publish.py --phase rebuild --rebuild all` has j
   amp     the bare AMP template of bench/floor.py (the same elements and text as a page, no
           lxml tree) on a sample of the archive's articles, times the number of pages; beside
           it the renderer itself on the same sample, and reading those articles from the index
-          as a render worker does (runs of consecutive pages, one query each, a mapped file)
+          as a render worker does (runs of consecutive pages, one query each)
 The floor is writes + amp, on one core. Prints one JSON object (seconds).
 """
 
@@ -72,7 +72,7 @@ def time_writes(tree: Path, into: Path) -> dict[str, Any]:
 
 
 def time_amp(workdir: Path, articles: int, sample: int) -> dict[str, Any]:
-    from warta.adapters.local_stack import INDEX_FILE, WORKER_MAPPED_BYTES
+    from warta.adapters.local_stack import INDEX_FILE
     from warta.adapters.sqlite_index import SqliteIndex
     from warta.app.render_workers import PAGES_PER_READ
     from warta.core.render.amp import render_amp_page
@@ -86,7 +86,7 @@ def time_amp(workdir: Path, articles: int, sample: int) -> dict[str, Any]:
     step = max(PAGES_PER_READ, len(urls) // max(1, sample // PAGES_PER_READ))
     runs = [urls[i : i + PAGES_PER_READ] for i in range(0, len(urls), step)]
     runs = runs[: max(1, sample // PAGES_PER_READ)]
-    worker_index = SqliteIndex(workdir / "state" / INDEX_FILE, mapped_bytes=WORKER_MAPPED_BYTES)
+    worker_index = SqliteIndex(workdir / "state" / INDEX_FILE)
     started = time.perf_counter()
     chosen = [article for run in runs for article in worker_index.live_by_urls(site.id, run, now).values()]
     read = (time.perf_counter() - started) / len(chosen)

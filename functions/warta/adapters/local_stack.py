@@ -13,10 +13,6 @@ from warta.adapters.sqlite_index import SqliteIndex
 from warta.core.config import ConfigError, Deployment, load_deployment
 
 INDEX_FILE = "index.sqlite3"
-# A render worker reads its pages' articles through a memory map of the index (address space,
-# not memory: the kernel's page cache backs it): ~8 us less a page than a read call per page.
-# SQLite maps no more than its build allows (2 GiB by default) and reads the rest as before.
-WORKER_MAPPED_BYTES = 2 * 1024**3
 
 
 @dataclass(frozen=True, slots=True)
@@ -29,8 +25,7 @@ class LocalStores:
     meta_root: Path
 
     def __call__(self) -> tuple[SqliteIndex, DirectoryStore]:
-        index = SqliteIndex(self.index_file, mapped_bytes=WORKER_MAPPED_BYTES)
-        return index, DirectoryStore(self.root, self.meta_root)
+        return SqliteIndex(self.index_file), DirectoryStore(self.root, self.meta_root)
 
 
 @dataclass(frozen=True, slots=True)

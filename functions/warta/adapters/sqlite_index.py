@@ -87,14 +87,9 @@ def _state(
 class SqliteIndex(SqliteListing):
     """`ArticleIndex` and `RenderQueue` on a SQLite database file."""
 
-    def __init__(self, path: Path, mapped_bytes: int = 0) -> None:
-        """`mapped_bytes`: read up to that much of the file through a memory map (SQLite's
-        mmap_size) instead of a read call and a copy per page, for a connection that reads
-        many rows once (a rebuild's render worker)."""
+    def __init__(self, path: Path) -> None:
         path.parent.mkdir(parents=True, exist_ok=True)
         self._db = connect_wal(path)
-        if mapped_bytes:
-            self._db.execute(f"PRAGMA mmap_size = {int(mapped_bytes)}")
         # Parsed documents, whole and without bodies apart: a feed without bodies must not take
         # the room of the whole articles the other feeds re-read.
         self._recent: dict[bool, dict[str, Article]] = {True: {}, False: {}}
