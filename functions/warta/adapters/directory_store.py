@@ -51,43 +51,23 @@ def _relative_path(path: str) -> str:
 _READ_FLAGS = os.O_RDONLY | os.O_CLOEXEC
 
 
-def _read(path: str | Path) -> bytes | None:
-    """The file's bytes, None if there is no file. With the OS's calls, not `open`: a put reads
-    up to three small files, and a buffered file object costs four more system calls each."""
+def _read(path: str | Path, size: int | None = None) -> bytes | None:
+    """The file's bytes; None if there is no file or, `size` given, if it is not that long (a
+    put compares only a stored body of the new one's size: a publish's changed feeds and its
+    ~1.5 MB open shard part grow or shrink as they change). With the OS's calls, not `open`: a
+    put reads up to three small files, and a buffered file object costs four more calls each."""
     try:
         fd = os.open(path, _READ_FLAGS)
     except (FileNotFoundError, NotADirectoryError):
         return None
     try:
         info = os.fstat(fd)
-        if not stat.S_ISREG(info.st_mode):
+        if not stat.S_ISREG(info.st_mode) or (size is not None and info.st_size != size):
             return None  # a folder (or anything else) where a file would be: no file
         chunks = [os.read(fd, info.st_size + 1)]
         while chunks[-1]:  # until the end, as the file may have grown since the fstat
             chunks.append(os.read(fd, max(info.st_size, 65_536)))
         return b"".join(chunks)
-    finally:
-        os.close(fd)
-
-
-def _holds(path: str, data: bytes) -> bool:
-    """Whether the file at `path` holds exactly `data`: read only when the sizes agree (a
-    publish's changed feeds and its open shard part, ~1.5 MB, grow or shrink as they change)."""
-    try:
-        fd = os.open(path, _READ_FLAGS)
-    except (FileNotFoundError, NotADirectoryError):
-        return False
-    try:
-        info = os.fstat(fd)
-        if not stat.S_ISREG(info.st_mode) or info.st_size != len(data):
-            return False
-        held = os.read(fd, len(data) + 1)
-        while len(held) < len(data) + 1:  # until the end: a short read is not proof of one
-            more = os.read(fd, len(data) + 1 - len(held))
-            if not more:
-                break
-            held += more
-        return held == data
     finally:
         os.close(fd)
 
@@ -218,7 +198,7 @@ class DirectoryStore:
         own_file = f"{self._meta_root}/{rel}.json"
         slash = rel.rfind("/")
         folder_file = f"{self._meta_root}/{rel[:slash]}.json" if slash > 0 else None
-        same_body, own = _holds(target, body), _read(own_file)
+        same_body, own = _read(target, len(body)) == body, _read(own_file)
         folder = _read(folder_file) if folder_file is not None else None
         if same_body and (own if own is not None else folder) == meta:
             return "unchanged"

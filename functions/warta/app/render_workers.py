@@ -107,10 +107,9 @@ def _context() -> multiprocessing.context.BaseContext:
 def start_fork_server() -> None:
     """Start the process render workers are forked from, if not yet running, and return while
     it imports warta: a caller that will render with workers calls this before it plans."""
-    if "forkserver" in multiprocessing.get_all_start_methods():
+    if _context().get_start_method() == "forkserver":
         from multiprocessing import forkserver
 
-        _context()
         forkserver.ensure_running()
 
 
