@@ -75,32 +75,80 @@ def wordpress(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path]:
     plugin.symlink_to(REPO / "integrations/wordpress/warta")
     (www / "wp-content/mu-plugins").mkdir(exist_ok=True)
     shutil.copy(E2E / "mu-plugin.php", www / "wp-content/mu-plugins/warta-e2e.php")
-    user = ["--user=root"] if os.geteuid() == 0 else []
-    subprocess.run(
-        ["mariadb-install-db", f"--datadir={root / 'db'}", "--auth-root-authentication-method=normal", *user],
-        check=True,
-        capture_output=True,
-    )
-    mariadb = subprocess.Popen(
-        ["mariadbd", f"--datadir={root / 'db'}", f"--socket={sock}", "--skip-networking", *user],
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-    )
+    mariadb = _start_mariadb(root, sock)
     try:
-        for _ in range(100):
-            if (
-                subprocess.run(
-                    ["mariadb", "-S", str(sock), "-uroot", "-e", "CREATE DATABASE wp"], capture_output=True
-                ).returncode
-                == 0
-            ):
-                break
-            time.sleep(0.1)
         _php(www, "install.php")
         yield www
     finally:
         mariadb.terminate()
         mariadb.wait(timeout=30)
+
+
+# The server's own options only: Debian's option files name a pid file under /run/mysqld, which a
+# fresh machine's container may lack, and name-resolving the host is no concern of a socket-only
+# test server.
+MARIADB_OPTIONS = ("--no-defaults", "--skip-name-resolve", "--innodb-buffer-pool-size=32M")
+MARIADB_READY_SECONDS = 60
+
+
+def _start_mariadb(root: Path, sock: Path) -> subprocess.Popen[bytes]:
+    """A MariaDB server on a socket only, with an empty database `wp`. Installing the system
+    tables is tried twice (a fresh datadir each time): one failure in CI printed nothing
+    (bootstrap output was captured and dropped), so a failure now says what MariaDB said."""
+    user = ["--user=root"] if os.geteuid() == 0 else []
+    said = []
+    for attempt in range(2):
+        data = root / f"db{attempt}"
+        install = subprocess.run(
+            [
+                "mariadb-install-db",
+                *MARIADB_OPTIONS[:1],
+                f"--datadir={data}",
+                "--auth-root-authentication-method=normal",
+                "--skip-test-db",
+                "--force",
+                *user,
+                *MARIADB_OPTIONS[1:],
+            ],
+            capture_output=True,
+            text=True,
+            timeout=300,
+        )
+        if install.returncode == 0:
+            break
+        said.append(f"attempt {attempt + 1}, exit {install.returncode}:\n{install.stdout}\n{install.stderr}")
+    else:
+        pytest.fail("mariadb-install-db failed twice:\n" + "\n".join(said))
+    log = root / "mariadbd.log"
+    server = subprocess.Popen(
+        [
+            "mariadbd",
+            *MARIADB_OPTIONS,
+            f"--datadir={data}",
+            f"--socket={sock}",
+            f"--pid-file={root / 'mariadbd.pid'}",
+            f"--log-error={log}",
+            "--skip-networking",
+            *user,
+        ],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    deadline = time.monotonic() + MARIADB_READY_SECONDS
+    while True:
+        create = subprocess.run(
+            ["mariadb", "--no-defaults", "-S", str(sock), "-uroot", "-e", "CREATE DATABASE wp"],
+            capture_output=True,
+            text=True,
+        )
+        if create.returncode == 0:
+            return server
+        if server.poll() is not None or time.monotonic() > deadline:
+            server.terminate()
+            server.wait(timeout=30)
+            text = log.read_text(errors="replace") if log.exists() else "(no log)"
+            pytest.fail(f"mariadbd did not take CREATE DATABASE: {create.stderr}\nits log:\n{text[-4000:]}")
+        time.sleep(0.1)
 
 
 def _php(www: Path, script: str, *args: str) -> str:
