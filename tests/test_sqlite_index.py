@@ -9,7 +9,7 @@ import random
 import sqlite3
 import threading
 from collections.abc import Callable, Iterator
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
@@ -21,7 +21,7 @@ from warta.core.articles import Article, Author, Tombstone
 from warta.core.config import SiteConfig
 from warta.core.planner import OutputKey, shard_period
 from warta.core.ports import ShardPart
-from warta.core.render.sitemaps import SITEMAP_FRAGMENT_FORMAT
+from warta.core.render.sitemaps import SITEMAP_FRAGMENT_FORMAT, iter_shard_files
 
 from conftest import WIB
 
@@ -142,6 +142,25 @@ def test_shard_files_render_a_fragment_of_an_older_release_afresh(
             (b"<url>stale</url>", SITEMAP_FRAGMENT_FORMAT - 1),
         )
         assert index.shard_files(site.id, "2023-09", NOW) == expected
+    finally:
+        index.close()
+
+
+def test_shard_files_keep_the_first_of_equal_newest_lastmods_in_two_offsets(
+    db_path: Path, site: SiteConfig, make_article: MakeArticle
+) -> None:
+    """Read row by row, the newest lastmod is still the first of equal instants (its offset is
+    what the part's index entry writes), as `iter_shard_files` keeps it."""
+    index = SqliteIndex(db_path)
+    try:
+        newest = NOW - timedelta(minutes=5)
+        updates = [newest.astimezone(UTC), newest.astimezone(WIB), NOW - timedelta(hours=1)]
+        for n, updated in enumerate(updates):
+            published = NOW - timedelta(hours=3 - n)
+            store(index, site, make_article(id=f"o{n}", published_at=published, updated_at=updated))
+        files = index.shard_files(site.id, "2023-09", NOW)
+        assert files == list(iter_shard_files(index.shard_rows(site.id, "2023-09", NOW)))
+        assert [f.lastmod for f in files] == [newest] and files[0].lastmod.utcoffset() == timedelta(0)
     finally:
         index.close()
 

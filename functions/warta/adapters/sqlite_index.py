@@ -340,29 +340,34 @@ class SqliteIndex(SqliteListing):
             " CASE WHEN cut = 1 THEN published_us END, CASE WHEN cut = 1 THEN id END"
             f" FROM articles INDEXED BY articles_period_rows WHERE {where} ORDER BY published_us, id",
             [SITEMAP_FRAGMENT_FORMAT, *params],
-        ).fetchall()
-        if not rows:
-            return []
-        fragments, lastmods, flags, cut_us, cut_ids = zip(*rows, strict=True)
-        if _STALE not in flags:
-            parsed: dict[str, datetime] = {}  # equal strings are one instant: each parsed once
-            parts: list[SitemapPart] = []
-            start = 0
-            for end in [n + 1 for n, flag in enumerate(flags) if flag] + [len(flags)]:
-                if end == start:
-                    continue  # the last row ended a part: no open part after it
-                cut = (cut_us[end - 1], cut_ids[end - 1]) if flags[end - 1] else None
-                moments = [
-                    parsed.get(text) or parsed.setdefault(text, datetime.fromisoformat(text))
-                    for text in lastmods[start:end]
-                ]
-                part = one_shard_file(fragments[start:end], moments, cut)
+        )
+        # Row by row, keeping only the fragments: a fresh process pays for every page of memory
+        # it touches first (0.5 us a page on bare metal, 15-60 us on a loaded VM), and the rows
+        # whole, then their columns apart, were three times the open part's 1.6 MB at 20,000.
+        parts: list[SitemapPart] = []
+        fragments: list[bytes] = []
+        newest: datetime | None = None
+        for fragment, lastmod, flag, cut_us, cut_id in rows:
+            if flag == _STALE:
+                break
+            moment = datetime.fromisoformat(lastmod)
+            if newest is None or moment > newest:  # the first of the newest, as `_Part.add`
+                newest = moment
+            fragments.append(fragment)
+            if flag:
+                part = one_shard_file(fragments, (newest,), (cut_us, cut_id))
                 if part is None:
                     break
                 parts.append(part)
-                start = end
-            else:
+                fragments, newest = [], None
+        else:
+            if newest is None:  # no rows after the last cut: no open part
                 return parts
+            part = one_shard_file(fragments, (newest,), None)
+            if part is not None:
+                parts.append(part)
+                return parts
+        rows.close()
         return list(iter_shard_files(self.shard_rows(site, period, now, after, until)))
 
     def _fresh_fragment(self, site: str, article_id: str) -> bytes:
