@@ -15,9 +15,11 @@ from pathlib import Path
 import pytest
 
 from warta.adapters import sqlite_index as sqlite_index_module
+from warta.adapters.sqlite_connect import INDEX_PAGE_SIZE
 from warta.adapters.sqlite_index import SqliteIndex
 from warta.adapters.sqlite_schema import create_or_upgrade
 from warta.core.articles import Article, Author, Tombstone
+from warta.core.body.model import Paragraph, Text
 from warta.core.config import SiteConfig
 from warta.core.planner import OutputKey, shard_period
 from warta.core.ports import ShardPart
@@ -96,6 +98,30 @@ def test_an_index_from_before_author_feeds_is_migrated_on_open(
         assert migrated.facets(site.id, NOW).feed_values["author"] == ("maya-larasati", "redaksi-andalpost")
     finally:
         migrated.close()
+
+
+@pytest.mark.parametrize("made_with", [None, 4096])
+def test_a_new_index_has_16_kib_pages_and_an_earlier_file_keeps_its_own(
+    db_path: Path, site: SiteConfig, make_article: MakeArticle, made_with: int | None
+) -> None:
+    """Documents of a few KB stay in their B-tree leaves at 16 KiB pages; a file an earlier
+    release made (SQLite's 4 KiB) opens, reads and takes writes as it is."""
+    if made_with is not None:
+        db_path.parent.mkdir(parents=True, exist_ok=True)
+        earlier = sqlite3.connect(db_path)
+        earlier.execute(f"PRAGMA page_size = {made_with}")
+        earlier.execute("PRAGMA journal_mode = WAL")
+        earlier.execute("CREATE TABLE earlier (x)")
+        earlier.close()
+    index = SqliteIndex(db_path)
+    try:
+        store(index, site, make_article(id="p1", body=(Paragraph((Text("Kata " * 1500),)),)))
+        assert ids(index.latest(site.id, NOW, 10)) == ["p1"]
+        assert index.live_by_url(site.id, make_article(id="p1").url, NOW) is not None
+        page_size = index._db.execute("PRAGMA page_size").fetchone()[0]
+    finally:
+        index.close()
+    assert page_size == (made_with or INDEX_PAGE_SIZE) and INDEX_PAGE_SIZE == 16_384
 
 
 def test_rows_without_the_sitemap_columns_are_filled_on_open_and_the_check_reads_only_them(
