@@ -284,10 +284,11 @@ def table(results: dict[str, Any]) -> str:
         lines += [
             "",
             "**Cold publish, one event per process** (a fresh process per event, as a cold Lambda or a CMS"
-            " hook calling `warta publish`; CPU and wall around ingest + render, net of start-up and imports; ms)",
+            " hook calling `warta publish`; CPU and wall around ingest + render, net of start-up and imports; ms;"
+            " user and kernel CPU as the kernel splits it by its clock ticks, and the minor page faults, medians)",
             "",
-            "| archive | median wall | median CPU | p95 CPU | files/event | parse | index | plan | render feeds | render shard | render news | render AMP | render other | store |",
-            "|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|",
+            "| archive | median wall | median CPU | p95 CPU | user | kernel | page faults | files/event | parse | index | plan | render feeds | render shard | render news | render AMP | render other | store |",
+            "|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|",
         ]
         for size, c in sorted(cold_runs.items()):
             st = c["stages_cpu_ms"]
@@ -298,6 +299,7 @@ def table(results: dict[str, Any]) -> str:
             )
             lines.append(
                 f"| {size:,} | {c['wall_ms']['median']:.1f} | {c['cpu_ms']['median']:.1f} | {c['cpu_ms']['p95']:.1f}"
+                f" | {c.get('user_ms', 0):.0f} | {c.get('sys_ms', 0):.0f} | {c.get('page_faults', 0):,.0f}"
                 f" | {'/'.join(map(str, c['files_per_event']))} | {st.get('parse', 0):.1f} | {st.get('index', 0):.1f}"
                 f" | {st.get('plan', 0):.2f} | {st.get('render:feed', 0):.1f} | {st.get('render:shard', 0):.1f}"
                 f" | {st.get('render:news_sitemap', 0):.1f} | {st.get('render:amp', 0):.1f} | {other:.1f} | {st.get('store', 0):.1f} |"
