@@ -17,6 +17,7 @@ from lxml import etree
 from warta.core.articles import Article
 from warta.core.config import SiteConfig
 from warta.core.render import sitemaps
+from warta.core.render.html_out import escape_text
 from warta.core.render.sitemaps import (
     IMAGES_PER_URL_LIMIT,
     NEWS_URL_LIMIT,
@@ -26,7 +27,7 @@ from warta.core.render.sitemaps import (
     render_shard_parts,
     render_sitemap_index,
 )
-from warta.core.views import IndexedSitemap, NewsEntry, SitemapEntry, SitemapImage
+from warta.core.views import IndexedSitemap, KeptNewsEntry, NewsEntry, SitemapEntry, SitemapImage
 
 from conftest import shared_path
 
@@ -298,6 +299,7 @@ NEWS_TEXT = st.text(alphabet=ALLOWED, max_size=30)
     offset_minutes=st.integers(-14 * 60, 14 * 60),
 )
 def test_news_entries_are_the_bytes_lxml_writes(
+    site: SiteConfig,
     url: str,
     title: str,
     language: str,
@@ -305,19 +307,29 @@ def test_news_entries_are_the_bytes_lxml_writes(
     refused: tuple[int, str] | None,
     offset_minutes: int,
 ) -> None:
+    """An entry as the template makes it, and as an index keeps it (the site's name left out,
+    put in by the sitemap), is lxml's; text lxml refuses raises as lxml does."""
     texts = [url, title, language, site_name]
     if refused is not None:
         field, character = refused
         texts[field] += character
     published = datetime(2023, 9, 10, 19, 40, 5, tzinfo=timezone(timedelta(minutes=offset_minutes)))
-    args = (texts[0], texts[1], texts[2], published, texts[3])
+    entry = NewsEntry(texts[0], texts[1], texts[2], published)
+    named = dataclasses.replace(site, name=texts[3])
     try:
-        expected = sitemaps._news_fragment_by_lxml(*args)
-    except (ValueError, UnicodeEncodeError) as exc:
-        with pytest.raises(type(exc)):
-            sitemaps._news_fragment(*args)
+        expected = sitemaps._news_fragment_by_lxml(*texts[:3], published, texts[3])
+    except ValueError:  # UnicodeEncodeError too
+        with pytest.raises(ValueError):
+            render_news_sitemap([entry], named)
         return
-    assert sitemaps._news_fragment(*args) == expected
+    whole = sitemaps._NEWS_URLSET_OPEN + expected + sitemaps._URLSET_CLOSE
+    assert render_news_sitemap([entry], named) == whole
+    kept = sitemaps.news_fragment(entry)
+    if kept is None:  # a refused character lxml writes none of (stripped from the language)
+        assert refused is not None and refused[0] != 3
+        return
+    assert kept.replace(sitemaps.NEWS_NAME_SLOT, escape_text(texts[3]).encode()) == expected
+    assert render_news_sitemap([KeptNewsEntry(entry.url, kept)], named) == whole
 
 
 NEWS_ENTRY = st.builds(
@@ -344,6 +356,11 @@ def test_news_sitemap_is_what_lxml_writes_also_from_kept_entries(
     named = dataclasses.replace(site, name=site_name)
     for entries in (first, second + first[1:], first):
         assert render_news_sitemap(entries, named) == sitemaps._write_news_urlset(entries, site_name)
+    # The index's kept entries among made ones: every other entry kept finished.
+    mixed = [
+        KeptNewsEntry(e.url, sitemaps.news_fragment(e) or b"") if n % 2 else e for n, e in enumerate(first)
+    ]
+    assert render_news_sitemap(mixed, named) == sitemaps._write_news_urlset(first, site_name)
 
 
 def test_news_sitemap_hands_refused_text_to_lxml(site: SiteConfig) -> None:

@@ -9,10 +9,12 @@ import random
 import sqlite3
 import threading
 from collections.abc import Callable, Iterator
+from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
+from lxml import etree
 
 from warta.adapters import sqlite_index as sqlite_index_module
 from warta.adapters.sqlite_connect import INDEX_PAGE_SIZE
@@ -23,7 +25,14 @@ from warta.core.body.model import Paragraph, Text
 from warta.core.config import SiteConfig
 from warta.core.planner import OutputKey, shard_period
 from warta.core.ports import ShardPart
-from warta.core.render.sitemaps import SITEMAP_FRAGMENT_FORMAT, iter_shard_files
+from warta.core.render.sitemaps import (
+    NEWS_FRAGMENT_FORMAT,
+    SITEMAP_FRAGMENT_FORMAT,
+    iter_shard_files,
+    news_fragment,
+    render_news_sitemap,
+)
+from warta.core.views import KeptNewsEntry, NewsEntry
 
 from conftest import WIB
 
@@ -172,6 +181,70 @@ def test_shard_files_render_a_fragment_of_an_older_release_afresh(
         index.close()
 
 
+def test_news_entries_of_an_earlier_release_are_read_as_fields_and_make_the_same_sitemap(
+    db_path: Path, site: SiteConfig, make_article: MakeArticle
+) -> None:
+    """Rows written before the entries were kept (no news columns), or kept under another
+    format, are read as their fields; the sitemap is the same bytes either way, and a row
+    written since is kept finished."""
+    window = (NOW - timedelta(days=3650), NOW, 1000)
+    old = SqliteIndex(db_path)
+    for n in range(3):
+        store(old, site, make_article(id=f"n{n}", published_at=NOW - timedelta(hours=3 - n)))
+    expected = render_news_sitemap(old.news_entries(site.id, *window), site)
+    old.close()
+    raw = sqlite3.connect(db_path)
+    with raw:  # as the release before kept news entries left the file
+        raw.executescript(
+            """
+            DROP INDEX articles_news_kept;
+            ALTER TABLE articles DROP COLUMN news_xml;
+            ALTER TABLE articles DROP COLUMN news_format;
+            CREATE INDEX articles_news ON articles (site, published_us, id, live, url, sitemap)
+                WHERE live = 1;
+            """
+        )
+    raw.close()
+    reopened = SqliteIndex(db_path)
+    try:
+        found = reopened.news_entries(site.id, *window)
+        assert all(isinstance(entry, NewsEntry) for entry in found)
+        assert render_news_sitemap(found, site) == expected
+        reopened._db.execute(
+            "UPDATE articles SET news_xml = ?, news_format = ? WHERE id = 'n1'",
+            (b"<url>stale</url>", NEWS_FRAGMENT_FORMAT - 1),
+        )
+        store(reopened, site, make_article(id="n3", published_at=NOW - timedelta(minutes=5)))
+        found = reopened.news_entries(site.id, *window)
+        assert [type(entry) for entry in found] == [KeptNewsEntry, NewsEntry, NewsEntry, NewsEntry]
+        articles = [make_article(id=f"n{n}", published_at=NOW - timedelta(hours=3 - n)) for n in range(3)]
+        newest = make_article(id="n3", published_at=NOW - timedelta(minutes=5))
+        assert render_news_sitemap(found, site) == render_news_sitemap([newest, *reversed(articles)], site)
+        indexes = {row[1] for row in reopened._db.execute("PRAGMA index_list(articles)")}
+        assert "articles_news" not in indexes and "articles_news_kept" in indexes
+    finally:
+        reopened.close()
+
+
+def test_a_kept_news_entry_leaves_out_the_site_name_and_refused_text_is_not_kept(
+    index: SqliteIndex, site: SiteConfig, make_article: MakeArticle
+) -> None:
+    """A renamed site's news sitemap shows its new name from the kept entries; a title lxml
+    refuses is not kept, and the sitemap raises (quarantined) as it did before entries were kept."""
+    window = (NOW - timedelta(days=3650), NOW, 1000)
+    store(index, site, make_article(id="k1"))
+    renamed = replace(site, name="Andalpost & Co <Baru>")
+    data = render_news_sitemap(index.news_entries(site.id, *window), renamed)
+    assert data == render_news_sitemap([make_article(id="k1")], renamed)
+    assert etree.fromstring(data).findtext(".//{*}publication/{*}name") == "Andalpost & Co <Baru>"
+    store(index, site, make_article(id="k2", title="judul\x01", published_at=NOW - timedelta(minutes=1)))
+    (refused, kept) = index.news_entries(site.id, *window)
+    assert refused == NewsEntry(make_article(id="k2").url, "judul\x01", "id", NOW - timedelta(minutes=1))
+    assert isinstance(kept, KeptNewsEntry)
+    with pytest.raises(ValueError):
+        render_news_sitemap([refused, kept], site)
+
+
 def test_shard_files_keep_the_first_of_equal_newest_lastmods_in_two_offsets(
     db_path: Path, site: SiteConfig, make_article: MakeArticle
 ) -> None:
@@ -239,10 +312,10 @@ def test_news_window_is_read_from_its_covering_index(
         found = index.news_entries(site.id, NOW - timedelta(days=3650), NOW, 1000)
     finally:
         index._db.set_trace_callback(None)
-    assert [entry.title for entry in found] == [make_article().title]
-    (sql,) = [statement for statement in executed if "json_extract" in statement]
+    assert found == [KeptNewsEntry(make_article().url, news_fragment(make_article()) or b"")]
+    (sql,) = [statement for statement in executed if "news_xml" in statement]
     plan = " | ".join(row[3] for row in index._db.execute(f"EXPLAIN QUERY PLAN {sql}"))
-    assert "COVERING INDEX articles_news" in plan, plan
+    assert "COVERING INDEX articles_news_kept" in plan, plan
     assert "TEMP B-TREE" not in plan, plan
 
 
@@ -268,7 +341,7 @@ def test_article_reads_keep_their_narrow_index(
     over it would read every live row of the site (70 ms a publish at 20,000 articles). Made
     last, as in a file an earlier release wrote, that index wins the planner's ties."""
     store(index, site, make_article())
-    index._db.execute("DROP INDEX articles_news")
+    index._db.execute("DROP INDEX articles_news_kept")
     create_or_upgrade(index._db)
     executed: list[str] = []
     index._db.set_trace_callback(executed.append)

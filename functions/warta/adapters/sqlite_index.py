@@ -26,12 +26,14 @@ from warta.core.articles import Article, ArticleState, Tombstone
 from warta.core.planner import OutputKey, epoch_micros
 from warta.core.ports import Facets, FeedItem, QuarantinedOutput, ShardPart, UrlHeld, WriteResult
 from warta.core.render.sitemaps import (
+    NEWS_FRAGMENT_FORMAT,
     SITEMAP_FRAGMENT_FORMAT,
     iter_shard_files,
     one_shard_file,
     url_fragment,
 )
 from warta.core.views import (
+    KeptNewsEntry,
     NewsEntry,
     ShardPosition,
     ShardRow,
@@ -255,7 +257,7 @@ class SqliteIndex(SqliteListing):
         if not members:
             where = "a.site = ? AND a.live = 1 AND a.published_us <= ?"
             params: list[object] = [site, _micros(now)]
-            # The home feed walks articles_latest (the planner would take the wider articles_news).
+            # The home feed walks articles_latest (the planner would take the wider articles_news_kept).
             indexed = "INDEXED BY articles_latest"
             if section is not None:
                 where += " AND a.section = ?"
@@ -389,19 +391,28 @@ class SqliteIndex(SqliteListing):
             )
         ]
 
-    def news_entries(self, site: str, after: datetime, until: datetime, limit: int) -> list[NewsEntry]:
-        # SQLite reads the three fields out of the JSON (in C): a publish reads up to 1,000.
+    def news_entries(
+        self, site: str, after: datetime, until: datetime, limit: int
+    ) -> list[NewsEntry | KeptNewsEntry]:
+        # The entries kept finished beside their rows; a row an earlier release wrote (or one
+        # whose text lxml refuses) is read as fields, for the renderer to make.
         rows = self._db.execute(
-            "SELECT url, json_extract(sitemap, '$.title'), json_extract(sitemap, '$.language'),"
-            " json_extract(sitemap, '$.published_at')"
-            " FROM articles INDEXED BY articles_news WHERE site = ? AND live = 1 AND published_us > ?"
-            " AND published_us <= ? ORDER BY published_us DESC, id DESC LIMIT ?",
-            (site, _micros(after), _micros(until), limit),
+            "SELECT url, CASE WHEN news_format IS ? THEN news_xml END, id"
+            " FROM articles INDEXED BY articles_news_kept WHERE site = ? AND live = 1"
+            " AND published_us > ? AND published_us <= ? ORDER BY published_us DESC, id DESC LIMIT ?",
+            (NEWS_FRAGMENT_FORMAT, site, _micros(after), _micros(until), limit),
         ).fetchall()
         return [
-            NewsEntry(url, title, language, datetime.fromisoformat(published))
-            for url, title, language, published in rows
+            KeptNewsEntry(url, fragment) if fragment is not None else self._news_fields(site, article_id)
+            for url, fragment, article_id in rows
         ]
+
+    def _news_fields(self, site: str, article_id: str) -> NewsEntry:
+        url, sitemap = self._db.execute(
+            "SELECT url, sitemap FROM articles WHERE site = ? AND id = ?", (site, article_id)
+        ).fetchone()
+        data = json.loads(sitemap)
+        return NewsEntry(url, data["title"], data["language"], datetime.fromisoformat(data["published_at"]))
 
     def published_between(self, site: str, after: datetime, until: datetime, limit: int) -> list[Article]:
         return self._articles(
@@ -412,7 +423,7 @@ class SqliteIndex(SqliteListing):
 
     def due(self, site: str, now: datetime) -> list[Article]:
         return self._articles(
-            # Its own small index: the planner would walk articles_news (which skips the sort)
+            # Its own small index: the planner would walk articles_news_kept (which skips the sort)
             # through every live row of the site.
             "SELECT doc FROM articles INDEXED BY articles_due WHERE site = ? AND live = 1"
             " AND released = 0 AND published_us <= ? ORDER BY published_us, id",

@@ -11,7 +11,14 @@ from warta.adapters.sqlite_listing import LISTING_SCHEMA
 from warta.core.articles import Article, Author
 from warta.core.authors import author_slug, author_slugs
 from warta.core.planner import epoch_micros
-from warta.core.render.sitemaps import SITEMAP_FRAGMENT_FORMAT, ends_part, sitemap_image_urls, url_fragment
+from warta.core.render.sitemaps import (
+    NEWS_FRAGMENT_FORMAT,
+    SITEMAP_FRAGMENT_FORMAT,
+    ends_part,
+    news_fragment,
+    sitemap_image_urls,
+    url_fragment,
+)
 from warta.core.text import slugify
 from warta.core.views import SitemapEntry, SitemapImage
 
@@ -32,6 +39,8 @@ CREATE TABLE IF NOT EXISTS articles (
     sitemap_xml BLOB,
     sitemap_format INTEGER,
     lastmod TEXT,
+    news_xml BLOB,
+    news_format INTEGER,
     PRIMARY KEY (site, id)
 ) WITHOUT ROWID;
 CREATE INDEX IF NOT EXISTS articles_latest
@@ -48,8 +57,11 @@ CREATE INDEX IF NOT EXISTS articles_period_rows
     WHERE live = 1;
 -- Covers the news sitemap's read (its window's newest live rows, up to 1,000 a publish): from
 -- the table each row would be looked up past its `doc` (1.7 against 4.9 ms cold at 20,000).
-CREATE INDEX IF NOT EXISTS articles_news
-    ON articles (site, published_us, id, live, url, sitemap) WHERE live = 1;
+-- The entries are kept finished (`news_xml`), so a new process splices them instead of reading
+-- three fields out of each row's JSON and making 1,000 entries (10-17 -> 3-5 ms cold).
+DROP INDEX IF EXISTS articles_news;
+CREATE INDEX IF NOT EXISTS articles_news_kept
+    ON articles (site, published_us, id, live, url, news_format, news_xml) WHERE live = 1;
 CREATE INDEX IF NOT EXISTS articles_cuts
     ON articles (site, period, published_us, id) WHERE live = 1 AND cut = 1;
 -- The live rows an earlier release wrote without the sitemap columns, which every open fills:
@@ -131,6 +143,8 @@ _ADDED_COLUMNS = {
         "sitemap_xml": "BLOB",
         "sitemap_format": "INTEGER",
         "lastmod": "TEXT",
+        "news_xml": "BLOB",
+        "news_format": "INTEGER",
     },
     "shard_parts": {"cut": "TEXT"},
     "article_tags": {"published_us": "INTEGER"},
@@ -181,6 +195,10 @@ def article_row(state: Article, period: str | None, released: bool) -> dict[str,
         "sitemap_xml": url_fragment(sitemap_entry(state.url, sitemap)),
         "sitemap_format": SITEMAP_FRAGMENT_FORMAT,
         "lastmod": state.modified_at.isoformat(),
+        # Its news sitemap entry but for the site's name (NULL for text lxml refuses, which a
+        # read hands to the renderer as fields, to raise there).
+        "news_xml": news_fragment(state),
+        "news_format": NEWS_FRAGMENT_FORMAT,
     }
 
 
@@ -200,7 +218,7 @@ def membership_rows(articles: Iterable[Article]) -> tuple[list[MembershipRow], l
 
 ARTICLE_COLUMNS = (
     "site, id, revision, live, url, section, period, published_us, released, sitemap, doc,"
-    " cut, sitemap_xml, sitemap_format, lastmod"
+    " cut, sitemap_xml, sitemap_format, lastmod, news_xml, news_format"
 )
 INSERT_ARTICLE = (
     f"INSERT OR REPLACE INTO articles ({ARTICLE_COLUMNS}) VALUES"

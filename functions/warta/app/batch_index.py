@@ -60,7 +60,7 @@ from warta.core.ports import (
     RenderQueue,
     ShardPart,
 )
-from warta.core.views import ListingBlock, NewsEntry
+from warta.core.views import KeptNewsEntry, ListingBlock, NewsEntry
 
 # Feed items a batch holds for a site before it writes them anyway: 4 full BatchWriteItem
 # requests, and a bound on their bytes (an item's data may be some hundred kB).
@@ -99,7 +99,7 @@ class BatchIndex(ForwardingIndex):
         super().__init__(index)
         self._parts: dict[str, list[ShardPart]] = {}
         # (site, after, until) -> (the limit read with, the entries read)
-        self._news: dict[tuple[str, datetime, datetime], tuple[int, list[NewsEntry]]] = {}
+        self._news: dict[tuple[str, datetime, datetime], tuple[int, list[NewsEntry | KeptNewsEntry]]] = {}
         # (site, article id, revision, variant) -> the item an earlier ask of the batch read
         # though its feed did not want it (a widened ask), or None: looked up, not kept
         self._looked_up: dict[tuple[str, str, int, str], FeedItem | None] = {}
@@ -319,12 +319,14 @@ class BatchIndex(ForwardingIndex):
             with self._group():
                 self._write(held, listing)
 
-    def news_entries(self, site: str, after: datetime, until: datetime, limit: int) -> list[NewsEntry]:
+    def news_entries(
+        self, site: str, after: datetime, until: datetime, limit: int
+    ) -> list[NewsEntry | KeptNewsEntry]:
         with self._lock:
             kept = self._news.get((site, after, until))
             if kept is not None and (limit <= kept[0] or len(kept[1]) < kept[0]):
                 return kept[1][:limit]
-            found = self._index.news_entries(site, after, until, limit)
+            found = list(self._index.news_entries(site, after, until, limit))
             self._news[(site, after, until)] = (limit, found)
             return list(found)
 

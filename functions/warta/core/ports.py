@@ -13,7 +13,15 @@ from typing import Literal, Protocol
 from warta.core.articles import Article, ArticleState
 from warta.core.operator_records import Rejection
 from warta.core.planner import OutputKey
-from warta.core.views import ListingBlock, NewsEntry, ShardPosition, ShardRow, SitemapEntry, SitemapPart
+from warta.core.views import (
+    KeptNewsEntry,
+    ListingBlock,
+    NewsEntry,
+    ShardPosition,
+    ShardRow,
+    SitemapEntry,
+    SitemapPart,
+)
 
 PutOutcome = Literal["written", "unchanged"]
 
@@ -132,8 +140,11 @@ class ArticleIndex(Protocol):
         """Live articles with after < published_at <= until, newest first."""
         ...
 
-    def news_entries(self, site: str, after: datetime, until: datetime, limit: int) -> list[NewsEntry]:
-        """`published_between` without the bodies: what the news sitemap shows."""
+    def news_entries(
+        self, site: str, after: datetime, until: datetime, limit: int
+    ) -> Sequence[NewsEntry | KeptNewsEntry]:
+        """`published_between` without the bodies: what the news sitemap shows, each entry as
+        its fields or finished as the index keeps it."""
         ...
 
     def due(self, site: str, now: datetime) -> list[Article]:
@@ -258,7 +269,9 @@ class ForwardingIndex:
     def published_between(self, site: str, after: datetime, until: datetime, limit: int) -> list[Article]:
         return self._index.published_between(site, after, until, limit)
 
-    def news_entries(self, site: str, after: datetime, until: datetime, limit: int) -> list[NewsEntry]:
+    def news_entries(
+        self, site: str, after: datetime, until: datetime, limit: int
+    ) -> Sequence[NewsEntry | KeptNewsEntry]:
         return self._index.news_entries(site, after, until, limit)
 
     def due(self, site: str, now: datetime) -> list[Article]:

@@ -82,6 +82,15 @@ class NewsEntry:
 
 
 @dataclass(frozen=True, slots=True)
+class KeptNewsEntry:
+    """A news sitemap entry as the index keeps it beside its article: its bytes, with the site's
+    name left out (`core.render.sitemaps.news_fragment`), so a new process splices it."""
+
+    url: str
+    fragment: bytes
+
+
+@dataclass(frozen=True, slots=True)
 class IndexedSitemap:
     """A sitemap file the sitemap index lists."""
 

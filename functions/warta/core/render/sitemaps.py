@@ -25,6 +25,7 @@ from warta.core.config import SiteConfig
 from warta.core.render.html_out import escape_text
 from warta.core.views import (
     IndexedSitemap,
+    KeptNewsEntry,
     ListingBlock,
     NewsEntry,
     ShardPosition,
@@ -431,13 +432,19 @@ def _write_news_urlset(articles: Sequence[NewsItem], site_name: str) -> bytes:
 _REFUSED_BY_LXML = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff\ufffe\uffff]")
 
 
-def _news_publication(site_name: str) -> str:
-    return f"<news:publication><news:name>{escape_text(site_name)}</news:name>"
+# Where a kept entry's bytes take the site's name (`news_fragment`): NUL, which no entry holds
+# (XML allows it nowhere, and lxml refuses it: `_REFUSED_BY_LXML`), so an index keeps entries
+# that no site config change makes stale.
+NEWS_NAME_SLOT = b"\x00"
+_NEWS_PUBLICATION_SLOT = "<news:publication><news:name>\x00</news:name>"
+# Bump when `news_fragment` changes its bytes: entries kept in an index under another number
+# are made again from their fields when read.
+NEWS_FRAGMENT_FORMAT = 1
 
 
 def _news_entry(url: str, title: str, language: str, published_at: datetime, publication: str) -> str:
     """One entry's `<url>…</url>` as lxml writes it inside a news `<urlset>`, for text lxml
-    allows; `publication` is the site's part (`_news_publication`), written once a sitemap."""
+    allows; `publication` opens the site's part: its name, or the slot for it (`news_fragment`)."""
     return (
         f"<url><loc>{escape_text(url)}</loc><news:news>{publication}"
         f"<news:language>{_escaped_news_language(language)}</news:language>"
@@ -446,65 +453,72 @@ def _news_entry(url: str, title: str, language: str, published_at: datetime, pub
     )
 
 
-def _news_fragment(url: str, title: str, language: str, published_at: datetime, site_name: str) -> bytes:
-    """One entry's bytes: from the template (lxml takes some 20 µs an entry, and a cold process
-    writes 1,000), except for text lxml would refuse, which goes to lxml and raises there."""
-    if any(_REFUSED_BY_LXML.search(text) for text in (url, title, language, site_name)):
-        return _news_fragment_by_lxml(url, title, language, published_at, site_name)
-    return _news_entry(url, title, language, published_at, _news_publication(site_name)).encode()
-
-
 def _news_fragment_by_lxml(
     url: str, title: str, language: str, published_at: datetime, site_name: str
 ) -> bytes:
-    """`_news_fragment` as lxml alone writes it (tests compare the two)."""
+    """An entry's bytes as lxml alone writes them (tests compare `news_fragment`'s to these)."""
     whole = _write_news_urlset((NewsEntry(url, title, language, published_at),), site_name)
     return whole[len(_NEWS_URLSET_OPEN) : -len(_URLSET_CLOSE)]
+
+
+def news_fragment(entry: NewsItem) -> bytes | None:
+    """An entry's bytes with `NEWS_NAME_SLOT` for the site's name, as an index keeps them
+    beside the article (a cold process splices 1,000 of them instead of making them); None for
+    text lxml refuses, which a sitemap hands to lxml to raise."""
+    if _REFUSED_BY_LXML.search(f"{entry.url}\n{entry.title}\n{entry.language}"):
+        return None  # the newlines between them are characters lxml allows
+    return _news_entry(
+        entry.url, entry.title, entry.language, entry.published_at, _NEWS_PUBLICATION_SLOT
+    ).encode()
 
 
 _NEWS_URLSET_OPEN = _DECLARATION + f'<urlset xmlns="{SITEMAP_NS}" xmlns:news="{NEWS_NS}">'.encode()
 
 
-def render_news_sitemap(articles: Sequence[NewsItem], site: SiteConfig) -> bytes:
+def render_news_sitemap(entries: Sequence[NewsItem | KeptNewsEntry], site: SiteConfig) -> bytes:
     """The Google News sitemap of the newest articles (the caller picks the 48 h window).
 
     Only the elements Google still reads: publication name and language, publication date
     and title (genres, keywords and access are deprecated). With no articles it is an empty
     `<urlset>`: well-formed and what crawlers take for "nothing new", though the strict
     sitemaps.org schema wants at least one `<url>`. Entries are lxml's bytes, one entry at a
-    time, so a file is a concatenation of fragments that earlier calls mostly rendered.
+    time: the index's kept ones (`KeptNewsEntry`) spliced, the others made from the template,
+    so a file is a concatenation of fragments that earlier calls mostly rendered.
     """
-    articles = articles[:NEWS_URL_LIMIT]
-    if not articles:
+    entries = entries[:NEWS_URL_LIMIT]
+    if not entries:
         return _write_news_urlset((), site.name)
     site_name = site.name
-    if _REFUSED_BY_LXML.search(site_name):
-        fragments = [_news_fragment(a.url, a.title, a.language, a.published_at, site_name) for a in articles]
-        return b"".join((_NEWS_URLSET_OPEN, *fragments, _URLSET_CLOSE))  # lxml's, if it writes them
-    # Entries are kept by their inputs, as consecutive news sitemaps share all but a few
+    if _REFUSED_BY_LXML.search(site_name):  # lxml would refuse it in every entry
+        raise ValueError(f"the site's name holds a character XML does not allow: {site_name!r}")
+    # Made entries are kept by their inputs, as consecutive news sitemaps share all but a few
     # (forgotten all at once past twice a sitemap's worth). The key holds the offset: datetimes
     # of one instant in two offsets are equal, but their entries differ.
     kept = _kept_news_entries
     if len(kept) > 2 * NEWS_URL_LIMIT:
         kept.clear()
-    publication = _news_publication(site_name)
-    entries: list[str] = []
-    for a in articles:
-        key = (a.url, a.title, a.language, a.published_at, a.published_at.utcoffset(), site_name)
-        entry = kept.get(key)
-        if entry is None:
-            # One search of the three: the newlines between them are characters lxml allows.
-            if _REFUSED_BY_LXML.search(f"{a.url}\n{a.title}\n{a.language}"):
-                entry = _news_fragment(a.url, a.title, a.language, a.published_at, site_name).decode()
-            else:
-                entry = _news_entry(a.url, a.title, a.language, a.published_at, publication)
-            kept[key] = entry
-        entries.append(entry)
-    return b"".join((_NEWS_URLSET_OPEN, "".join(entries).encode(), _URLSET_CLOSE))
+    fragments: list[bytes] = []
+    for entry in entries:
+        if isinstance(entry, KeptNewsEntry):
+            fragments.append(entry.fragment)
+            continue
+        key = (entry.url, entry.title, entry.language, entry.published_at, entry.published_at.utcoffset())
+        fragment = kept.get(key)
+        if fragment is None:
+            fragment = news_fragment(entry)
+            if fragment is None:  # text lxml refuses: handed to lxml, which raises as it always did
+                args = (entry.url, entry.title, entry.language, entry.published_at, site_name)
+                fragments.append(_news_fragment_by_lxml(*args))  # the name in it, not the slot
+                continue
+            kept[key] = fragment
+        fragments.append(fragment)
+    body = b"".join(fragments).replace(NEWS_NAME_SLOT, escape_text(site_name).encode())
+    return b"".join((_NEWS_URLSET_OPEN, body, _URLSET_CLOSE))
 
 
-# The entries `render_news_sitemap` wrote, by their inputs (at most three sitemaps' worth).
-_kept_news_entries: dict[tuple[str, str, str, datetime, timedelta | None, str], str] = {}
+# The entries `render_news_sitemap` made, with the site's name left out, by their inputs (at
+# most three sitemaps' worth).
+_kept_news_entries: dict[tuple[str, str, str, datetime, timedelta | None], bytes] = {}
 
 
 # --- robots.txt -----------------------------------------------------------------------------
