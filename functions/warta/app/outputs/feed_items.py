@@ -114,31 +114,32 @@ def load_items(
 
     What the renderers hold for an article read without its body was handed to them for that
     very value (it equals no other: `core.articles.left_out_body`), so from this index."""
-    missing: list[Missing] = []
+    # Each wanted item's variant, worked out once: a cold process asks for some 300 items.
+    missing: list[tuple[Article, FeedFormat, FeedOptions, str]] = []
     for form, options in wanted:
         renderer = ITEM_RENDERERS[form]
+        variant = renderer.item_variant(site, options)
         missing += [
-            (article, form, options) for article in articles if not renderer.has_item(article, site, options)
+            (article, form, options, variant)
+            for article in articles
+            if not renderer.has_item(article, site, options)
         ]
     if not missing:
         return []
     recent = _recent_of(index)
     found: set[tuple[str, str]] = set()
-    asking: list[Missing] = []
-    for article, form, options in missing:
-        renderer = ITEM_RENDERERS[form]
-        key = (site.id, article.id, article.revision, renderer.item_variant(site, options))
-        data = recent.get(key)
+    asking: list[tuple[Article, FeedFormat, FeedOptions, str]] = []
+    for wanted_item in missing:
+        article, form, options, variant = wanted_item
+        data = recent.get((site.id, article.id, article.revision, variant))
         if data is None:
-            asking.append((article, form, options))
+            asking.append(wanted_item)
         else:
-            renderer.keep_item(article, site, options, data)
-            found.add((article.id, key[3]))
+            ITEM_RENDERERS[form].keep_item(article, site, options, data)
+            found.add((article.id, variant))
     if asking:
-        variants = {
-            ITEM_RENDERERS[form].item_variant(site, options): (form, options) for _, form, options in asking
-        }
-        by_id = {article.id: article for article, _, _ in asking}
+        variants = {variant: (form, options) for _, form, options, variant in asking}
+        by_id = {article.id: article for article, _, _, _ in asking}
         asked = [(article.id, article.revision) for article in by_id.values()]
         for item in index.feed_items(site.id, asked, sorted(variants)):
             form, options = variants[item.variant]
@@ -148,8 +149,8 @@ def load_items(
             found.add((item.article_id, item.variant))
     return [
         (article, form, options)
-        for article, form, options in missing
-        if (article.id, ITEM_RENDERERS[form].item_variant(site, options)) not in found
+        for article, form, options, variant in missing
+        if (article.id, variant) not in found
         or not ITEM_RENDERERS[form].has_item(article, site, options)  # given, then dropped (a bound)
     ]
 
