@@ -301,3 +301,20 @@ def test_a_rebuild_that_dies_after_its_pages_leaves_only_the_rest_queued(
     index.close()
     assert in_workers and not any(key.kind == "amp" for key in left)  # every page answered: done
     assert {key.kind for key in left} >= {"feed", "shard", "sitemap_index"}  # the rest still owed
+
+
+def test_a_worker_reads_the_index_through_a_memory_map_and_a_publish_does_not(tmp_path: Path) -> None:
+    """A worker reads rows all over the file (mapped); a one-event process touches few pages,
+    each a page fault more when mapped, so the stack's own index is not."""
+    from warta.adapters.local_stack import INDEX_FILE, WORKER_MAPPED_BYTES, LocalStores
+    from warta.adapters.sqlite_index import SqliteIndex
+
+    worker_index, _ = LocalStores(tmp_path / "state" / INDEX_FILE, tmp_path / "public", tmp_path / "meta")()
+    own_index = SqliteIndex(tmp_path / "state" / INDEX_FILE)
+    try:
+        (mapped,) = worker_index._db.execute("PRAGMA mmap_size").fetchone()
+        (unmapped,) = own_index._db.execute("PRAGMA mmap_size").fetchone()
+    finally:
+        worker_index.close()
+        own_index.close()
+    assert 0 < mapped <= WORKER_MAPPED_BYTES and unmapped == 0

@@ -13,6 +13,12 @@ from warta.adapters.sqlite_index import SqliteIndex
 from warta.core.config import ConfigError, Deployment, load_deployment
 
 INDEX_FILE = "index.sqlite3"
+# A render worker reads its pages' articles in URL order, rows all over the index file: mapped,
+# a row is read in place instead of its page being copied into SQLite's 2,000-page cache. One
+# worker, 10,000 pages of the 50,000 archive (4 pairs): 276-292 -> 253-268 us of CPU a page, the
+# kernel's share 56-73 -> 34-41 us. SQLite maps at most SQLITE_MAX_MMAP_SIZE (2 GB by default)
+# and reads the rest of a larger file as before.
+WORKER_MAPPED_BYTES = 2 * 1024**3
 
 
 @dataclass(frozen=True, slots=True)
@@ -25,7 +31,8 @@ class LocalStores:
     meta_root: Path
 
     def __call__(self) -> tuple[SqliteIndex, DirectoryStore]:
-        return SqliteIndex(self.index_file), DirectoryStore(self.root, self.meta_root)
+        index = SqliteIndex(self.index_file, mapped_bytes=WORKER_MAPPED_BYTES)
+        return index, DirectoryStore(self.root, self.meta_root)
 
 
 @dataclass(frozen=True, slots=True)

@@ -89,9 +89,14 @@ def _state(
 class SqliteIndex(SqliteListing):
     """`ArticleIndex` and `RenderQueue` on a SQLite database file."""
 
-    def __init__(self, path: Path) -> None:
+    def __init__(self, path: Path, mapped_bytes: int = 0) -> None:
+        """`mapped_bytes`: how much of the file SQLite reads through a memory map (PRAGMA
+        mmap_size) instead of copying its pages into its own cache: for a reader of many rows
+        all over the file, such as a rebuild's render worker."""
         path.parent.mkdir(parents=True, exist_ok=True)
         self._db = connect_wal(path)
+        if mapped_bytes:
+            self._db.execute(f"PRAGMA mmap_size = {int(mapped_bytes)}")
         # Parsed documents, whole and without bodies apart: a feed without bodies must not take
         # the room of the whole articles the other feeds re-read.
         self._recent: dict[bool, dict[str, Article]] = {True: {}, False: {}}
