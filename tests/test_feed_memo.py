@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Callable, Iterator, Sequence
-from dataclasses import replace
+from dataclasses import dataclass, replace
 from datetime import datetime, timedelta, timezone
 
 import pytest
@@ -182,3 +182,22 @@ def test_the_memo_is_bounded_in_bytes(make_article: MakeArticle, sizes: list[int
         memo.put(article, b"x" * size)
     assert len(memo) == kept
     assert all(memo.get(a) is not None for a in articles[len(articles) - kept :])
+
+
+@pytest.mark.parametrize("as_view", [False, True])
+def test_the_memo_weighs_an_item_taken_as_a_view_of_kept_bytes_by_its_bytes(
+    make_article: MakeArticle, as_view: bool
+) -> None:
+    """RSS items a new process takes from the index are views of the kept bytes (no copy):
+    they weigh what they hold, as items made in the process do."""
+
+    @dataclass(frozen=True)
+    class Item:
+        xml: bytes | memoryview
+
+    memo: ArticleMemo[Item] = ArticleMemo(maxsize=100, maxbytes=10)
+    articles = [make_article(id=str(n)) for n in range(3)]
+    for article in articles:
+        kept = b"prefix\n" + b"x" * 4
+        memo.put(article, Item(memoryview(kept)[7:] if as_view else kept[7:]))
+    assert len(memo) == 2  # 12 bytes > 10: the oldest goes

@@ -135,7 +135,7 @@ def _weight(value: object) -> int:
     if isinstance(value, bytes | str):
         return len(value)
     xml = getattr(value, "xml", b"")
-    return len(xml) if isinstance(xml, bytes) else 0
+    return xml.nbytes if isinstance(xml, memoryview) else len(xml) if isinstance(xml, bytes) else 0
 
 
 def cut_items(document: bytes, start_tag: bytes, close: bytes, count: int) -> list[bytes]:
@@ -154,7 +154,7 @@ def cut_items(document: bytes, start_tag: bytes, close: bytes, count: int) -> li
     return [start_tag + piece for piece in pieces]
 
 
-def splice_items(head: bytes, close: bytes, items: Sequence[bytes]) -> bytes:
+def splice_items(head: bytes, close: bytes, items: Sequence[bytes | memoryview]) -> bytes:
     """A document without items (`head`, ending in `close`) with `items` put before `close`."""
     if not head.endswith(close):
         raise ValueError("the document does not end as expected")

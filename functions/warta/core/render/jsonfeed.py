@@ -68,16 +68,17 @@ def _dumps(value: Any) -> str:
     return json.dumps(value, ensure_ascii=False, separators=(",", ":"))
 
 
-# Items by article, id prefix and body-or-summary, serialised: without indentation json.dumps writes a list's
-# items exactly as it writes each alone, so a document joins the kept strings.
-_items: ArticleMemo[str] = ArticleMemo()
+# Items by article, id prefix and body-or-summary, serialised in UTF-8: without indentation
+# json.dumps writes a list's items exactly as it writes each alone, so a document joins the kept
+# bytes (bytes, as the index keeps them: a new process takes them without a copy).
+_items: ArticleMemo[bytes] = ArticleMemo()
 _NO_ITEMS = '"items":[]}'
 
 
-def _item_json(article: Article, site: SiteConfig, options: FeedOptions) -> str:
+def _item_json(article: Article, site: SiteConfig, options: FeedOptions) -> bytes:
     kept = _items.get(article, site.id, options.carries_body)
     if kept is None:
-        kept = _dumps(_item(article, site, options))
+        kept = _dumps(_item(article, site, options)).encode()
         _items.put(article, kept, site.id, options.carries_body)
     return kept
 
@@ -104,8 +105,8 @@ def render_json_feed(
     head = _dumps(document)
     if not head.endswith(_NO_ITEMS):
         raise ValueError("the JSON Feed document does not end with its items")
-    items = ",".join(_item_json(article, site, options) for article in articles)
-    return f"{head[:-2]}{items}]}}\n".encode()
+    items = b",".join([_item_json(article, site, options) for article in articles])
+    return b"".join((head[:-2].encode(), items, b"]}\n"))
 
 
 # --- kept items: one finished item's bytes, for an index to keep beside its article ------------
@@ -128,10 +129,9 @@ def has_item(article: Article, site: SiteConfig, options: FeedOptions) -> bool:
 
 def kept_item(article: Article, site: SiteConfig, options: FeedOptions) -> bytes | None:
     """The article's serialised item as this process keeps it, in UTF-8."""
-    kept = _items.get(article, site.id, options.carries_body)
-    return None if kept is None else kept.encode()
+    return _items.get(article, site.id, options.carries_body)
 
 
 def keep_item(article: Article, site: SiteConfig, options: FeedOptions, kept: bytes) -> None:
     """Keep an item `kept_item` gave (in this or another process) for the next documents."""
-    _items.put(article, kept.decode(), site.id, options.carries_body)
+    _items.put(article, kept, site.id, options.carries_body)
