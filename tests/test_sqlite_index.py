@@ -245,6 +245,21 @@ def test_a_kept_news_entry_leaves_out_the_site_name_and_refused_text_is_not_kept
         render_news_sitemap([refused, kept], site)
 
 
+def test_a_news_entry_read_as_fields_of_an_article_taken_down_meanwhile_is_left_out(
+    index: SqliteIndex, site: SiteConfig, make_article: MakeArticle
+) -> None:
+    """A row read as fields takes a second statement; another process's takedown between the
+    two leaves the entry out instead of failing the news sitemap."""
+    article = make_article(id="t1")
+    store(index, site, article)
+    assert index._news_fields(site.id, "t1") == NewsEntry(
+        article.url, article.title, article.language, article.published_at
+    )
+    index.write(Tombstone(site.id, "t1", 2), None, released=True)
+    assert index._news_fields(site.id, "t1") is None
+    assert index._news_fields(site.id, "never-written") is None
+
+
 def test_shard_files_keep_the_first_of_equal_newest_lastmods_in_two_offsets(
     db_path: Path, site: SiteConfig, make_article: MakeArticle
 ) -> None:

@@ -407,17 +407,27 @@ class SqliteIndex(SqliteListing):
             " AND published_us > ? AND published_us <= ? ORDER BY published_us DESC, id DESC LIMIT ?",
             (NEWS_FRAGMENT_FORMAT, site, _micros(after), _micros(until), limit),
         ).fetchall()
-        return [
-            KeptNewsEntry(url, fragment) if fragment is not None else self._news_fields(site, article_id)
-            for url, fragment, article_id in rows
-        ]
+        entries: list[NewsEntry | KeptNewsEntry] = []
+        for url, fragment, article_id in rows:
+            entry = (
+                KeptNewsEntry(url, fragment) if fragment is not None else self._news_fields(site, article_id)
+            )
+            if entry is not None:
+                entries.append(entry)
+        return entries
 
-    def _news_fields(self, site: str, article_id: str) -> NewsEntry:
-        url, sitemap = self._db.execute(
-            "SELECT url, sitemap FROM articles WHERE site = ? AND id = ?", (site, article_id)
+    def _news_fields(self, site: str, article_id: str) -> NewsEntry | None:
+        """The news entry's fields of a live article (None: taken down since the window's read,
+        by another process between the two statements)."""
+        row = self._db.execute(
+            "SELECT url, sitemap FROM articles WHERE site = ? AND id = ? AND live = 1", (site, article_id)
         ).fetchone()
-        data = json.loads(sitemap)
-        return NewsEntry(url, data["title"], data["language"], datetime.fromisoformat(data["published_at"]))
+        if row is None:
+            return None
+        data = json.loads(row[1])
+        return NewsEntry(
+            row[0], data["title"], data["language"], datetime.fromisoformat(data["published_at"])
+        )
 
     def published_between(self, site: str, after: datetime, until: datetime, limit: int) -> list[Article]:
         return self._articles(

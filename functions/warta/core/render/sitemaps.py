@@ -436,7 +436,7 @@ _REFUSED_BY_LXML = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff\ufffe\uf
 # (XML allows it nowhere, and lxml refuses it: `_REFUSED_BY_LXML`), so an index keeps entries
 # that no site config change makes stale.
 NEWS_NAME_SLOT = b"\x00"
-_NEWS_PUBLICATION_SLOT = "<news:publication><news:name>\x00</news:name>"
+_NEWS_PUBLICATION_SLOT = f"<news:publication><news:name>{NEWS_NAME_SLOT.decode()}</news:name>"
 # Bump when `news_fragment` changes its bytes: entries kept in an index under another number
 # are made again from their fields when read.
 NEWS_FRAGMENT_FORMAT = 1
