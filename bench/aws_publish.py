@@ -11,7 +11,10 @@ wall times say how the code behaves, not what Lambda would show; `server_cpu_ms`
 process's CPU per event (user + system, 10 ms ticks), most of the wall time beyond ours. CPU is this
 thread's only (moto's threads excluded): `cpu_ms` all of it, harness included; `lambda_cpu_ms`
 only inside the two handlers, plus what the render's write pool threads spend in their writes
-(`pool_cpu_ms` of it): what the Lambda functions would be billed for.
+(`pool_cpu_ms` of it): what the Lambda functions would be billed for; `request_cpu_ms` is the part
+of it spent inside the requests the handlers send (botocore, urllib3, the socket), and
+`request_floor_ms` what one bare request costs the client on the same server (a GetItem of a
+missing key, a 10 kB PutObject), the least an event's requests can cost whatever our code does.
 
 Counted per event, by wrapping botocore's API call: S3 PUTs and their bytes, S3 GET/HEAD,
 DynamoDB reads and writes (with the capacity units DynamoDB would charge, from item sizes:
@@ -61,11 +64,16 @@ def _item_bytes(item: dict[str, Any]) -> int:
 class CallCounter:
     """Counts AWS calls and what they move, per event."""
 
-    def __init__(self, site_bucket: str) -> None:
+    def __init__(self, site_bucket: str, billed: HandlerCpu) -> None:
         self.counts: Counter[str] = Counter()
         self.requests: Counter[str] = Counter()
         self.site_bucket = site_bucket
         self.last_object = 0.0  # perf_counter() when the last put to the site bucket ended
+        self.billed = billed
+        # CPU of the calling thread inside the requests the handlers send (botocore, urllib3, the
+        # socket): the part of the Lambda CPU that each request costs, whatever the code around it
+        self.request_cpu = 0.0
+        self._lock = threading.Lock()
 
     def install(self) -> None:
         from botocore.client import BaseClient
@@ -77,7 +85,13 @@ class CallCounter:
         def counted(client: BaseClient, operation: str, params: dict[str, Any]) -> Any:
             service = client.meta.service_model.service_name
             body = params.get("Body", b"") if service == "s3" and operation == "PutObject" else b""
+            started = time.thread_time()
             response = original(client, operation, params)
+            if counter.billed.inside():
+                with counter._lock:
+                    counter.request_cpu += time.thread_time() - started
+                    counts["lambda.requests"] += 1
+                    counts["lambda.s3_requests"] += service == "s3"
             counts[f"{service}.{operation}"] += 1
             requests[f"{service}.{operation}"] += 1
             if operation == "PutObject" and params.get("Bucket") == counter.site_bucket:
@@ -125,6 +139,11 @@ class HandlerCpu:
         self.handlers = 0.0
         self.pool = 0.0
         self._lock = threading.Lock()
+        self._inside = threading.local()
+
+    def inside(self) -> bool:
+        """Whether this thread is running a handler or a write of the pool."""
+        return getattr(self._inside, "now", False)
 
     def install(self) -> None:
         from warta.app import render as app_render
@@ -138,9 +157,11 @@ class HandlerCpu:
             if threading.current_thread() is threading.main_thread():
                 return apply(*args)
             started = time.thread_time()
+            self._inside.now = True
             try:
                 return apply(*args)
             finally:
+                self._inside.now = False
                 with self._lock:
                     self.pool += time.thread_time() - started
 
@@ -149,12 +170,48 @@ class HandlerCpu:
     def _timed(self, handler: Any) -> Any:
         def timed(event: Any, context: Any) -> Any:
             started = time.thread_time()
+            self._inside.now = True
             try:
                 return handler(event, context)
             finally:
+                self._inside.now = False
                 self.handlers += time.thread_time() - started
 
         return timed
+
+
+# Requests sent per kind by `request_floor`, after as many to warm the clients up.
+FLOOR_REQUESTS = 60
+FLOOR_PUT_BYTES = 10_000  # about an AMP page or a small feed
+
+
+def request_floor(harness: Any) -> dict[str, float]:
+    """The client CPU of one request with nothing around it, on the handlers' client config
+    and the same moto server: a GetItem of a missing key and a 10 kB PutObject, median ms.
+    Times an event's request count, what its requests cost the Lambda at the least."""
+    import boto3
+
+    from warta.handlers.runtime import CLIENT_CONFIG
+
+    ddb = boto3.client("dynamodb", config=CLIENT_CONFIG)
+    s3 = boto3.client("s3", config=CLIENT_CONFIG)
+    body = b"x" * FLOOR_PUT_BYTES
+    calls = {
+        "dynamodb.GetItem": lambda n: ddb.get_item(
+            TableName=harness.TABLE, Key={"pk": {"S": f"floor#{n}"}, "sk": {"S": "none"}}
+        ),
+        "s3.PutObject": lambda n: s3.put_object(Bucket=harness.STATE_BUCKET, Key=f"floor/{n}", Body=body),
+    }
+    floor = {}
+    for name, call in calls.items():
+        spent = []
+        for n in range(2 * FLOOR_REQUESTS):
+            started = time.thread_time()
+            call(n)
+            if n >= FLOOR_REQUESTS:
+                spent.append((time.thread_time() - started) * 1000)
+        floor[name] = statistics.median(spent)
+    return floor
 
 
 class MotoProcess:
@@ -216,10 +273,10 @@ def measure(articles: int, events: int) -> dict[str, Any]:
         harness.drain_render_queue()
         load_seconds = time.perf_counter() - started
 
-        counter = CallCounter(aws_harness.SITE_BUCKET)
-        counter.install()
         billed = HandlerCpu()
         billed.install()
+        counter = CallCounter(aws_harness.SITE_BUCKET, billed)
+        counter.install()
         cdn = runtime.stack().cdn
         invalidate = cdn.invalidate
 
@@ -236,7 +293,7 @@ def measure(articles: int, events: int) -> dict[str, Any]:
             clock["now"] = item.published_at + timedelta(minutes=1)
             counter.counts.clear()
             counter.requests.clear()
-            billed.handlers = billed.pool = 0.0
+            billed.handlers = billed.pool = counter.request_cpu = 0.0
             wall, cpu, server_cpu = time.perf_counter(), time.thread_time(), server.cpu_seconds()
             counter.last_object = wall
             harness.eventbridge(event_of(spec, item))
@@ -248,14 +305,17 @@ def measure(articles: int, events: int) -> dict[str, Any]:
                     "object_ms": (counter.last_object - wall) * 1000,
                     "lambda_cpu_ms": (billed.handlers + billed.pool) * 1000,
                     "pool_cpu_ms": billed.pool * 1000,
+                    "request_cpu_ms": counter.request_cpu * 1000,
                     "server_cpu_ms": (server.cpu_seconds() - server_cpu) * 1000,
                     "requests": dict(counter.requests),
                     **counter.counts,
                 }
             )
+        floor = request_floor(aws_harness)
     finally:
         server.stop()
-    timings = {"wall_ms", "cpu_ms", "object_ms", "lambda_cpu_ms", "pool_cpu_ms", "server_cpu_ms"}
+    billed_cpu = ("lambda_cpu_ms", "pool_cpu_ms", "server_cpu_ms", "request_cpu_ms")
+    timings = {"wall_ms", "cpu_ms", "object_ms", *billed_cpu}
     keys = sorted({k for e in per_event for k in e} - timings - {"requests"})
     walls, cpus = [e["wall_ms"] for e in per_event], [e["cpu_ms"] for e in per_event]
     objects = [e["object_ms"] for e in per_event]
@@ -267,10 +327,8 @@ def measure(articles: int, events: int) -> dict[str, Any]:
         "wall_ms": {"median": statistics.median(walls), "p95": percentile(walls, 0.95)},
         "cpu_ms": {"median": statistics.median(cpus), "p95": percentile(cpus, 0.95)},
         "object_ms": {"median": statistics.median(objects), "p95": percentile(objects, 0.95)},
-        **{
-            name: {"median": statistics.median(e[name] for e in per_event)}
-            for name in ("lambda_cpu_ms", "pool_cpu_ms", "server_cpu_ms")
-        },
+        **{name: {"median": statistics.median(e[name] for e in per_event)} for name in billed_cpu},
+        "request_floor_ms": floor,
         "requests": {api: statistics.median(e["requests"].get(api, 0) for e in per_event) for api in apis},
         "requests_total": statistics.median(sum(e["requests"].values()) for e in per_event),
         "per_event": {k: statistics.median(e.get(k, 0) for e in per_event) for k in keys},

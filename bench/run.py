@@ -402,6 +402,21 @@ def table(results: dict[str, Any]) -> str:
                 f" {aws['requests_total']:g}; {by_api} (sqs.ReceiveMessage and DeleteMessage: the"
                 " render queue's event source, played by the harness).",
             ]
+        if "request_floor_ms" in aws:
+            floor = aws["request_floor_ms"]
+            sent, to_s3 = per.get("lambda.requests", 0), per.get("lambda.s3_requests", 0)
+            least = to_s3 * floor["s3.PutObject"] + (sent - to_s3) * floor["dynamodb.GetItem"]
+            lines += [
+                "",
+                f"Where the Lambda CPU goes: {aws['request_cpu_ms']['median']:.0f} ms inside the"
+                f" {sent:g} requests the handlers send (botocore, urllib3, the socket), the rest"
+                " (parsing, planning, rendering, the harness's Lambda context) ours. One request with"
+                f" nothing around it costs {floor['dynamodb.GetItem']:.2f} ms (DynamoDB GetItem) and"
+                f" {floor['s3.PutObject']:.2f} ms (S3 PutObject, 10 kB) of client CPU here: these"
+                f" {sent:g} requests cost at least {least:.0f} ms of Lambda CPU, whatever the code"
+                " around them does; the rest of their share is the size of what they carry (items"
+                " parsed out of Query answers, bodies sent).",
+            ]
         cost = results["cost"]
         usd = cost["usd"]
         lines += [
