@@ -8,7 +8,8 @@ handler. moto answers every call over local HTTP from a server process of its ow
 services are not in the Lambda's process: in-process, moto's threads took the handlers' GIL),
 but its latency is not AWS's (it scans a table per query and copies it per transaction): the
 wall times say how the code behaves, not what Lambda would show; `server_cpu_ms` is the moto
-process's CPU per event (user + system, 10 ms ticks), most of the wall time beyond ours. CPU is this
+process's CPU per event (user + system, 10 ms ticks), most of the wall time beyond ours, and
+`server_cpu_by_api_ms` the same split by the request it answered (mean per event). CPU is this
 thread's only (moto's threads excluded): `cpu_ms` all of it, harness included; `lambda_cpu_ms`
 only inside the two handlers, plus what the render's write pool threads spend in their writes
 (`pool_cpu_ms` of it): what the Lambda functions would be billed for; `request_cpu_ms` is the part
@@ -64,7 +65,7 @@ def _item_bytes(item: dict[str, Any]) -> int:
 class CallCounter:
     """Counts AWS calls and what they move, per event."""
 
-    def __init__(self, site_bucket: str, billed: HandlerCpu) -> None:
+    def __init__(self, site_bucket: str, billed: HandlerCpu, server: MotoProcess) -> None:
         self.counts: Counter[str] = Counter()
         self.requests: Counter[str] = Counter()
         self.site_bucket = site_bucket
@@ -74,6 +75,12 @@ class CallCounter:
         # socket): the part of the Lambda CPU that each request costs, whatever the code around it
         self.request_cpu = 0.0
         self._lock = threading.Lock()
+        # moto's CPU by request kind, over every measured event: sampled around each request
+        # sent while no other was in flight (the write pool's overlapping PUTs go to "overlapping")
+        self.server = server
+        self.server_cpu: Counter[str] = Counter()
+        self._in_flight = 0
+        self._overlapped = False
 
     def install(self) -> None:
         from botocore.client import BaseClient
@@ -86,7 +93,18 @@ class CallCounter:
             service = client.meta.service_model.service_name
             body = params.get("Body", b"") if service == "s3" and operation == "PutObject" else b""
             started = time.thread_time()
-            response = original(client, operation, params)
+            with counter._lock:
+                counter._in_flight += 1
+                counter._overlapped = counter._in_flight > 1
+                server_started = counter.server.cpu_seconds()
+            try:
+                response = original(client, operation, params)
+            finally:
+                with counter._lock:
+                    alone = not counter._overlapped
+                    counter._in_flight -= 1
+                    spent = counter.server.cpu_seconds() - server_started
+                    counter.server_cpu[f"{service}.{operation}" if alone else "overlapping"] += spent
             if counter.billed.inside():
                 with counter._lock:
                     counter.request_cpu += time.thread_time() - started
@@ -275,7 +293,7 @@ def measure(articles: int, events: int) -> dict[str, Any]:
 
         billed = HandlerCpu()
         billed.install()
-        counter = CallCounter(aws_harness.SITE_BUCKET, billed)
+        counter = CallCounter(aws_harness.SITE_BUCKET, billed, server)
         counter.install()
         cdn = runtime.stack().cdn
         invalidate = cdn.invalidate
@@ -311,6 +329,7 @@ def measure(articles: int, events: int) -> dict[str, Any]:
                     **counter.counts,
                 }
             )
+        server_cpu_by_api = counter.server_cpu.most_common()
         floor = request_floor(aws_harness)
     finally:
         server.stop()
@@ -329,6 +348,10 @@ def measure(articles: int, events: int) -> dict[str, Any]:
         "object_ms": {"median": statistics.median(objects), "p95": percentile(objects, 0.95)},
         **{name: {"median": statistics.median(e[name] for e in per_event)} for name in billed_cpu},
         "request_floor_ms": floor,
+        # mean per event, by request kind (10 ms ticks, summed over the events)
+        "server_cpu_by_api_ms": {
+            api: round(seconds * 1000 / events, 1) for api, seconds in server_cpu_by_api
+        },
         "requests": {api: statistics.median(e["requests"].get(api, 0) for e in per_event) for api in apis},
         "requests_total": statistics.median(sum(e["requests"].values()) for e in per_event),
         "per_event": {k: statistics.median(e.get(k, 0) for e in per_event) for k in keys},

@@ -417,6 +417,20 @@ def table(results: dict[str, Any]) -> str:
                 " around them does; the rest of their share is the size of what they carry (items"
                 " parsed out of Query answers, bodies sent).",
             ]
+        if "server_cpu_by_api_ms" in aws:
+            by_api = aws["server_cpu_by_api_ms"]
+            top = ", ".join(
+                f"{api} {ms:.0f} ms ({aws['requests'][api]:g} requests)"
+                if api in aws["requests"]
+                else f"{api} {ms:.0f} ms"
+                for api, ms in list(by_api.items())[:6]
+            )
+            lines += [
+                "",
+                "Where moto's server CPU goes (mean per event, by the request it answered; `overlapping`:"
+                f" requests sent while another was in flight, the write pool's PUTs beside the next"
+                f" outputs' Queries): {top}.",
+            ]
         cost = results["cost"]
         usd = cost["usd"]
         lines += [
