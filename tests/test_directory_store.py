@@ -11,6 +11,7 @@ from pathlib import Path
 import pytest
 from test_contract_store import PATHS as CONTRACT_PATHS
 
+from warta.adapters import directory_store
 from warta.adapters.directory_store import DirectoryStore, UnsafePath
 
 XML = "application/xml; charset=utf-8"
@@ -66,6 +67,78 @@ def test_put_writes_when_metadata_is_missing(store: DirectoryStore, root: Path, 
 def test_put_files_are_world_readable(store: DirectoryStore, root: Path) -> None:
     store.put("a/b.html", b"x", "text/html", SHORT)
     assert (root / "a" / "b.html").stat().st_mode & 0o777 == 0o644
+
+
+@pytest.mark.parametrize(
+    ("umask", "fchmod_calls"), [(0o000, 0), (0o002, 0), (0o022, 0), (0o027, 1), (0o077, 1)]
+)
+def test_files_are_world_readable_under_any_umask_with_an_fchmod_only_where_it_takes_bits(
+    root: Path, meta_root: Path, monkeypatch: pytest.MonkeyPatch, umask: int, fchmod_calls: int
+) -> None:
+    calls: list[int] = []
+    real_fchmod = os.fchmod
+
+    def spy(fd: int, mode: int) -> None:
+        calls.append(mode)
+        real_fchmod(fd, mode)
+
+    monkeypatch.setattr(os, "fchmod", spy)
+    directory_store._mode_needs_chmod.cache_clear()  # the umask is read at a process's first write
+    old = os.umask(umask)
+    try:
+        store = DirectoryStore(root, meta_root)
+        store.put("a/b.html", b"x", "text/html", SHORT)
+    finally:
+        os.umask(old)
+        directory_store._mode_needs_chmod.cache_clear()
+    assert (root / "a" / "b.html").stat().st_mode & 0o777 == 0o644
+    # The body's file, then the folder's metadata file: one fchmod each where the umask takes bits.
+    assert calls == [0o644] * (2 * fchmod_calls)
+
+
+def test_a_folder_metadata_file_read_once_is_not_read_again_while_unchanged(
+    store: DirectoryStore, monkeypatch: pytest.MonkeyPatch, meta_root: Path
+) -> None:
+    store.put("amp/a.html", b"a", XML, SHORT)
+    store.put("amp/b.html", b"b", XML, SHORT)
+    reads: list[str] = []
+    real_read = directory_store._read
+
+    def spy(path: str | Path, size: int | None = None) -> bytes | None:
+        reads.append(str(path))
+        return real_read(path, size)
+
+    monkeypatch.setattr(directory_store, "_read", spy)
+    assert store.put("amp/c.html", b"c", XML, SHORT) == "written"
+    assert str(meta_root / "amp.json") not in reads
+    assert store.metadata("amp/c.html") == {"content_type": XML, "cache_control": SHORT}
+
+
+def test_a_folder_metadata_file_another_writer_replaced_is_read_again(
+    store: DirectoryStore, meta_root: Path
+) -> None:
+    store.put("amp/a.html", b"a", XML, SHORT)
+    store.put("amp/b.html", b"b", XML, SHORT)  # the store knows amp.json now
+    theirs = json.dumps({"content_type": "text/html", "cache_control": LONG}, sort_keys=True).encode()
+    replacement = meta_root / "amp.json.new"
+    replacement.write_bytes(theirs)
+    os.replace(replacement, meta_root / "amp.json")  # as another process's writes do
+    assert store.put("amp/c.html", b"c", XML, SHORT) == "written"
+    assert store.metadata("amp/c.html") == {"content_type": XML, "cache_control": SHORT}
+    assert store.metadata("amp/a.html") == {"content_type": "text/html", "cache_control": LONG}
+    assert store.put("amp/c.html", b"c", XML, SHORT) == "unchanged"
+
+
+def test_a_folder_metadata_file_another_writer_removed_is_written_again(
+    store: DirectoryStore, root: Path, meta_root: Path
+) -> None:
+    store.put("amp/a.html", b"a", XML, SHORT)
+    store.put("amp/b.html", b"b", XML, SHORT)  # the store knows amp.json now
+    other = DirectoryStore(root, meta_root)  # another process empties the folder
+    assert other.delete("amp/a.html") and other.delete("amp/b.html")
+    assert not (meta_root / "amp.json").exists()
+    assert store.put("amp/c.html", b"c", XML, SHORT) == "written"
+    assert store.metadata("amp/c.html") == {"content_type": XML, "cache_control": SHORT}
 
 
 # --- delete ------------------------------------------------------------------------------------

@@ -79,12 +79,39 @@ _TEMP_SERIES = itertools.count()
 _TEMP_FLAGS = os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_CLOEXEC | getattr(os, "O_NOFOLLOW", 0)
 
 
+# Every file the store writes is world-readable (a web server serves the public tree).
+_FILE_MODE = 0o644
+
+
+def _process_umask() -> int | None:
+    """This process's umask, read without changing it (os.umask would set it, racing other
+    threads' creates); None where the kernel does not say (Linux before 4.7, other systems)."""
+    try:
+        with open("/proc/self/status", encoding="ascii", errors="replace") as status:
+            for line in status:
+                if line.startswith("Umask:"):
+                    return int(line.split()[1], 8)
+    except (OSError, ValueError):
+        pass
+    return None
+
+
+@functools.cache
+def _mode_needs_chmod() -> bool:
+    """Whether a file created with `_FILE_MODE` loses bits of it to the umask, so needs an
+    fchmod after its write: with the usual umasks (022, 002) it does not, and a rebuild makes
+    one system call fewer for each of its tens of thousands of files. Asked at the first write:
+    warta never sets a umask, it is the one the process was started with."""
+    umask = _process_umask()
+    return umask is None or umask & _FILE_MODE != 0
+
+
 def _open_temp(folder: str) -> tuple[int, str]:
     """A new empty file in `folder` (created with its parents if missing), open for writing."""
     name = f"{folder}/{_TEMP_PREFIX}{os.getpid():x}-{next(_TEMP_SERIES):x}"
     for attempt in range(100):
         try:
-            return os.open(name, _TEMP_FLAGS, 0o600), name
+            return os.open(name, _TEMP_FLAGS, _FILE_MODE), name
         except (FileNotFoundError, NotADirectoryError):
             if attempt:
                 raise
@@ -101,7 +128,8 @@ def _fill(fd: int, data: bytes) -> None:
         view = memoryview(data)
         while view:
             view = view[os.write(fd, view) :]
-        os.fchmod(fd, 0o644)
+        if _mode_needs_chmod():
+            os.fchmod(fd, _FILE_MODE)
     finally:
         os.close(fd)
 
@@ -178,6 +206,11 @@ def read_metadata(root: Path, meta_root: Path, path: str) -> dict[str, str]:
     return _parse(_read(_meta_file(meta_root, rel.parent)))
 
 
+# Folder metadata files a store remembers the bytes of (a site has a few dozen folders; a URL
+# scheme with a folder per day, some thousands).
+KNOWN_FOLDERS = 4096
+
+
 class DirectoryStore:
     """`ObjectStore` on a directory, with object metadata kept under `meta_root`."""
 
@@ -186,6 +219,33 @@ class DirectoryStore:
         self.meta_root = meta_root.resolve()
         self.root.mkdir(parents=True, exist_ok=True)
         self._root, self._meta_root = str(self.root), str(self.meta_root)
+        # folder metadata file -> (its inode, change time and size when read, its bytes)
+        self._folders: dict[str, tuple[tuple[int, int, int], bytes]] = {}
+
+    def _folder_metadata(self, folder_file: str) -> bytes | None:
+        """The bytes of a folder's metadata file, None if there is none. Every put reads its
+        folder's, and they hardly ever change (written once, removed with their emptied
+        folder): one stat tells whether the bytes read last time are still the file's, instead
+        of the five calls a read takes. Another process's new file has another inode or change
+        time, and is read."""
+        try:
+            info = os.stat(folder_file)
+        except (FileNotFoundError, NotADirectoryError):
+            return None
+        if not stat.S_ISREG(info.st_mode):
+            return None  # as _read: a folder where the file would be is no file
+        stamp = (info.st_ino, info.st_ctime_ns, info.st_size)
+        known = self._folders.get(folder_file)
+        if known is not None and known[0] == stamp:
+            return known[1]
+        data = _read(folder_file)
+        if data is not None:
+            if len(self._folders) >= KNOWN_FOLDERS:
+                self._folders.clear()
+            # The stamp of before the read: if the file changed in between, the next stat
+            # differs from it and reads the file again.
+            self._folders[folder_file] = (stamp, data)
+        return data
 
     def _file(self, path: str) -> Path:
         return self.root.joinpath(*_relative(path).parts)
@@ -199,7 +259,7 @@ class DirectoryStore:
         slash = rel.rfind("/")
         folder_file = f"{self._meta_root}/{rel[:slash]}.json" if slash > 0 else None
         same_body, own = _read(target, len(body)) == body, _read(own_file)
-        folder = _read(folder_file) if folder_file is not None else None
+        folder = self._folder_metadata(folder_file) if folder_file is not None else None
         if same_body and (own if own is not None else folder) == meta:
             return "unchanged"
         # Body first: if that fails, the old body keeps its old metadata. Metadata that is
