@@ -20,7 +20,7 @@ from warta.adapters import sqlite_index as sqlite_index_module
 from warta.adapters.sqlite_connect import INDEX_PAGE_SIZE
 from warta.adapters.sqlite_index import SqliteIndex
 from warta.adapters.sqlite_schema import create_or_upgrade
-from warta.core.articles import Article, Author, Tombstone
+from warta.core.articles import Article, Author, Section, Tombstone
 from warta.core.body.model import Paragraph, Text
 from warta.core.config import SiteConfig
 from warta.core.planner import OutputKey, shard_period
@@ -222,6 +222,61 @@ def test_news_entries_of_an_earlier_release_are_read_as_fields_and_make_the_same
         assert render_news_sitemap(found, site) == render_news_sitemap([newest, *reversed(articles)], site)
         indexes = {row[1] for row in reopened._db.execute("PRAGMA index_list(articles)")}
         assert "articles_news" not in indexes and "articles_news_kept" in indexes
+    finally:
+        reopened.close()
+
+
+def test_the_rebuilds_lists_of_urls_and_sections_read_their_indexes_alone(
+    index: SqliteIndex, site: SiteConfig, make_article: MakeArticle
+) -> None:
+    """A rebuild starts by listing every live URL and section (`facets`): from the URL and
+    section indexes alone, in their order, not each row looked up in the table for `live`."""
+    store(index, site, make_article(id="f1"))
+    store(
+        index, site, make_article(id="f2", url="https://www.andalpost.com/b/dua", section=Section("b", "B"))
+    )
+    executed: list[str] = []
+    index._db.set_trace_callback(executed.append)
+    try:
+        facets = index.facets(site.id, NOW)
+    finally:
+        index._db.set_trace_callback(None)
+    assert facets.urls == tuple(sorted([make_article(id="f1").url, "https://www.andalpost.com/b/dua"]))
+    assert facets.feed_values["section"] == tuple(sorted({make_article(id="f1").section.id, "b"}))
+    for column, used in (("url", "articles_url_live"), ("section", "articles_section_live")):
+        (sql,) = [statement for statement in executed if f"SELECT DISTINCT {column} " in statement]
+        plan = " | ".join(row[3] for row in index._db.execute(f"EXPLAIN QUERY PLAN {sql}"))
+        assert f"COVERING INDEX {used}" in plan, plan
+        assert "TEMP B-TREE" not in plan, plan
+
+
+def test_an_index_with_the_url_and_section_indexes_of_an_earlier_release_is_upgraded_on_open(
+    db_path: Path, site: SiteConfig, make_article: MakeArticle
+) -> None:
+    old = SqliteIndex(db_path)
+    store(old, site, make_article(id="u1"))
+    old.close()
+    raw = sqlite3.connect(db_path)
+    with raw:  # as the release before this one left the file
+        raw.executescript(
+            """
+            DROP INDEX articles_url_live;
+            DROP INDEX articles_section_live;
+            CREATE INDEX articles_section
+                ON articles (site, section, published_us DESC, id DESC) WHERE live = 1;
+            CREATE INDEX articles_url ON articles (site, url) WHERE live = 1;
+            """
+        )
+    raw.close()
+    reopened = SqliteIndex(db_path)
+    try:
+        indexes = {row[1] for row in reopened._db.execute("PRAGMA index_list(articles)")}
+        assert {"articles_url_live", "articles_section_live"} <= indexes
+        assert not {"articles_url", "articles_section"} & indexes
+        article = make_article(id="u1")
+        assert reopened.live_by_url(site.id, article.url, NOW) == article
+        assert reopened.facets(site.id, NOW).urls == (article.url,)
+        assert ids(reopened.latest(site.id, NOW, 10, section=article.section.id)) == ["u1"]
     finally:
         reopened.close()
 

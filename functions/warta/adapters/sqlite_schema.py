@@ -45,9 +45,15 @@ CREATE TABLE IF NOT EXISTS articles (
 ) WITHOUT ROWID;
 CREATE INDEX IF NOT EXISTS articles_latest
     ON articles (site, published_us DESC, id DESC) WHERE live = 1;
-CREATE INDEX IF NOT EXISTS articles_section
-    ON articles (site, section, published_us DESC, id DESC) WHERE live = 1;
-CREATE INDEX IF NOT EXISTS articles_url ON articles (site, url) WHERE live = 1;
+-- The section and URL indexes carry `live` (and the URL one `published_us`): a query names
+-- `live = 1` to use a partial index, and an index without the column leaves SQLite to look each
+-- row up in the table for it. So a rebuild's list of every live URL and of the sections reads
+-- these indexes alone (50,000 articles: 80-240 -> 45 ms and 160-260 -> 7 ms in a new process).
+DROP INDEX IF EXISTS articles_section;
+CREATE INDEX IF NOT EXISTS articles_section_live
+    ON articles (site, section, published_us DESC, id DESC, live) WHERE live = 1;
+DROP INDEX IF EXISTS articles_url;
+CREATE INDEX IF NOT EXISTS articles_url_live ON articles (site, url, published_us, live) WHERE live = 1;
 -- Covers a shard part's read: the rows' fragments come from the index alone. The table's
 -- `doc` column sits before these columns, so reading them from the table would walk each
 -- row's overflow pages (a publish re-reads about a thousand rows).
