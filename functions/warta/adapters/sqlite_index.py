@@ -145,7 +145,7 @@ class SqliteIndex(SqliteListing):
     def _check_url_free(self, article: Article) -> None:
         """A URL belongs to one live (not taken down) article; after a takedown it is free."""
         holder = self._db.execute(
-            "SELECT id FROM articles INDEXED BY articles_url_live WHERE site = ? AND url = ? AND live = 1"
+            "SELECT id FROM articles INDEXED BY articles_url WHERE site = ? AND url = ? AND live = 1"
             " AND id != ? LIMIT 1",
             (article.site, article.url, article.id),
         ).fetchone()
@@ -209,7 +209,7 @@ class SqliteIndex(SqliteListing):
         found = self._articles(
             # Without statistics SQLite would walk articles_latest to skip the sort: a scan of
             # the whole archive per AMP page. A URL has one or two rows; sorting them is free.
-            "SELECT doc FROM articles INDEXED BY articles_url_live WHERE site = ? AND url = ? AND live = 1"
+            "SELECT doc FROM articles INDEXED BY articles_url WHERE site = ? AND url = ? AND live = 1"
             " AND published_us <= ? ORDER BY published_us DESC, id DESC LIMIT 1",
             (site, url, _micros(now)),
         )
@@ -224,7 +224,7 @@ class SqliteIndex(SqliteListing):
         for start in range(0, len(urls), URLS_PER_QUERY):
             chunk = urls[start : start + URLS_PER_QUERY]
             rows = self._db.execute(
-                "SELECT url, doc FROM articles INDEXED BY articles_url_live WHERE site = ?"
+                "SELECT url, doc FROM articles INDEXED BY articles_url WHERE site = ?"
                 f" AND url IN ({', '.join('?' * len(chunk))}) AND live = 1 AND published_us <= ?"
                 " ORDER BY url, published_us DESC, id DESC",
                 (site, *chunk, _micros(now)),
@@ -458,15 +458,14 @@ class SqliteIndex(SqliteListing):
         urls = tuple(
             r[0]
             for r in self._db.execute(
-                "SELECT DISTINCT url FROM articles INDEXED BY articles_url_live"
-                f" WHERE {visible} ORDER BY url",
+                f"SELECT DISTINCT url FROM articles INDEXED BY articles_url WHERE {visible} ORDER BY url",
                 params,
             )
         )
         sections = tuple(
             r[0]
             for r in self._db.execute(
-                "SELECT DISTINCT section FROM articles INDEXED BY articles_section_live"
+                "SELECT DISTINCT section FROM articles INDEXED BY articles_section"
                 f" WHERE {visible} ORDER BY section",
                 params,
             )
