@@ -19,7 +19,8 @@ urllib3, the socket), and
 `request_floor_ms` what one bare request costs the client on the same server (a GetItem of a
 missing key, a 10 kB PutObject), the least an event's requests can cost whatever our code does.
 
-Counted per event, by wrapping botocore's API call: S3 PUTs and their bytes, S3 GET/HEAD,
+Counted per event, by wrapping botocore's API call (a request that fails, such as a delete whose
+condition finds nothing, counts as one): S3 PUTs and their bytes, S3 GET/HEAD,
 DynamoDB reads and writes (with the capacity units DynamoDB would charge, from item sizes:
 1 write unit per KB written, 2 in a transaction, 1 read unit per 4 KB read strongly
 consistent), SQS messages, and the CloudFront invalidation paths the render handler asks for;
@@ -101,8 +102,10 @@ class CallCounter:
                 counter._overlapped = counter._in_flight > 1
                 server_started = counter.server.cpu_seconds()
             sent = time.thread_time()
+            response = None  # if the request fails (a condition not met): counted all the same
             try:
                 response = original(client, operation, params)
+                return response
             finally:
                 answered = time.thread_time()
                 with counter._lock:
@@ -110,9 +113,7 @@ class CallCounter:
                     counter._in_flight -= 1
                     spent = counter.server.cpu_seconds() - server_started
                     counter.server_cpu[f"{service}.{operation}" if alone else "overlapping"] += spent
-            try:
-                return counter._count(service, operation, params, body, response)
-            finally:
+                counter._count(service, operation, params, body, response)
                 if counter.billed.inside():
                     with counter._lock:
                         counter.request_cpu += answered - sent
@@ -127,11 +128,14 @@ class CallCounter:
 
         BaseClient._make_api_call = counted  # type: ignore[method-assign]
 
-    def _count(self, service: str, operation: str, params: dict[str, Any], body: Any, response: Any) -> Any:
-        """Count the request and what it moved (sizes of items, bytes of bodies)."""
+    def _count(self, service: str, operation: str, params: dict[str, Any], body: Any, response: Any) -> None:
+        """Count the request and what it moved (sizes of items, bytes of bodies); a failed one
+        (`response` None) as a request only."""
         counts, requests, counter = self.counts, self.requests, self
         counts[f"{service}.{operation}"] += 1
         requests[f"{service}.{operation}"] += 1
+        if response is None:
+            return
         if operation == "PutObject" and params.get("Bucket") == counter.site_bucket:
             counter.last_object = max(counter.last_object, time.perf_counter())
         if service == "s3" and operation == "PutObject":
@@ -165,7 +169,6 @@ class CallCounter:
             counts["dynamodb.items_read"] += len(items)
         elif service == "sqs" and operation == "SendMessage":
             counts["sqs.messages"] += 1
-        return response
 
 
 class HandlerCpu:
